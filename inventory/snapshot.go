@@ -1,0 +1,249 @@
+package inventory
+
+import (
+	"net"
+	"net/netip"
+	"time"
+)
+
+// Snapshot is one fully validated configuration and host inventory. It is
+// immutable once Load returns it: readers share it without locks, and a reload
+// builds a new Snapshot and swaps it in whole (see Store).
+//
+// Exported fields are for reading only; the maps behind the lookup methods are
+// private so that nobody can edit a snapshot that other goroutines are using.
+type Snapshot struct {
+	// Path is the file this snapshot was loaded from ("" when parsed from bytes).
+	Path string
+	// Interface is the network interface DHCP and TFTP listen on.
+	Interface string
+
+	DHCP DHCP
+	TFTP TFTP
+	// Boot maps a firmware class (see Classes) to the boot file that class gets
+	// when neither the host nor its profile names one. A class missing from the
+	// map gets no boot options at all.
+	Boot map[string]string
+
+	profiles map[string]*Profile
+	hosts    []*Host
+	byMAC    map[string]*Host // key: MAC in canonical lower-case colon form
+	byIP     map[netip.Addr]*Host
+	byName   map[string]*Host
+
+	// Warnings are problems that do not stop the snapshot from being used
+	// (e.g. a per-firmware default boot file missing under the TFTP root).
+	Warnings []Problem
+}
+
+// Mode is how the DHCP responder takes part in the network.
+type Mode string
+
+// DHCP modes.
+const (
+	ModeAuthoritative Mode = "authoritative" // hands out addresses and boot options
+	ModeProxy         Mode = "proxy"         // proxyDHCP: boot options only, another server owns addresses
+	ModeOff           Mode = "off"           // no DHCP at all
+)
+
+// DHCP is the dhcp: section.
+type DHCP struct {
+	Mode Mode
+	// ServerIP is the address put in option 54, siaddr and option 66. Zero
+	// means "the first IPv4 address of Interface", resolved at start-up by cmd.
+	ServerIP  netip.Addr
+	Subnet    netip.Prefix
+	Router    netip.Addr
+	DNS       []netip.Addr
+	Domain    string
+	LeaseTime time.Duration
+	Pool      *Range // nil: only inventory hosts are answered
+	// LeaseFile is where pool leases are kept across restarts.
+	LeaseFile string
+	// ProxyUnknown lets proxy mode answer PXE clients that are not in the
+	// inventory (with the class default boot file).
+	ProxyUnknown bool
+	// Relayed are subnets reached through DHCP relays (giaddr), each with its
+	// own router, DNS and pool.
+	Relayed []Relayed
+	// Options are extra DHCP options sent to every client on this segment.
+	Options []Option
+	Limits  DHCPLimits
+	// ConflictProbe enables an ARP probe before a pool address is first offered.
+	ConflictProbe bool
+}
+
+// Relayed is one subnet behind a relay agent.
+type Relayed struct {
+	Subnet netip.Prefix
+	Router netip.Addr
+	DNS    []netip.Addr
+	Pool   *Range
+	Line   int
+}
+
+// DHCPLimits bound the work one client, or a flood of clients, can cause.
+// Zero values mean "no limit".
+type DHCPLimits struct {
+	// PerClientRate is the number of packets per second answered for one MAC.
+	PerClientRate float64
+	// PerClientBurst is the burst allowed above PerClientRate.
+	PerClientBurst int
+	// NewClientRate is the number of new (not yet leased, not in the
+	// inventory) MACs per second that may take a pool address.
+	NewClientRate float64
+	// NewClientBurst is the burst allowed above NewClientRate.
+	NewClientBurst int
+}
+
+// Range is an inclusive range of IPv4 addresses.
+type Range struct {
+	Start, End netip.Addr
+}
+
+// Contains reports whether a lies inside the range.
+func (r Range) Contains(a netip.Addr) bool {
+	return r.Start.Compare(a) <= 0 && a.Compare(r.End) <= 0
+}
+
+// Size is the number of addresses in the range.
+func (r Range) Size() int {
+	s, e := r.Start.As4(), r.End.As4()
+	si := uint32(s[0])<<24 | uint32(s[1])<<16 | uint32(s[2])<<8 | uint32(s[3])
+	ei := uint32(e[0])<<24 | uint32(e[1])<<16 | uint32(e[2])<<8 | uint32(e[3])
+	if ei < si {
+		return 0
+	}
+	return int(ei-si) + 1
+}
+
+// TFTP is the tftp: section.
+type TFTP struct {
+	// Enabled is false when the config says `tftp: {enabled: false}`.
+	Enabled bool
+	// Root is the folder served; generated per-host files are layered on top.
+	Root string
+	// MaxBlockSize caps the negotiated blksize (default 1468: fits a 1500-byte MTU).
+	MaxBlockSize int
+	// Timeout is the retransmit timeout, Retries the number of retransmits.
+	Timeout time.Duration
+	Retries int
+	// MaxTransfers caps concurrent transfers (0: no cap); MaxPerClient caps
+	// concurrent transfers from one client address (0: no cap).
+	MaxTransfers int
+	MaxPerClient int
+	// TransferTimeout bounds one whole transfer (0: no bound).
+	TransferTimeout time.Duration
+	// SinglePort answers every transfer from port 69 (for NAT and containers).
+	SinglePort bool
+	// Uploads, when non-nil, enables write requests.
+	Uploads *Uploads
+}
+
+// Uploads configures TFTP write requests.
+type Uploads struct {
+	Dir      string
+	MaxBytes int64 // quota for the whole folder
+}
+
+// Profile is a named thing to boot. Hosts refer to one by name.
+type Profile struct {
+	Name    string
+	Kernel  string // path under the TFTP root
+	Initrd  string // path under the TFTP root ("" for none)
+	Cmdline string
+	// BootFile overrides the firmware-class default for hosts of this profile.
+	BootFile string
+	// PXELinux options 208-211 (RFC 5071), sent when set.
+	PXELinux PXELinux
+	// Options are extra DHCP options for hosts of this profile.
+	Options []Option
+	Line    int
+}
+
+// PXELinux holds the RFC 5071 options.
+type PXELinux struct {
+	ConfigFile string        // option 209
+	PathPrefix string        // option 210
+	RebootTime time.Duration // option 211 (0: not sent)
+}
+
+// Host is one machine of the inventory.
+type Host struct {
+	Name string
+	MAC  net.HardwareAddr
+	// IP is the reserved address; it may be invalid (zero) for a host that
+	// takes a pool address but still wants its own profile.
+	IP      netip.Addr
+	Profile *Profile // nil when the host names none
+	// BootFile overrides both the profile and the firmware-class default.
+	BootFile string
+	// Cmdline, when set, is appended to the profile's cmdline.
+	Cmdline string
+	// Options are extra DHCP options for this host (they win over the profile's).
+	Options []Option
+	// RPiSerial is a Raspberry Pi's serial number (lower-case hex), used for
+	// its TFTP folder; "" when not set.
+	RPiSerial string
+	Line      int
+}
+
+// Option is an extra DHCP option given by number.
+type Option struct {
+	Code  uint8
+	Value []byte
+	Line  int
+}
+
+// Problem is one thing wrong with a configuration file, located at a line.
+type Problem struct {
+	File  string
+	Line  int
+	Field string // dotted path, e.g. "hosts[2].mac"
+	Msg   string
+}
+
+// Classes lists the firmware class keys accepted under boot:, in the order
+// docs and `bootyard check` print them.
+func Classes() []string {
+	return []string{
+		"bios", "uefi-ia32", "uefi-x64", "uefi-arm32", "uefi-arm64", "uefi-http",
+		"ipxe", "uboot-arm", "uboot-arm64", "rpi",
+	}
+}
+
+// HostByMAC returns the host with that MAC.
+func (s *Snapshot) HostByMAC(mac net.HardwareAddr) (*Host, bool) {
+	h, ok := s.byMAC[mac.String()]
+	return h, ok
+}
+
+// HostByIP returns the host that reserves that address.
+func (s *Snapshot) HostByIP(ip netip.Addr) (*Host, bool) {
+	h, ok := s.byIP[ip]
+	return h, ok
+}
+
+// HostByName returns the host with that name.
+func (s *Snapshot) HostByName(name string) (*Host, bool) {
+	h, ok := s.byName[name]
+	return h, ok
+}
+
+// Profile returns the named profile.
+func (s *Snapshot) Profile(name string) (*Profile, bool) {
+	p, ok := s.profiles[name]
+	return p, ok
+}
+
+// Hosts returns the hosts in file order. The slice must not be modified.
+func (s *Snapshot) Hosts() []*Host { return s.hosts }
+
+// Profiles returns the profiles by name. The map must not be modified.
+func (s *Snapshot) Profiles() map[string]*Profile { return s.profiles }
+
+// Reserved reports whether ip is reserved by a host of the inventory.
+func (s *Snapshot) Reserved(ip netip.Addr) bool {
+	_, ok := s.byIP[ip]
+	return ok
+}
