@@ -1,0 +1,370 @@
+package leases
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// On disk a store is two files of the same line format:
+//
+//	path          the snapshot, replaced whole by compaction (temp file, fsync,
+//	              rename, fsync of the folder), so it is always complete
+//	path.journal  records appended since the snapshot, one per change
+//
+// Each line is "<crc32c of the JSON, 8 hex digits> <JSON record>\n". A record
+// is the full new state of one address, not a delta, so replaying the journal
+// over the snapshot is idempotent: a crash between the snapshot rename and the
+// journal truncation replays records the snapshot already holds, harmlessly.
+// A line without its newline or with a bad checksum at the end of the journal
+// is a write torn by a crash: it is dropped and the file cut back to the last
+// good line, so that the next append does not follow garbage.
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// diskLease is the JSON form of a Lease.
+type diskLease struct {
+	MAC      string    `json:"mac,omitempty"`
+	IP       string    `json:"ip"`
+	State    string    `json:"state"`
+	Expires  time.Time `json:"expires"`
+	Hostname string    `json:"hostname,omitempty"`
+}
+
+func encodeLine(dst []byte, l Lease) []byte {
+	d := diskLease{IP: l.IP.String(), State: l.State.String(), Expires: l.Expires.UTC(), Hostname: l.Hostname}
+	if l.MAC != nil {
+		d.MAC = l.MAC.String()
+	}
+	js, err := json.Marshal(d)
+	if err != nil { // cannot happen: only strings and a time
+		panic(err)
+	}
+	dst = fmt.Appendf(dst, "%08x ", crc32.Checksum(js, castagnoli))
+	dst = append(dst, js...)
+	return append(dst, '\n')
+}
+
+// decodeLine parses one line without its newline.
+func decodeLine(line []byte) (Lease, error) {
+	if len(line) < 10 || line[8] != ' ' {
+		return Lease{}, errors.New("short line")
+	}
+	var sum [4]byte
+	if _, err := hex.Decode(sum[:], line[:8]); err != nil {
+		return Lease{}, fmt.Errorf("checksum: %w", err)
+	}
+	js := line[9:]
+	want := uint32(sum[0])<<24 | uint32(sum[1])<<16 | uint32(sum[2])<<8 | uint32(sum[3])
+	if crc32.Checksum(js, castagnoli) != want {
+		return Lease{}, errors.New("checksum mismatch")
+	}
+	var d diskLease
+	if err := json.Unmarshal(js, &d); err != nil {
+		return Lease{}, err
+	}
+	ip, err := netip.ParseAddr(d.IP)
+	if err != nil || !ip.Is4() {
+		return Lease{}, fmt.Errorf("bad ip %q", d.IP)
+	}
+	l := Lease{IP: ip, Expires: d.Expires, Hostname: d.Hostname}
+	if d.MAC != "" {
+		if l.MAC, err = net.ParseMAC(d.MAC); err != nil {
+			return Lease{}, err
+		}
+	}
+	switch d.State {
+	case "offered":
+		l.State = Offered
+	case "bound":
+		l.State = Bound
+	case "declined":
+		l.State = Declined
+	default:
+		return Lease{}, fmt.Errorf("bad state %q", d.State)
+	}
+	return l, nil
+}
+
+// readLines applies every good line of r to apply and returns the offset just
+// past the last good line and the number of bad lines seen before it.
+func readLines(r io.Reader, apply func(Lease)) (good int64, bad int, err error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var off int64
+	pendingBad := 0
+	for {
+		line, rerr := br.ReadBytes('\n')
+		off += int64(len(line))
+		if len(line) > 0 && line[len(line)-1] == '\n' {
+			if l, derr := decodeLine(bytes.TrimSuffix(line, []byte("\n"))); derr == nil {
+				apply(l)
+				good = off
+				bad += pendingBad
+				pendingBad = 0
+			} else {
+				pendingBad++
+			}
+		}
+		if rerr == io.EOF {
+			return good, bad, nil
+		}
+		if rerr != nil {
+			return good, bad, rerr
+		}
+	}
+}
+
+// journal is the append-only change log with group commit: writers append
+// encoded records to an in-memory batch and wait; one goroutine writes the
+// batch and fsyncs once for all of them. A burst of N clients costs one fsync,
+// not N, so disk latency bounds the delay of a commit, not the commit rate.
+type journal struct {
+	path, jpath string
+	f           *os.File
+
+	mu       sync.Mutex
+	cond     *sync.Cond
+	buf      []byte
+	nbuf     int    // records in buf
+	appended uint64 // batch sequence of the last append
+	flushed  uint64 // everything up to this sequence is on disk
+	err      error  // sticky write or fsync error
+	closed   bool
+	count    int // records in the journal file since the last compaction
+	limit    int // compact when count reaches it
+
+	kick chan struct{}
+	stop chan struct{}
+	done chan struct{}
+	// bad is the number of corrupt records skipped at load (not counting a
+	// torn tail).
+	bad int
+}
+
+// openJournal loads path and path.journal through apply and opens the
+// journal for appending.
+func openJournal(path string, limit int, apply func(Lease)) (*journal, error) {
+	j := &journal{limit: limit, path: path, jpath: path + ".journal", kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	j.cond = sync.NewCond(&j.mu)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("leases: %w", err)
+	}
+	if f, err := os.Open(path); err == nil {
+		_, bad, err := readLines(f, apply)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("leases: read %s: %w", path, err)
+		}
+		j.bad += bad
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("leases: %w", err)
+	}
+	f, err := os.OpenFile(j.jpath, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("leases: %w", err)
+	}
+	n := 0
+	good, bad, err := readLines(f, func(l Lease) { n++; apply(l) })
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("leases: read %s: %w", j.jpath, err)
+	}
+	j.bad += bad
+	j.count = n
+	// Cut a torn tail so that new records start on a line of their own.
+	if err := f.Truncate(good); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("leases: truncate torn journal tail: %w", err)
+	}
+	if _, err := f.Seek(good, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("leases: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("leases: %w", err)
+	}
+	if err := syncDir(filepath.Dir(j.jpath)); err != nil {
+		f.Close()
+		return nil, err
+	}
+	j.f = f
+	return j, nil
+}
+
+// start runs the writer goroutine; it exits when close is called. compact is
+// called (from that goroutine) when the journal has grown past its limit.
+func (j *journal) start(compact func()) {
+	go j.run(compact)
+}
+
+func (j *journal) run(compact func()) {
+	defer close(j.done)
+	for {
+		select {
+		case <-j.kick:
+		case <-j.stop:
+			j.flush()
+			return
+		}
+		j.flush()
+		if j.needCompact() {
+			compact()
+		}
+	}
+}
+
+// append queues records and returns the batch sequence to wait for.
+func (j *journal) append(recs []Lease) (uint64, error) {
+	j.mu.Lock()
+	if j.closed {
+		j.mu.Unlock()
+		return 0, ErrClosed
+	}
+	for _, l := range recs {
+		j.buf = encodeLine(j.buf, l)
+	}
+	j.nbuf += len(recs)
+	j.appended++
+	seq := j.appended
+	j.mu.Unlock()
+	select {
+	case j.kick <- struct{}{}:
+	default:
+	}
+	return seq, nil
+}
+
+// wait blocks until batch seq is on disk.
+func (j *journal) wait(seq uint64) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for j.flushed < seq && j.err == nil {
+		j.cond.Wait()
+	}
+	if j.flushed >= seq {
+		return nil
+	}
+	return j.err
+}
+
+// flush writes and fsyncs the pending batch. Only the writer goroutine (and
+// compaction, which runs on it) calls it.
+func (j *journal) flush() {
+	j.mu.Lock()
+	b, n, seq := j.buf, j.nbuf, j.appended
+	j.buf, j.nbuf = nil, 0
+	j.mu.Unlock()
+	var err error
+	if len(b) > 0 {
+		if _, err = j.f.Write(b); err == nil {
+			err = j.f.Sync()
+		}
+	}
+	j.mu.Lock()
+	if err != nil {
+		j.err = fmt.Errorf("leases: write journal: %w", err)
+	} else {
+		j.flushed = seq
+		j.count += n
+	}
+	j.cond.Broadcast()
+	j.mu.Unlock()
+}
+
+func (j *journal) needCompact() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.err == nil && j.count >= j.limit
+}
+
+// close flushes what is queued and stops the writer.
+func (j *journal) close() error {
+	j.mu.Lock()
+	if j.closed {
+		j.mu.Unlock()
+		return nil
+	}
+	j.closed = true
+	j.mu.Unlock()
+	close(j.stop)
+	<-j.done
+	j.mu.Lock()
+	err := j.err
+	j.mu.Unlock()
+	if cerr := j.f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("leases: %w", cerr)
+	}
+	return err
+}
+
+// rewrite replaces the snapshot with recs and empties the journal. The
+// caller holds the store lock (no appends can happen) and has flushed.
+func (j *journal) rewrite(recs []*record) error {
+	tmp := j.path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("leases: compact: %w", err)
+	}
+	w := bufio.NewWriterSize(f, 64<<10)
+	var line []byte
+	for _, r := range recs {
+		line = encodeLine(line[:0], r.Lease)
+		w.Write(line)
+	}
+	err = w.Flush()
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, j.path)
+	}
+	if err == nil {
+		err = syncDir(filepath.Dir(j.path))
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("leases: compact: %w", err)
+	}
+	// The snapshot now holds everything: the journal can start over. A crash
+	// before this truncation only replays records the snapshot has.
+	if err := j.f.Truncate(0); err != nil {
+		return fmt.Errorf("leases: compact: %w", err)
+	}
+	if _, err := j.f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("leases: compact: %w", err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("leases: compact: %w", err)
+	}
+	j.mu.Lock()
+	j.count = 0
+	j.mu.Unlock()
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("leases: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("leases: fsync %s: %w", dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,385 @@
+package leases
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/bootyard/bootyard/inventory"
+)
+
+// ErrConflict is returned by Commit when the address of an offer or bind is
+// held by another client by the time the change is committed (two clients
+// raced for one free address). The server decides again.
+var ErrConflict = errors.New("leases: address is held by another client")
+
+// ErrClosed is returned by Commit after Close.
+var ErrClosed = errors.New("leases: store is closed")
+
+// Options tune a Store. The zero value is fine for production use.
+type Options struct {
+	// Now is the clock used to tell current leases from expired ones when
+	// Commit re-checks a conflict; nil means time.Now.
+	Now func() time.Time
+	// CompactEvery is the number of journal records after which the journal
+	// is folded into the snapshot file; 0 means 10000.
+	CompactEvery int
+	// Logger receives compaction failures (the store keeps working on the
+	// journal alone); nil discards them.
+	Logger *slog.Logger
+	// KeepExpired is how long an expired lease is remembered (so that its
+	// client gets the same address back) before compaction forgets it;
+	// 0 means 30 days.
+	KeepExpired time.Duration
+}
+
+// Store holds the leases in memory, indexed by MAC and by address, and keeps
+// them on disk in a snapshot file plus an append-only journal (see journal.go).
+// It implements the dhcp package's LeaseView. All methods are safe for
+// concurrent use.
+type Store struct {
+	opts Options
+	path string // snapshot file; "" for a memory-only store
+
+	mu    sync.RWMutex
+	byIP  map[netip.Addr]*record
+	byMAC map[string]*record // the last non-declined record each MAC held
+	seq   uint64             // orders records for byMAC rebuilds on load
+	next  map[inventory.Range]netip.Addr
+
+	j *journal // nil for a memory-only store
+}
+
+// record is one address's last known state. There is at most one per address,
+// so memory is bounded by the number of addresses ever handed out.
+type record struct {
+	Lease
+	seq uint64
+}
+
+// Open loads the lease store kept at path (the snapshot file; the journal is
+// path + ".journal") and starts its group-commit writer. A missing file is an
+// empty store. A torn record at the journal's end (a crash mid-write) is
+// dropped. path "" opens a memory-only store that keeps nothing across
+// restarts (proxy mode, tests).
+func Open(path string, opts Options) (*Store, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.CompactEvery <= 0 {
+		opts.CompactEvery = 10000
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.KeepExpired <= 0 {
+		opts.KeepExpired = 30 * 24 * time.Hour
+	}
+	s := &Store{
+		opts:  opts,
+		path:  path,
+		byIP:  make(map[netip.Addr]*record),
+		byMAC: make(map[string]*record),
+		next:  make(map[inventory.Range]netip.Addr),
+	}
+	if path == "" {
+		return s, nil
+	}
+	j, err := openJournal(path, opts.CompactEvery, s.put)
+	if err != nil {
+		return nil, err
+	}
+	s.j = j
+	j.start(s.compact)
+	return s, nil
+}
+
+// Close flushes the journal and stops the writer. The store must not be used
+// afterwards.
+func (s *Store) Close() error {
+	if s.j == nil {
+		return nil
+	}
+	return s.j.close()
+}
+
+// ByMAC returns the current (unexpired at now) lease of mac. A declined
+// address is never returned: the client gave it up.
+func (s *Store) ByMAC(mac net.HardwareAddr, now time.Time) (Lease, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	r, ok := s.byMAC[mac.String()]
+	if !ok || !r.Expires.After(now) || r.State == Declined {
+		return Lease{}, false
+	}
+	return r.clone(), true
+}
+
+// ByIP returns the current lease holding ip, including a Declined one: a
+// quarantined address is held too.
+func (s *Store) ByIP(ip netip.Addr, now time.Time) (Lease, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	r, ok := s.byIP[ip]
+	if !ok || !r.Expires.After(now) {
+		return Lease{}, false
+	}
+	return r.clone(), true
+}
+
+// Free returns an address of rg that no current lease holds and that skip
+// (may be nil) does not reject. It prefers, in order: the address mac held
+// last, even expired (clients and their users expect to keep their
+// address); an address never handed out, searched from where the last search
+// stopped; the address whose lease expired longest ago (so that clients that
+// went away recently can still get theirs back). ok is false when every
+// address is held.
+func (s *Store) Free(rg inventory.Range, mac net.HardwareAddr, now time.Time, skip func(netip.Addr) bool) (netip.Addr, bool) {
+	if !rg.Start.Is4() || !rg.End.Is4() || rg.End.Less(rg.Start) {
+		return netip.Addr{}, false
+	}
+	usable := func(a netip.Addr) bool { return skip == nil || !skip(a) }
+	s.mu.RLock()
+	if r, ok := s.byMAC[mac.String()]; ok && rg.Contains(r.IP) && usable(r.IP) {
+		if cur := s.byIP[r.IP]; cur == r && (r.State != Declined || !r.Expires.After(now)) {
+			s.mu.RUnlock()
+			return r.IP, true
+		}
+	}
+	start := rg.Start
+	if n, ok := s.next[rg]; ok && rg.Contains(n) {
+		start = n
+	}
+	var oldest *record
+	found := netip.Addr{}
+	a := start
+	for range rg.Size() {
+		r, held := s.byIP[a]
+		switch {
+		case !usable(a):
+		case !held:
+			found = a
+		case !r.Expires.After(now) && (oldest == nil || r.Expires.Before(oldest.Expires)):
+			oldest = r
+		}
+		if found.IsValid() {
+			break
+		}
+		if a = a.Next(); !rg.Contains(a) {
+			a = rg.Start
+		}
+	}
+	s.mu.RUnlock()
+	if found.IsValid() {
+		s.mu.Lock()
+		if n := found.Next(); rg.Contains(n) {
+			s.next[rg] = n
+		} else {
+			s.next[rg] = rg.Start
+		}
+		s.mu.Unlock()
+		return found, true
+	}
+	if oldest != nil {
+		return oldest.IP, true
+	}
+	return netip.Addr{}, false
+}
+
+// Commit applies c and returns once it is on disk (the journal batch holding
+// it was fsynced). Offers and binds re-check that no other client holds the
+// address now and return ErrConflict if one does; a release of an address the
+// client does not hold is a no-op.
+func (s *Store) Commit(c Change) error {
+	if !c.IP.Is4() {
+		return fmt.Errorf("leases: commit %v: not an IPv4 address", c.IP)
+	}
+	now := s.opts.Now()
+	s.mu.Lock()
+	recs, err := s.apply(c, now)
+	if err != nil || len(recs) == 0 {
+		s.mu.Unlock()
+		return err
+	}
+	if s.j == nil {
+		s.mu.Unlock()
+		return nil
+	}
+	seq, err := s.j.append(recs)
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return s.j.wait(seq)
+}
+
+// apply checks c against the current state and applies it, returning the
+// records to journal. Called with s.mu held.
+func (s *Store) apply(c Change, now time.Time) ([]Lease, error) {
+	cur, held := s.byIP[c.IP]
+	heldByOther := held && cur.Expires.After(now) && (c.MAC == nil || cur.MAC.String() != c.MAC.String())
+	switch c.Op {
+	case OpOffer, OpBind:
+		if heldByOther {
+			return nil, fmt.Errorf("%w: %v held by %v until %v", ErrConflict, c.IP, cur.MAC, cur.Expires.Format(time.RFC3339))
+		}
+		if held && cur.Expires.After(now) && cur.State == Declined {
+			return nil, fmt.Errorf("%w: %v is declined until %v", ErrConflict, c.IP, cur.Expires.Format(time.RFC3339))
+		}
+		var out []Lease
+		// One address per client: moving to a new address ends the old
+		// lease now, so the old one is free for others at once.
+		if old, ok := s.byMAC[c.MAC.String()]; ok && old.IP != c.IP && old.Expires.After(now) && s.byIP[old.IP] == old {
+			ended := old.clone()
+			ended.Expires = now
+			out = append(out, ended)
+		}
+		st := Offered
+		if c.Op == OpBind {
+			st = Bound
+		}
+		host := c.Hostname
+		if host == "" && held && sameMAC(cur.MAC, c.MAC) {
+			host = cur.Hostname
+		}
+		out = append(out, Lease{MAC: slices.Clone(c.MAC), IP: c.IP, State: st, Expires: c.Expires, Hostname: host})
+		for _, l := range out {
+			s.put(l)
+		}
+		return out, nil
+	case OpRelease:
+		if !held || !sameMAC(cur.MAC, c.MAC) || !cur.Expires.After(now) || cur.State == Declined {
+			return nil, nil
+		}
+		ended := cur.clone()
+		ended.Expires = now
+		s.put(ended)
+		return []Lease{ended}, nil
+	case OpDecline:
+		// The address answers for someone else: quarantine it. A client can
+		// only decline an address that nobody else holds (RFC 2131 4.3.3:
+		// DECLINE comes from the client that was offered it); the server's
+		// own conflict probe declines with no MAC.
+		if heldByOther && c.MAC != nil && cur.State != Declined {
+			return nil, fmt.Errorf("%w: decline of %v by %v, held by %v", ErrConflict, c.IP, c.MAC, cur.MAC)
+		}
+		l := Lease{MAC: slices.Clone(c.MAC), IP: c.IP, State: Declined, Expires: c.Expires}
+		s.put(l)
+		return []Lease{l}, nil
+	default:
+		return nil, fmt.Errorf("leases: commit: unknown op %d", c.Op)
+	}
+}
+
+// put installs l as the state of its address and keeps the MAC index right.
+// It is also the journal replay function, so it must stay deterministic.
+func (s *Store) put(l Lease) {
+	if old, ok := s.byIP[l.IP]; ok && old.MAC != nil {
+		if k := old.MAC.String(); s.byMAC[k] == old && !sameMAC(old.MAC, l.MAC) {
+			delete(s.byMAC, k)
+		}
+	}
+	s.seq++
+	r := &record{Lease: l, seq: s.seq}
+	s.byIP[l.IP] = r
+	if l.MAC == nil {
+		return
+	}
+	k := l.MAC.String()
+	if l.State == Declined {
+		if prev, ok := s.byMAC[k]; ok && prev.IP == l.IP {
+			delete(s.byMAC, k)
+		}
+		return
+	}
+	s.byMAC[k] = r
+}
+
+// List returns every lease the store remembers (current and expired), sorted
+// by address, for `bootyard leases`.
+func (s *Store) List() []Lease {
+	s.mu.RLock()
+	out := make([]Lease, 0, len(s.byIP))
+	for _, r := range s.byIP {
+		out = append(out, r.clone())
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(out, func(a, b Lease) int { return a.IP.Compare(b.IP) })
+	return out
+}
+
+// records returns the live records in commit order, forgetting leases that
+// expired more than KeepExpired ago. Called with s.mu held.
+func (s *Store) records(now time.Time) []*record {
+	out := make([]*record, 0, len(s.byIP))
+	for _, r := range s.byIP {
+		if now.Sub(r.Expires) > s.opts.KeepExpired {
+			continue
+		}
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b *record) int {
+		switch {
+		case a.seq < b.seq:
+			return -1
+		case a.seq > b.seq:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+func (r *record) clone() Lease {
+	l := r.Lease
+	l.MAC = slices.Clone(l.MAC)
+	return l
+}
+
+func sameMAC(a, b net.HardwareAddr) bool {
+	return a != nil && b != nil && string(a) == string(b)
+}
+
+// String names the state for logs and `bootyard leases`.
+func (s State) String() string {
+	switch s {
+	case Offered:
+		return "offered"
+	case Bound:
+		return "bound"
+	case Declined:
+		return "declined"
+	}
+	return fmt.Sprintf("state(%d)", uint8(s))
+}
+
+// compact folds the journal into a new snapshot file. It runs on the journal
+// writer goroutine and holds the store lock throughout, so that the snapshot
+// and the emptied journal agree; commits wait for it (milliseconds for
+// thousands of leases).
+func (s *Store) compact() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.j.flush()
+	if err := s.j.rewrite(s.records(s.opts.Now())); err != nil {
+		s.opts.Logger.Error("lease store compaction failed; the journal keeps growing", "err", err)
+		s.j.mu.Lock()
+		s.j.count = 0 // retry after another CompactEvery records
+		s.j.mu.Unlock()
+	}
+}
+
+// Corrupt returns the number of damaged records skipped when the store was
+// opened (a torn record at the journal's end, normal after a crash, is not
+// counted).
+func (s *Store) Corrupt() int {
+	if s.j == nil {
+		return 0
+	}
+	return s.j.bad
+}
