@@ -1,0 +1,74 @@
+package tftpd
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxNameLen is the longest file name accepted, in bytes, after trailing NUL
+// and 0xFF bytes are stripped. 255 is the most a DHCP boot file name can carry
+// (option 67 holds at most 255 bytes, the BOOTP file field 128), so no
+// firmware is ever told a longer name; pin/tftp also reads a request into a
+// 516-byte buffer, so a much longer request never reaches us whole.
+const MaxNameLen = 255
+
+// ErrBadName is wrapped by every error CleanName returns.
+var ErrBadName = errors.New("bad file name")
+
+// CleanName turns the file name of a TFTP request into a slash-separated path
+// relative to the served root, or refuses it with an error wrapping ErrBadName.
+//
+// It forgives what real firmware sends and refuses what could escape the root:
+//   - trailing NUL and 0xFF bytes are stripped (some UEFI stacks append them);
+//   - backslashes become slashes (some UEFI and Windows-made configs use them);
+//   - leading slashes are dropped, so "/etc/passwd" names <root>/etc/passwd
+//     (GRUB prefixes every name with "/");
+//   - "." and ".." are resolved inside the root; a name that climbs above the
+//     root ("a/../../b", "../etc/passwd") is refused rather than clamped, since
+//     no honest client asks for it;
+//   - control bytes (NUL, 0xFF or any byte below 0x20, DEL) and invalid UTF-8
+//     anywhere else, an empty result and names longer than MaxNameLen are
+//     refused.
+//
+// The result is never empty, never starts with "/" and contains no "." or ".."
+// element and no empty element: it is what path.Clean would give for it.
+func CleanName(raw string) (string, error) {
+	name := strings.TrimRight(raw, "\x00\xff")
+	if name == "" {
+		return "", fmt.Errorf("%w: empty", ErrBadName)
+	}
+	if len(name) > MaxNameLen {
+		return "", fmt.Errorf("%w: %d bytes, longer than %d", ErrBadName, len(name), MaxNameLen)
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < 0x20 || c == 0x7f || c == 0xff {
+			return "", fmt.Errorf("%w: control byte 0x%02x at offset %d", ErrBadName, c, i)
+		}
+	}
+	if !utf8.ValidString(name) {
+		return "", fmt.Errorf("%w: not UTF-8", ErrBadName)
+	}
+	name = strings.ReplaceAll(name, `\`, "/")
+
+	// Resolve "." and ".." by hand: path.Clean("/" + name) would silently clamp
+	// "/../x" to "/x", and we want to refuse a climb, not repair it.
+	parts := make([]string, 0, strings.Count(name, "/")+1)
+	for elem := range strings.SplitSeq(name, "/") {
+		switch elem {
+		case "", ".":
+		case "..":
+			if len(parts) == 0 {
+				return "", fmt.Errorf("%w: climbs above the root", ErrBadName)
+			}
+			parts = parts[:len(parts)-1]
+		default:
+			parts = append(parts, elem)
+		}
+	}
+	if len(parts) == 0 {
+		return "", fmt.Errorf("%w: names the root itself", ErrBadName)
+	}
+	return strings.Join(parts, "/"), nil
+}
