@@ -247,3 +247,18 @@ func (s *Snapshot) Reserved(ip netip.Addr) bool {
 	_, ok := s.byIP[ip]
 	return ok
 }
+
+// PoolSize is the number of addresses in all pools: the main subnet's and
+// the relayed subnets'.
+func (s *Snapshot) PoolSize() int {
+	n := 0
+	if s.DHCP.Pool != nil {
+		n += s.DHCP.Pool.Size()
+	}
+	for _, r := range s.DHCP.Relayed {
+		if r.Pool != nil {
+			n += r.Pool.Size()
+		}
+	}
+	return n
+}

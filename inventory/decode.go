@@ -1,0 +1,373 @@
+package inventory
+
+import (
+	"net/netip"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Defaults for keys the file leaves out. docs/configuration.md and
+// config.example.yaml repeat them; keep the three in step.
+const (
+	DefaultLeaseTime       = time.Hour
+	DefaultLeaseFile       = "/var/lib/bootyard/leases"
+	DefaultMaxBlockSize    = 1468 // a 1500-byte MTU minus IP, UDP and TFTP headers
+	DefaultTFTPTimeout     = time.Second
+	DefaultTFTPRetries     = 5
+	DefaultMaxTransfers    = 256
+	DefaultMaxPerClient    = 8
+	DefaultTransferTimeout = 10 * time.Minute
+	DefaultUploadMaxBytes  = 64 << 20
+)
+
+// DefaultLimits returns the DHCP rate limits used when dhcp.limits leaves a
+// key out. A booting board sends a handful of packets per second at most
+// (iPXE and the firmware before it each run a full exchange), so these only
+// bite on a looping client or a flood of made-up MACs.
+func DefaultLimits() DHCPLimits {
+	return DHCPLimits{PerClientRate: 5, PerClientBurst: 20, NewClientRate: 10, NewClientBurst: 40}
+}
+
+// DefaultBoot returns the boot file each firmware class gets when boot:
+// leaves its key out. The names are the ones Debian and Ubuntu package
+// (pxelinux, grub-efi-*-signed netboot images, U-Boot's default script, the
+// Raspberry Pi first-stage loader); uefi-ia32, uefi-arm32 and uefi-http have
+// no common default and get no boot options unless configured.
+func DefaultBoot() map[string]string {
+	return map[string]string{
+		"bios":        "pxelinux.0",
+		"uefi-x64":    "grubnetx64.efi",
+		"uefi-arm64":  "grubaa64.efi",
+		"ipxe":        "boot.ipxe",
+		"uboot-arm":   "boot.scr.uimg",
+		"uboot-arm64": "boot.scr.uimg",
+		"rpi":         "bootcode.bin",
+	}
+}
+
+var (
+	topKeys     = []string{"interface", "dhcp", "tftp", "boot", "profiles", "hosts"}
+	dhcpKeys    = []string{"mode", "server_ip", "subnet", "router", "dns", "domain", "lease_time", "pool", "lease_file", "proxy_unknown", "relayed", "options", "limits", "conflict_probe"}
+	relayKeys   = []string{"subnet", "router", "dns", "pool"}
+	limitKeys   = []string{"per_client_rate", "per_client_burst", "new_client_rate", "new_client_burst"}
+	tftpKeys    = []string{"enabled", "root", "max_block_size", "timeout", "retries", "max_transfers", "max_per_client", "transfer_timeout", "single_port", "uploads"}
+	uploadKeys  = []string{"dir", "max_bytes"}
+	profileKeys = []string{"kernel", "initrd", "cmdline", "bootfile", "pxelinux", "options"}
+	pxeKeys     = []string{"config_file", "path_prefix", "reboot_time"}
+	hostKeys    = []string{"name", "mac", "ip", "profile", "bootfile", "cmdline", "options", "rpi_serial"}
+)
+
+// raw is what decoding produces: the snapshot's parts plus the references
+// that can only be resolved once everything is read.
+type raw struct {
+	base         Snapshot
+	profiles     []*Profile
+	hosts        []*Host
+	hostProfiles []string // profile name each host asked for, by index
+	bootSet      map[string]bool
+}
+
+// decodeFile walks the document. dir is the config file's folder, against
+// which relative paths are resolved.
+func (d *decoder) decodeFile(doc *yaml.Node, dir string) *raw {
+	r := &raw{bootSet: map[string]bool{}}
+	if doc.Kind != yaml.MappingNode {
+		d.addf(doc, "", "the file must be a mapping of settings (interface:, dhcp:, tftp:, ...), not %s", describe(doc))
+		return r
+	}
+	top := d.mapping(doc, "", topKeys)
+	if top["interface"] == nil {
+		d.addf(doc, "interface", "missing: name the network interface DHCP and TFTP listen on (e.g. interface: eth0)")
+	} else {
+		r.base.Interface = d.str(top["interface"], "interface")
+		if !validIfName(r.base.Interface) {
+			d.addf(d.nodes["interface"], "interface", "%q is not a network interface name", r.base.Interface)
+		}
+	}
+	d.decodeDHCP(top["dhcp"], dir, &r.base.DHCP, doc)
+	d.decodeTFTP(top["tftp"], dir, &r.base.TFTP, doc)
+	r.base.Boot = d.decodeBoot(top["boot"], r.bootSet)
+	d.decodeProfiles(top["profiles"], r)
+	d.decodeHosts(top["hosts"], r)
+	return r
+}
+
+// validIfName follows the kernel's rules: 1-15 bytes, no '/', ':' or space.
+func validIfName(s string) bool {
+	return s != "" && len(s) <= 15 && s != "." && s != ".." && !strings.ContainsAny(s, "/: \t\n")
+}
+
+func (d *decoder) decodeDHCP(n *yaml.Node, dir string, c *DHCP, doc *yaml.Node) {
+	const p = "dhcp"
+	m := d.mapping(n, p, dhcpKeys)
+	c.Mode = ModeAuthoritative
+	if v := m["mode"]; v != nil {
+		switch s := d.str(v, "dhcp.mode"); Mode(s) {
+		case ModeAuthoritative, ModeProxy, ModeOff:
+			c.Mode = Mode(s)
+		default:
+			d.addf(d.nodes["dhcp.mode"], "dhcp.mode", "%q is not a mode: use authoritative, proxy or off", s)
+		}
+	}
+	c.ServerIP = d.addr(m["server_ip"], "dhcp.server_ip")
+	c.Subnet = d.prefix(m["subnet"], "dhcp.subnet")
+	c.Router = d.addr(m["router"], "dhcp.router")
+	c.DNS = d.addrList(m["dns"], "dhcp.dns")
+	c.Domain = d.str(m["domain"], "dhcp.domain")
+	if c.Domain != "" && !validDomain(c.Domain) {
+		d.addf(d.nodes["dhcp.domain"], "dhcp.domain", "%q is not a domain name", c.Domain)
+	}
+	// DHCP carries the lease time in whole seconds in 32 bits (RFC 2132 9.2).
+	c.LeaseTime = d.duration(m["lease_time"], "dhcp.lease_time", DefaultLeaseTime, time.Minute, 0xfffffffe*time.Second)
+	c.Pool = d.rangeOf(m["pool"], "dhcp.pool")
+	c.LeaseFile = DefaultLeaseFile
+	if s := d.str(m["lease_file"], "dhcp.lease_file"); s != "" {
+		c.LeaseFile = resolvePath(dir, s)
+	}
+	c.ProxyUnknown = d.boolean(m["proxy_unknown"], "dhcp.proxy_unknown", false)
+	c.ConflictProbe = d.boolean(m["conflict_probe"], "dhcp.conflict_probe", true)
+	for i, rn := range d.list(m["relayed"], "dhcp.relayed") {
+		rp := index("dhcp.relayed", i)
+		rm := d.mapping(rn, rp, relayKeys)
+		rel := Relayed{Line: lineOf(rn)}
+		d.nodes[rp] = rn
+		if rm["subnet"] == nil {
+			d.addf(d.resolve(rn), join(rp, "subnet"), "missing: a relayed segment needs its subnet")
+		}
+		rel.Subnet = d.prefix(rm["subnet"], join(rp, "subnet"))
+		rel.Router = d.addr(rm["router"], join(rp, "router"))
+		rel.DNS = d.addrList(rm["dns"], join(rp, "dns"))
+		rel.Pool = d.rangeOf(rm["pool"], join(rp, "pool"))
+		c.Relayed = append(c.Relayed, rel)
+	}
+	c.Options = d.options(m["options"], "dhcp.options")
+	c.Limits = DefaultLimits()
+	lm := d.mapping(m["limits"], "dhcp.limits", limitKeys)
+	c.Limits.PerClientRate = d.float(lm["per_client_rate"], "dhcp.limits.per_client_rate", c.Limits.PerClientRate)
+	c.Limits.PerClientBurst = int(d.integer(lm["per_client_burst"], "dhcp.limits.per_client_burst", int64(c.Limits.PerClientBurst), 0, 1<<20))
+	c.Limits.NewClientRate = d.float(lm["new_client_rate"], "dhcp.limits.new_client_rate", c.Limits.NewClientRate)
+	c.Limits.NewClientBurst = int(d.integer(lm["new_client_burst"], "dhcp.limits.new_client_burst", int64(c.Limits.NewClientBurst), 0, 1<<20))
+	if c.Mode == ModeAuthoritative && m["subnet"] == nil {
+		at := d.keys["dhcp"]
+		if at == nil {
+			at = doc
+		}
+		d.addf(at, "dhcp.subnet", "missing: authoritative mode needs the subnet it serves (or set dhcp.mode: proxy or off)")
+	}
+}
+
+func (d *decoder) decodeTFTP(n *yaml.Node, dir string, c *TFTP, doc *yaml.Node) {
+	const p = "tftp"
+	m := d.mapping(n, p, tftpKeys)
+	c.Enabled = d.boolean(m["enabled"], "tftp.enabled", true)
+	if s := d.str(m["root"], "tftp.root"); s != "" {
+		c.Root = resolvePath(dir, s)
+	} else if c.Enabled {
+		at := d.keys["tftp"]
+		if at == nil {
+			at = doc
+		}
+		d.addf(at, "tftp.root", "missing: name the folder TFTP serves (or set tftp.enabled: false)")
+	}
+	// RFC 2348 allows 8 to 65464 octets.
+	c.MaxBlockSize = int(d.integer(m["max_block_size"], "tftp.max_block_size", DefaultMaxBlockSize, 512, 65464))
+	c.Timeout = d.duration(m["timeout"], "tftp.timeout", DefaultTFTPTimeout, 10*time.Millisecond, 255*time.Second)
+	c.Retries = int(d.integer(m["retries"], "tftp.retries", DefaultTFTPRetries, 1, 100))
+	c.MaxTransfers = int(d.integer(m["max_transfers"], "tftp.max_transfers", DefaultMaxTransfers, 0, 1<<20))
+	c.MaxPerClient = int(d.integer(m["max_per_client"], "tftp.max_per_client", DefaultMaxPerClient, 0, 1<<20))
+	c.TransferTimeout = d.duration(m["transfer_timeout"], "tftp.transfer_timeout", DefaultTransferTimeout, 0, 24*time.Hour)
+	c.SinglePort = d.boolean(m["single_port"], "tftp.single_port", false)
+	if un := d.resolve(m["uploads"]); un != nil && !isNull(un) {
+		um := d.mapping(un, "tftp.uploads", uploadKeys)
+		up := &Uploads{MaxBytes: DefaultUploadMaxBytes}
+		if s := d.str(um["dir"], "tftp.uploads.dir"); s != "" {
+			up.Dir = resolvePath(dir, s)
+		} else {
+			d.addf(d.keys["tftp.uploads"], "tftp.uploads.dir", "missing: name the folder uploads are written to")
+		}
+		up.MaxBytes = d.size(um["max_bytes"], "tftp.uploads.max_bytes", DefaultUploadMaxBytes)
+		c.Uploads = up
+		d.nodes["tftp.uploads"] = un
+	}
+}
+
+var sizeRE = regexp.MustCompile(`^\s*([0-9]+)\s*([KMGT]i?B?|B)?\s*$`)
+
+// size decodes a byte count: a number, or one with a unit (KiB, MiB, GiB,
+// TiB; K, M, G and T mean the same powers of 1024).
+func (d *decoder) size(n *yaml.Node, path string, def int64) int64 {
+	s, ok := d.scalar(n, path)
+	if s == nil || !ok {
+		return def
+	}
+	m := sizeRE.FindStringSubmatch(s.Value)
+	if m == nil {
+		d.addf(s, path, "%q is not a size (e.g. 64MiB or 1048576)", s.Value)
+		return def
+	}
+	var v int64
+	for _, c := range m[1] {
+		v = v*10 + int64(c-'0')
+		if v > 1<<50 {
+			d.addf(s, path, "%q is too large", s.Value)
+			return def
+		}
+	}
+	if m[2] != "" && m[2] != "B" {
+		v <<= 10 * (strings.IndexByte("KMGT", m[2][0]) + 1)
+	}
+	if v <= 0 {
+		d.addf(s, path, "must be more than 0")
+		return def
+	}
+	return v
+}
+
+// decodeBoot reads boot:, starting from DefaultBoot. A class written with
+// an empty value ("uefi-x64: \"\"") is removed: that class gets no boot
+// options. set records which classes the file wrote itself.
+func (d *decoder) decodeBoot(n *yaml.Node, set map[string]bool) map[string]string {
+	boot := DefaultBoot()
+	m := d.mapping(n, "boot", Classes())
+	for class, v := range m {
+		set[class] = true
+		f := d.str(v, join("boot", class))
+		if f == "" {
+			delete(boot, class)
+			continue
+		}
+		boot[class] = f
+	}
+	return boot
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
+
+func (d *decoder) decodeProfiles(n *yaml.Node, r *raw) {
+	ps, _ := d.pairs(n, "profiles")
+	for _, kv := range ps {
+		name := kv.key.Value
+		p := join("profiles", name)
+		if !nameRE.MatchString(name) {
+			d.addf(kv.key, p, "profile name %q: use letters, digits, '.', '-' and '_' (at most 63)", name)
+		}
+		d.nodes[p] = kv.key
+		m := d.mapping(kv.val, p, profileKeys)
+		pr := &Profile{Name: name, Line: kv.key.Line}
+		pr.Kernel = d.str(m["kernel"], join(p, "kernel"))
+		pr.Initrd = d.str(m["initrd"], join(p, "initrd"))
+		pr.Cmdline = d.str(m["cmdline"], join(p, "cmdline"))
+		pr.BootFile = d.str(m["bootfile"], join(p, "bootfile"))
+		if pr.Initrd != "" && pr.Kernel == "" {
+			d.addf(d.nodes[join(p, "initrd")], join(p, "initrd"), "an initrd needs a kernel in the same profile")
+		}
+		pm := d.mapping(m["pxelinux"], join(p, "pxelinux"), pxeKeys)
+		pp := join(p, "pxelinux")
+		pr.PXELinux.ConfigFile = d.str(pm["config_file"], join(pp, "config_file"))
+		pr.PXELinux.PathPrefix = d.str(pm["path_prefix"], join(pp, "path_prefix"))
+		// Option 211 is a 32-bit count of seconds (RFC 5071 section 8).
+		pr.PXELinux.RebootTime = d.duration(pm["reboot_time"], join(pp, "reboot_time"), 0, time.Second, 0xffffffff*time.Second)
+		pr.Options = d.options(m["options"], join(p, "options"))
+		r.profiles = append(r.profiles, pr)
+	}
+}
+
+func (d *decoder) decodeHosts(n *yaml.Node, r *raw) {
+	for i, hn := range d.list(n, "hosts") {
+		p := index("hosts", i)
+		hn = d.resolve(hn)
+		if hn == nil {
+			continue
+		}
+		d.nodes[p] = hn
+		m := d.mapping(hn, p, hostKeys)
+		h := &Host{Line: hn.Line}
+		if m["name"] == nil {
+			d.addf(hn, join(p, "name"), "missing: every host needs a name")
+		} else if h.Name = d.str(m["name"], join(p, "name")); !nameRE.MatchString(h.Name) {
+			d.addf(d.nodes[join(p, "name")], join(p, "name"), "host name %q: use letters, digits, '.', '-' and '_' (at most 63)", h.Name)
+		}
+		if m["mac"] == nil {
+			d.addf(hn, join(p, "mac"), "missing: a host is recognised by its MAC address")
+		}
+		h.MAC = d.mac(m["mac"], join(p, "mac"))
+		h.IP = d.addr(m["ip"], join(p, "ip"))
+		h.BootFile = d.str(m["bootfile"], join(p, "bootfile"))
+		h.Cmdline = d.str(m["cmdline"], join(p, "cmdline"))
+		h.Options = d.options(m["options"], join(p, "options"))
+		h.RPiSerial = d.rpiSerial(m["rpi_serial"], join(p, "rpi_serial"))
+		r.hosts = append(r.hosts, h)
+		r.hostProfiles = append(r.hostProfiles, d.str(m["profile"], join(p, "profile")))
+	}
+}
+
+// rpiSerial accepts the 8 hex digits a Raspberry Pi uses as its TFTP folder
+// name, or the 16-digit form /proc/cpuinfo prints (whose last 8 digits are
+// the folder name).
+func (d *decoder) rpiSerial(n *yaml.Node, path string) string {
+	s, ok := d.scalar(n, path)
+	if s == nil || !ok {
+		return ""
+	}
+	v := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(s.Value), "0x"))
+	if len(v) == 16 {
+		v = v[8:]
+	}
+	if len(v) != 8 || strings.Trim(v, "0123456789abcdef") != "" {
+		d.addf(s, path, "%q is not a Raspberry Pi serial number (8 hex digits, e.g. 1a2b3c4d)", s.Value)
+		return ""
+	}
+	return v
+}
+
+func validDomain(s string) bool {
+	s = strings.TrimSuffix(s, ".")
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, l := range strings.Split(s, ".") {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for _, c := range l {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// resolvePath makes p absolute against the config file's folder, so the
+// same file means the same thing whatever folder bootyard was started in.
+func resolvePath(dir, p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(dir, p)
+}
+
+func lineOf(n *yaml.Node) int {
+	if n == nil {
+		return 0
+	}
+	return n.Line
+}
+
+// subnetOf returns the configured subnet that holds a: the main subnet or a
+// relayed one.
+func subnetOf(c *DHCP, a netip.Addr) (netip.Prefix, bool) {
+	if c.Subnet.IsValid() && c.Subnet.Contains(a) {
+		return c.Subnet, true
+	}
+	for _, r := range c.Relayed {
+		if r.Subnet.IsValid() && r.Subnet.Contains(a) {
+			return r.Subnet, true
+		}
+	}
+	return netip.Prefix{}, false
+}
