@@ -1,0 +1,284 @@
+package bootfiles
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/netip"
+	"os"
+	"path"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/bootyard/bootyard/inventory"
+)
+
+// Hosts finds the inventory host that a client address belongs to. cmd wires
+// it to the inventory reservations and to the DHCP leases, so that a host
+// which takes a pool address (no reserved IP, but a profile) gets its
+// generated files too: the lease gives its MAC, the MAC gives the host.
+type Hosts interface {
+	HostByIP(ip netip.Addr) (*inventory.Host, bool)
+}
+
+// FS answers TFTP reads: a per-host generated file when the name is one the
+// client's firmware asks for and the client is a host with something to boot,
+// else a regular file under the TFTP root, else not found. It implements the
+// Open method tftpd's Files interface asks for and is safe for concurrent use.
+type FS struct {
+	snap  func() *inventory.Snapshot
+	hosts Hosts
+	log   *slog.Logger
+	tmpl  *templates
+
+	// mu guards the open root. Readers hold it shared while they open a
+	// file, so a reload that moves the root never closes it under them;
+	// files already open stay valid after the root is closed.
+	mu      sync.RWMutex
+	rootDir string
+	root    *os.Root
+	rootErr error
+}
+
+// New returns an FS that reads the current snapshot through snap on every
+// request, so a reload takes effect on the next read (including a new TFTP
+// root, which is opened on first use). hosts may be nil: client addresses are
+// then looked up in the snapshot's reservations only. log may be nil.
+func New(snap func() *inventory.Snapshot, hosts Hosts, log *slog.Logger) *FS {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &FS{snap: snap, hosts: hosts, log: log, tmpl: defaultTemplates()}
+}
+
+// Close closes the TFTP root. Files already handed out stay readable.
+func (f *FS) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var err error
+	if f.root != nil {
+		err = f.root.Close()
+		f.root, f.rootDir = nil, ""
+	}
+	return err
+}
+
+// Open returns the bytes name stands for when client asks for it, and their
+// size (always known here). Generated files come first, then the Raspberry Pi
+// folder fallback, then the file under the TFTP root. Errors wrap
+// fs.ErrNotExist when there is no such file and fs.ErrPermission when the
+// name is refused (not a valid path, or leading out of the root, symlinks
+// included); their text names no server path, because pin/tftp sends it to
+// the client.
+func (f *FS) Open(client netip.Addr, name string) (io.ReadCloser, int64, error) {
+	clean, err := cleanName(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	snap := f.snap()
+	if snap == nil {
+		return nil, 0, fmt.Errorf("bootfiles: %s: no inventory loaded: %w", clean, fs.ErrNotExist)
+	}
+	client = client.Unmap()
+
+	if b, ok, err := f.generated(snap, client, clean); err != nil {
+		return nil, 0, err
+	} else if ok {
+		return io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
+	}
+
+	root := snap.TFTP.Root
+	if alt, ok := rpiFallback(snap, clean); ok {
+		file, size, err := f.openFile(root, clean)
+		if !errors.Is(err, fs.ErrNotExist) {
+			return file, size, err
+		}
+		f.log.Debug("raspberry pi folder falls back to the root", "client", client, "file", clean, "fallback", alt)
+		return f.openFile(root, alt)
+	}
+	return f.openFile(root, clean)
+}
+
+// generated renders the file clean stands for when it is a generated name
+// that applies to this client. ok is false when it does not (the caller
+// falls through to the disk).
+func (f *FS) generated(snap *inventory.Snapshot, client netip.Addr, clean string) ([]byte, bool, error) {
+	req, ok := classify(clean, ipxeName(snap))
+	if !ok {
+		return nil, false, nil
+	}
+	host, ip, ok := f.hostFor(snap, req, client)
+	if !ok || !bootable(host) {
+		return nil, false, nil
+	}
+	log := f.log.With("client", client, "file", clean, "host", host.Name, "kind", string(req.kind))
+	var b []byte
+	err := f.withRoot(snap.TFTP.Root, func(r *os.Root) error {
+		var err error
+		b, err = f.tmpl.render(r, req, newTemplateData(host, ip, snap.DHCP.ServerIP, req))
+		return err
+	})
+	if err != nil {
+		log.Error("cannot render generated file", "err", err)
+		return nil, false, fmt.Errorf("bootfiles: %s for host %s: %w", clean, host.Name, err)
+	}
+	log.Debug("serving generated file", "bytes", len(b))
+	return b, true, nil
+}
+
+// hostFor finds the host a classified request is for, and the address to
+// put in its file (the reserved IP, else the asking client's pool address).
+func (f *FS) hostFor(snap *inventory.Snapshot, req request, client netip.Addr) (*inventory.Host, netip.Addr, bool) {
+	if req.key == byMAC {
+		h, ok := snap.HostByMAC(req.mac)
+		if !ok {
+			return nil, netip.Addr{}, false
+		}
+		if h.IP.IsValid() {
+			return h, h.IP, true
+		}
+		if c, ok := f.hostByIP(snap, client); ok && c == h {
+			return h, client, true
+		}
+		return h, netip.Addr{}, true
+	}
+	if !client.Is4() {
+		return nil, netip.Addr{}, false
+	}
+	h, ok := f.hostByIP(snap, client)
+	if !ok {
+		return nil, netip.Addr{}, false
+	}
+	if req.hexIP != "" && !strings.HasPrefix(hexIP(client.As4()), req.hexIP) {
+		return nil, netip.Addr{}, false
+	}
+	return h, client, true
+}
+
+func (f *FS) hostByIP(snap *inventory.Snapshot, ip netip.Addr) (*inventory.Host, bool) {
+	if f.hosts != nil {
+		return f.hosts.HostByIP(ip)
+	}
+	return snap.HostByIP(ip)
+}
+
+// openFile opens a regular file under the TFTP root dir. The file is
+// returned as is, so tftpd streams it instead of reading it whole.
+func (f *FS) openFile(dir, name string) (io.ReadCloser, int64, error) {
+	var file *os.File
+	var size int64
+	err := f.withRoot(dir, func(r *os.Root) error {
+		if r == nil {
+			return fmt.Errorf("bootfiles: %s: TFTP root unavailable: %w", name, fs.ErrNotExist)
+		}
+		// Stat before opening: opening a FIFO or a device would block or
+		// have side effects. The second Stat, on the open file, closes the
+		// race with a file swapped in between.
+		fi, err := r.Stat(name)
+		if err != nil {
+			return rootError(name, err)
+		}
+		if !fi.Mode().IsRegular() {
+			return fmt.Errorf("bootfiles: %s: not a regular file: %w", name, fs.ErrNotExist)
+		}
+		fl, err := r.Open(name)
+		if err != nil {
+			return rootError(name, err)
+		}
+		fi, err = fl.Stat()
+		if err != nil || !fi.Mode().IsRegular() {
+			fl.Close()
+			return fmt.Errorf("bootfiles: %s: not a regular file: %w", name, fs.ErrNotExist)
+		}
+		file, size = fl, fi.Size()
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return file, size, nil
+}
+
+// withRoot runs fn with the os.Root for dir, opening it first (or again,
+// when the configured root changed). r is nil when dir cannot be opened: the
+// error is logged once per change and retried on the next request, so a
+// root created after start-up is picked up.
+func (f *FS) withRoot(dir string, fn func(r *os.Root) error) error {
+	f.mu.RLock()
+	if f.rootDir == dir && f.root != nil {
+		defer f.mu.RUnlock()
+		return fn(f.root)
+	}
+	f.mu.RUnlock()
+
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.rootDir != dir || f.root == nil {
+		if f.root != nil {
+			f.root.Close()
+			f.root = nil
+		}
+		var err error
+		if dir == "" {
+			err = errors.New("no TFTP root configured")
+		} else {
+			f.root, err = os.OpenRoot(dir)
+		}
+		if err != nil && (f.rootDir != dir || f.rootErr == nil || f.rootErr.Error() != err.Error()) {
+			f.log.Warn("cannot open TFTP root", "root", dir, "err", err)
+		} else if err == nil {
+			f.log.Info("serving TFTP root", "root", dir)
+		}
+		f.rootDir, f.rootErr = dir, err
+	}
+	// Held exclusively here: fine, opening one file is short.
+	return fn(f.root)
+}
+
+// cleanName checks a name tftpd has already cleaned, once more: a leading
+// "/" is dropped (GRUB sends /grub/grub.cfg-...), and what remains must be a
+// valid fs path (no "..", no empty or "." elements, no trailing slash).
+func cleanName(name string) (string, error) {
+	clean := strings.TrimLeft(name, "/")
+	if clean == "" {
+		return "", fmt.Errorf("bootfiles: empty file name: %w", fs.ErrNotExist)
+	}
+	if !fs.ValidPath(clean) || strings.ContainsRune(clean, 0) || strings.Contains(clean, `\`) {
+		return "", fmt.Errorf("bootfiles: %q: invalid file name: %w", name, fs.ErrPermission)
+	}
+	return clean, nil
+}
+
+// rootError maps what os.Root says to the two outcomes a TFTP client can be
+// told: not found (including a path through a non-folder) or refused
+// (escaping the root through ".." or a symlink, no permission, anything
+// else).
+func rootError(name string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return fmt.Errorf("bootfiles: %s: %w", name, fs.ErrNotExist)
+	}
+	cause := errors.Unwrap(err) // drop os.PathError's "openat name:" prefix
+	if cause == nil {
+		cause = err
+	}
+	return fmt.Errorf("bootfiles: %s: %w: %w", name, fs.ErrPermission, cause)
+}
+
+// ipxeName is the TFTP name of the iPXE script, or "" when the snapshot
+// hands iPXE something that is not a TFTP path (an http:// URL, say).
+func ipxeName(snap *inventory.Snapshot) string {
+	n := strings.TrimLeft(snap.Boot["ipxe"], "/")
+	if n == "" || !fs.ValidPath(n) || strings.Contains(n, "://") {
+		return ""
+	}
+	return path.Clean(n)
+}
+
+// bootable reports whether a host has something to generate files for.
+func bootable(h *inventory.Host) bool {
+	return h != nil && h.Profile != nil && strings.TrimSpace(h.Profile.Kernel) != ""
+}

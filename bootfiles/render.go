@@ -1,0 +1,254 @@
+package bootfiles
+
+import (
+	"fmt"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/bootyard/bootyard/inventory"
+)
+
+// templateData is what every template (default or override) is executed
+// with. All strings are single-line: control characters, newlines included,
+// become spaces, so that no inventory value can add a line to a config file.
+type templateData struct {
+	Host     string // host name
+	MAC      string // aa:bb:cc:dd:ee:ff
+	IP       string // the host's address: reserved, else its pool address; "" when unknown
+	ServerIP string // the boot server's address; "" when not configured
+	Profile  string // profile name
+	// Kernel and Initrd are written the way this file's reader resolves
+	// them (see docs/bootfiles.md): relative to the boot file's folder for
+	// pxelinux.cfg files, "/"-absolute from the TFTP root for GRUB and
+	// iPXE, root-relative for U-Boot's tftpboot. Initrd is "" for none.
+	Kernel, Initrd string
+	// KernelPath and InitrdPath are the profile's paths under the TFTP root,
+	// as written in the inventory, without a leading "/".
+	KernelPath, InitrdPath string
+	// Cmdline is the profile's cmdline followed by the host's.
+	Cmdline string
+	// Dir is the folder the file was asked from ("" for the root).
+	Dir string
+}
+
+func newTemplateData(h *inventory.Host, ip, serverIP netip.Addr, req request) templateData {
+	p := h.Profile
+	kernel := rootPath(p.Kernel)
+	initrd := rootPath(p.Initrd)
+	d := templateData{
+		Host:       oneLine(h.Name),
+		MAC:        h.MAC.String(),
+		Profile:    oneLine(p.Name),
+		KernelPath: kernel,
+		InitrdPath: initrd,
+		Cmdline:    strings.Join(strings.Fields(oneLine(p.Cmdline+" "+h.Cmdline)), " "),
+		Dir:        req.dir,
+	}
+	if ip.IsValid() {
+		d.IP = ip.String()
+	}
+	if serverIP.IsValid() {
+		d.ServerIP = serverIP.String()
+	}
+	d.Kernel, d.Initrd = kernelForm(req, kernel), kernelForm(req, initrd)
+	return d
+}
+
+// kernelForm writes a root-relative path p the way the reader of a file of
+// this kind resolves it; "" stays "".
+func kernelForm(req request, p string) string {
+	if p == "" {
+		return ""
+	}
+	switch req.kind {
+	case kindPXELinux:
+		// PXELINUX prefixes every relative name with its path prefix (the
+		// boot file's folder), and U-Boot's `pxe` with the folder of
+		// $bootfile (get_relfile; absolute paths are only honoured by
+		// sysboot). Neither has an absolute form the other understands
+		// (pxelinux's "::name" would be read by U-Boot's tftpboot as
+		// "server:name"), so the path is made relative to the folder the
+		// config was asked from, which is that same prefix.
+		return relTo(req.dir, p)
+	case kindGRUB, kindIPXE:
+		// GRUB resolves "/x" against $root, (tftp,<server>); iPXE resolves
+		// "/x" against the script's own URI, i.e. same server, from its
+		// root. Either way the folder of the boot file does not matter.
+		return "/" + p
+	default:
+		// U-Boot's tftpboot sends the name as given: root-relative.
+		return p
+	}
+}
+
+// relTo returns target (a path under the root) relative to folder dir, with
+// "../" steps where target is not below dir. bootyard's tftpd resolves ".."
+// lexically inside the root, so "boot/../images/x" reaches images/x.
+func relTo(dir, target string) string {
+	if dir == "" {
+		return target
+	}
+	if rest, ok := strings.CutPrefix(target, dir+"/"); ok {
+		return rest
+	}
+	return strings.Repeat("../", strings.Count(dir, "/")+1) + target
+}
+
+// rootPath normalises an inventory path under the TFTP root: no leading
+// "/", cleaned, single-line.
+func rootPath(p string) string {
+	p = strings.TrimSpace(oneLine(p))
+	if p == "" {
+		return ""
+	}
+	p = strings.TrimLeft(path.Clean("/"+p), "/")
+	return p
+}
+
+// oneLine replaces control characters (newlines, tabs, NUL, DEL) with
+// spaces. The inventory should refuse them; this is the second line of
+// defence that keeps a cmdline from injecting lines into a config.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// grubQuote makes s one GRUB script word. Plain words stay as they are;
+// anything else is single-quoted (nothing is special inside GRUB single
+// quotes; a quote itself is written '\'').
+func grubQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=.,/:@%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// grubArgs quotes each word of a kernel command line for GRUB's `linux`,
+// which joins its arguments with single spaces again: the kernel sees the
+// words unchanged, while $, ;, {, } and friends in a cmdline cannot act as
+// GRUB syntax.
+func grubArgs(s string) string {
+	f := strings.Fields(s)
+	for i, w := range f {
+		f[i] = grubQuote(w)
+	}
+	return strings.Join(f, " ")
+}
+
+// hushQuote makes s one word for U-Boot's hush shell: single quotes, in
+// which $ and ; are literal, and '\'' for a quote inside.
+func hushQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// GeneratedFile is one per-host file bootfiles serves without it being on
+// disk.
+type GeneratedFile struct {
+	// Name is the TFTP name, relative to the root (the form a client at
+	// the root asks for; the same file answers under any folder where the
+	// kind allows one).
+	Name string
+	// Content is the exact bytes served.
+	Content []byte
+}
+
+// Render lists every file generated for host, in the order firmware asks
+// for them (PXELINUX/U-Boot pxe, GRUB, iPXE, U-Boot script), with the bytes
+// it would be served: what `bootyard explain` prints. Names that depend on
+// the client's address are listed for the reserved IP only (a host on a
+// pool address gets them for its lease). Template overrides under
+// snap.TFTP.Root are honoured when the root can be opened. A host with no
+// profile or no kernel has none: nil, nil.
+func Render(snap *inventory.Snapshot, host *inventory.Host, serverIP netip.Addr) ([]GeneratedFile, error) {
+	if snap == nil || !bootable(host) {
+		return nil, nil
+	}
+	var root *os.Root
+	if snap.TFTP.Root != "" {
+		if r, err := os.OpenRoot(snap.TFTP.Root); err == nil {
+			root = r
+			defer r.Close()
+		}
+	}
+	tmpl := defaultTemplates()
+
+	type item struct {
+		name string
+		req  request
+	}
+	mac := dashedMAC(host.MAC)
+	var items []item
+	add := func(name string, k kind) { items = append(items, item{name, request{kind: k}}) }
+	add("pxelinux.cfg/01-"+mac, kindPXELinux)
+	if host.IP.Is4() {
+		add("pxelinux.cfg/"+hexIP(host.IP.As4()), kindPXELinux)
+	}
+	add("grub.cfg-01-"+mac, kindGRUB)
+	if host.IP.Is4() {
+		add("grub.cfg-"+hexIP(host.IP.As4()), kindGRUB)
+	}
+	if n := ipxeName(snap); n != "" {
+		add(n, kindIPXE)
+	}
+	add(strings.ReplaceAll(mac, "-", "")+".ipxe", kindIPXE)
+	add("boot.scr.uimg", kindUBootScript)
+	add("boot.scr", kindUBootScript)
+
+	var out []GeneratedFile
+	for _, it := range items {
+		req, ok := classify(it.name, ipxeName(snap))
+		if !ok || req.kind != it.req.kind {
+			// The iPXE name configured under boot: collides with another
+			// generated name; Open serves it as that other kind.
+			continue
+		}
+		b, err := tmpl.render(root, req, newTemplateData(host, host.IP, serverIP, req))
+		if err != nil {
+			return nil, fmt.Errorf("bootfiles: %s for host %s: %w", it.name, host.Name, err)
+		}
+		out = append(out, GeneratedFile{Name: it.name, Content: b})
+	}
+	return out, nil
+}
+
+// Generated reports whether bootfiles generates name for at least one host
+// of snap, so that the inventory validator counts a boot file such as the
+// iPXE script or boot.scr.uimg as present although it is not on disk.
+// Names tied to an address count when a host reserves a matching address or
+// takes a pool address.
+func Generated(snap *inventory.Snapshot, name string) bool {
+	if snap == nil {
+		return false
+	}
+	clean := strings.TrimLeft(name, "/")
+	if !fs.ValidPath(clean) || clean == "." {
+		return false
+	}
+	req, ok := classify(clean, ipxeName(snap))
+	if !ok {
+		return false
+	}
+	if req.key == byMAC {
+		h, ok := snap.HostByMAC(req.mac)
+		return ok && bootable(h)
+	}
+	for _, h := range snap.Hosts() {
+		if !bootable(h) {
+			continue
+		}
+		if req.hexIP == "" || !h.IP.IsValid() {
+			return true
+		}
+		if h.IP.Is4() && strings.HasPrefix(hexIP(h.IP.As4()), req.hexIP) {
+			return true
+		}
+	}
+	return false
+}
