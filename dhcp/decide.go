@@ -1,6 +1,8 @@
 package dhcp
 
 import (
+	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"time"
@@ -19,6 +21,7 @@ type Request struct {
 	// Peer is the source address and port of the datagram.
 	Peer netip.AddrPort
 	// ServerIP is our address on the arrival interface (option 54, siaddr, 66).
+	// snap.DHCP.ServerIP, when set, wins: it is what the user configured.
 	ServerIP netip.Addr
 	Now      time.Time
 }
@@ -44,12 +47,46 @@ type Decision struct {
 	// Broadcast reports that Dest is the limited broadcast on the arrival interface.
 	Broadcast bool
 	// Change is the lease change to commit before Reply is sent; nil for none.
+	// It can be set when Reply is nil: DECLINE and RELEASE get no answer
+	// (RFC 2131 4.3.3, 4.3.4) but still change the lease store.
 	Change *leases.Change
 	// Ignore says why the request gets no reply (when Reply is nil).
 	Ignore string
-	// LogLevel is how loud the ignore is worth logging (debug for packets
-	// that are not for us, info for a board we chose not to answer).
+	// Level is how loud the decision is worth logging: for an ignore, debug
+	// for packets that are not for us (another server id, proxy traffic),
+	// info for a board we chose not to answer (unknown MAC, no boot file),
+	// warn for an unusable packet or a configuration problem; for a reply,
+	// info.
+	Level slog.Level
 	// Why lists, in order, the rules that produced the decision (for logs
 	// and `bootyard explain`).
 	Why []string
+}
+
+// Decide answers one request from the inventory snapshot and the current
+// leases. It is pure: it reads snap and lv, never writes, and its result
+// depends only on its arguments (req.Now is the clock). The server commits
+// Decision.Change and then sends Decision.Reply.
+func Decide(req Request, snap *inventory.Snapshot, lv LeaseView) Decision {
+	d, _ := Explain(req, snap, lv)
+	return d
+}
+
+// DecideBytes parses a raw DHCP payload and decides on it; meta carries the
+// socket facts (Port, Peer, ServerIP, Now) and its Msg is replaced. A
+// truncated or malformed packet is an error (log it at debug and drop it);
+// it never panics, whatever the bytes (FuzzDecide checks).
+func DecideBytes(b []byte, meta Request, snap *inventory.Snapshot, lv LeaseView) (Decision, error) {
+	// The library clamps hlen to 16 while parsing, so check the raw byte:
+	// a longer hardware address is not something we can answer.
+	if len(b) > 2 && b[2] > 16 {
+		return Decision{Ignore: fmt.Sprintf("hardware address length %d exceeds 16", b[2]), Level: slog.LevelWarn,
+			Why: []string{fmt.Sprintf("ignored: hardware address length %d exceeds 16", b[2])}}, nil
+	}
+	m, err := dhcpv4.FromBytes(b)
+	if err != nil {
+		return Decision{}, fmt.Errorf("malformed DHCP packet (%d bytes): %w", len(b), err)
+	}
+	meta.Msg = m
+	return Decide(meta, snap, lv), nil
 }

@@ -1,0 +1,93 @@
+package dhcp
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/bootyard/bootyard/inventory"
+)
+
+// ipxeBinaries are the file names iPXE is built as. A client that already
+// runs iPXE and is handed one of these loads iPXE again, which asks DHCP
+// again, forever: the classic chainload loop.
+var ipxeBinaries = map[string]bool{
+	"undionly.kpxe": true, "undionly.kkpxe": true, "undionly.kkkpxe": true,
+	"undionly.pxe": true, "ipxe.pxe": true, "ipxe.kpxe": true, "ipxe.kkpxe": true,
+	"ipxe.efi": true, "snponly.efi": true, "snp.efi": true, "ipxe.lkrn": true,
+	"ipxe.usb": true, "ipxe.iso": true, "ipxe-x86_64.efi": true, "ipxe-arm64.efi": true,
+	"ipxe-i386.efi": true, "ipxe-snponly-x86_64.efi": true,
+}
+
+// isIPXEBinary reports whether name (a TFTP path or URL) names an iPXE
+// build, by base name, case-insensitively (Windows TFTP roots are).
+func isIPXEBinary(name string) bool {
+	base := strings.ToLower(path.Base(strings.ReplaceAll(name, "\\", "/")))
+	return ipxeBinaries[base]
+}
+
+// isURL reports whether a boot file is an http(s) URL, the only kind UEFI
+// HTTP boot firmware accepts.
+func isURL(name string) bool {
+	l := strings.ToLower(name)
+	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
+}
+
+// BootChoice is the boot file chosen for one client and the rule that chose it.
+type BootChoice struct {
+	File string // "" when the client gets no boot options
+	Rule string // which rule decided, for explanations
+	// Skipped lists candidates passed over, with why.
+	Skipped []string
+}
+
+// ChooseBootFile picks the boot file of a client of class c that is host h
+// (nil when not in the inventory). The order is one switch, most specific
+// first, because a person who names a file for one machine means it:
+//
+//  1. host.BootFile
+//  2. host.Profile.BootFile
+//  3. snap.Boot[class]: the per-firmware default
+//
+// with one exception applied to every step: a client that already runs iPXE
+// never gets an iPXE binary (that is the chainload loop); such a candidate
+// is skipped, so iPXE falls through to snap.Boot["ipxe"], its script. A file
+// that is not an iPXE binary (pxelinux.0 for qemu's iPXE BIOS ROM) is fine.
+// A client that is not a boot client (ClassNone) gets nothing.
+func ChooseBootFile(c Class, h *inventory.Host, snap *inventory.Snapshot) BootChoice {
+	var b BootChoice
+	usable := func(what, f string) bool {
+		if f == "" {
+			return false
+		}
+		if c.IPXE && isIPXEBinary(f) {
+			b.Skipped = append(b.Skipped, fmt.Sprintf("%s %q skipped: the client already runs iPXE and would load it again (chainload loop)", what, f))
+			return false
+		}
+		return true
+	}
+	var hostFile, profFile, classFile string
+	var hostName, profName string
+	if h != nil {
+		hostFile, hostName = h.BootFile, h.Name
+		if h.Profile != nil {
+			profFile, profName = h.Profile.BootFile, h.Profile.Name
+		}
+	}
+	if snap != nil {
+		classFile = snap.Boot[c.Name]
+	}
+	switch {
+	case !c.Boot:
+		b.Rule = "not a boot client: no boot file"
+	case usable("host "+hostName+" bootfile", hostFile):
+		b.File, b.Rule = hostFile, fmt.Sprintf("boot file from host %s", hostName)
+	case usable("profile "+profName+" bootfile", profFile):
+		b.File, b.Rule = profFile, fmt.Sprintf("boot file from profile %s of host %s", profName, hostName)
+	case usable("boot."+c.Name, classFile):
+		b.File, b.Rule = classFile, fmt.Sprintf("boot file from boot.%s (firmware class default)", c.Name)
+	default:
+		b.Rule = fmt.Sprintf("no boot file: no host or profile bootfile and no boot.%s entry", c.Name)
+	}
+	return b
+}

@@ -1,0 +1,217 @@
+package dhcp
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+
+	"github.com/bootyard/bootyard/inventory"
+	"github.com/insomniacslk/dhcp/dhcpv4"
+	"github.com/insomniacslk/dhcp/iana"
+)
+
+// Report is the explanation of one decision, for `bootyard explain` and
+// debug logs. It is filled by the same code path that decides, so it cannot
+// drift from what the server does.
+type Report struct {
+	MAC     string
+	Message string // DISCOVER, REQUEST, ..., or BOOTP when option 53 is absent
+	Mode    inventory.Mode
+	Class   Class
+	Host    string // "" when the MAC is not in the inventory
+	Profile string
+	Boot    BootChoice
+	Addr    netip.Addr // the address offered or acknowledged, if any
+	// Why is Decision.Why.
+	Why []string
+}
+
+// String formats the report for a terminal, one fact per line.
+func (r Report) String() string {
+	var b strings.Builder
+	line := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(&b, "%-9s %s\n", k+":", v)
+		}
+	}
+	line("mac", r.MAC)
+	line("message", r.Message)
+	line("mode", string(r.Mode))
+	line("class", r.Class.Name)
+	host := r.Host
+	if host == "" && r.MAC != "" {
+		host = "(not in the inventory)"
+	}
+	line("host", host)
+	line("profile", r.Profile)
+	line("bootfile", r.Boot.File)
+	if r.Addr.IsValid() {
+		line("address", r.Addr.String())
+	}
+	b.WriteString("why:\n")
+	for _, w := range r.Why {
+		fmt.Fprintf(&b, "  - %s\n", w)
+	}
+	return b.String()
+}
+
+// decider carries one request through the decision; every rule it applies
+// is noted in why.
+type decider struct {
+	req    Request
+	m      *dhcpv4.DHCPv4
+	snap   *inventory.Snapshot
+	lv     LeaseView
+	mac    net.HardwareAddr
+	server netip.Addr
+	giaddr netip.Addr
+	ciaddr netip.Addr
+	host   *inventory.Host
+	class  Class
+	rep    Report
+	why    []string
+}
+
+func (d *decider) note(format string, args ...any) {
+	d.why = append(d.why, fmt.Sprintf(format, args...))
+}
+
+// ignore ends the decision without a reply.
+func (d *decider) ignore(level slog.Level, format string, args ...any) Decision {
+	reason := fmt.Sprintf(format, args...)
+	d.why = append(d.why, "ignored: "+reason)
+	return Decision{Ignore: reason, Level: level, Why: d.why}
+}
+
+// Explain is Decide with its explanation. Decide calls it; `bootyard
+// explain` prints the Report.
+func Explain(req Request, snap *inventory.Snapshot, lv LeaseView) (Decision, Report) {
+	d := &decider{req: req, m: req.Msg, snap: snap, lv: lv}
+	dec := d.decide()
+	d.rep.Why = dec.Why
+	return dec, d.rep
+}
+
+// decide checks that the packet is usable and for us, classifies the
+// client and hands over to the mode.
+func (d *decider) decide() Decision {
+	m := d.m
+	if m == nil {
+		return d.ignore(slog.LevelWarn, "no DHCP message")
+	}
+	if d.snap == nil {
+		return d.ignore(slog.LevelWarn, "no inventory loaded")
+	}
+	d.rep.Mode = d.snap.DHCP.Mode
+	d.rep.Message = messageName(m)
+	if m.OpCode != dhcpv4.OpcodeBootRequest {
+		return d.ignore(slog.LevelDebug, "op %d is not BOOTREQUEST", m.OpCode)
+	}
+	if why := badHardware(m); why != "" {
+		return d.ignore(slog.LevelWarn, "%s", why)
+	}
+	d.mac = m.ClientHWAddr
+	d.rep.MAC = d.mac.String()
+	if d.snap.DHCP.Mode == inventory.ModeOff || d.snap.DHCP.Mode == "" {
+		return d.ignore(slog.LevelDebug, "dhcp.mode is off")
+	}
+	switch {
+	case d.snap.DHCP.ServerIP.Is4():
+		d.server = d.snap.DHCP.ServerIP
+	case d.req.ServerIP.Unmap().Is4():
+		d.server = d.req.ServerIP.Unmap()
+	default:
+		return d.ignore(slog.LevelWarn, "no IPv4 server address (dhcp.server_ip unset and none known for the interface)")
+	}
+	d.giaddr = headerAddr(m.GatewayIPAddr)
+	d.ciaddr = headerAddr(m.ClientIPAddr)
+	if m.Options.Has(dhcpv4.OptionDHCPMessageType) && m.MessageType() == dhcpv4.MessageTypeNone {
+		return d.ignore(slog.LevelWarn, "option 53 is malformed")
+	}
+	if v := m.Options.Get(dhcpv4.OptionServerIdentifier); v != nil {
+		sid, ok := netip.AddrFromSlice(v)
+		if !ok || sid.Unmap() != d.server {
+			// RFC 2131 4.3.2: the client chose another server's offer.
+			return d.ignore(slog.LevelDebug, "option 54 names server %v, not us (%v)", net.IP(v), d.server)
+		}
+	}
+
+	d.class = Classify(m)
+	if !m.Options.Has(dhcpv4.OptionDHCPMessageType) && !d.class.Boot {
+		// RFC 951: a BOOTP client is by definition booting.
+		d.class.Boot = true
+		d.class.Why = append(d.class.Why, "no option 53: a BOOTP client, treated as a boot client")
+	}
+	d.rep.Class = d.class
+	d.note("class %s: %s", d.class.Name, strings.Join(d.class.Why, "; "))
+
+	if h, ok := d.snap.HostByMAC(d.mac); ok {
+		d.host = h
+		d.rep.Host = h.Name
+		if h.Profile != nil {
+			d.rep.Profile = h.Profile.Name
+		}
+		d.note("MAC %s is host %s (line %d)", d.mac, h.Name, h.Line)
+	} else {
+		d.note("MAC %s is not in the inventory", d.mac)
+	}
+
+	if d.req.Port == BootServerPort {
+		return d.bootServer()
+	}
+	switch d.snap.DHCP.Mode {
+	case inventory.ModeAuthoritative:
+		return d.authoritative()
+	case inventory.ModeProxy:
+		return d.proxy()
+	}
+	return d.ignore(slog.LevelWarn, "unknown dhcp.mode %q", d.snap.DHCP.Mode)
+}
+
+// badHardware says why chaddr cannot identify the client, or "". Only
+// Ethernet is served: the inventory is keyed by 6-byte MACs.
+func badHardware(m *dhcpv4.DHCPv4) string {
+	hw := m.ClientHWAddr
+	switch {
+	case len(hw) == 0:
+		return "no client hardware address (hlen 0)"
+	case len(hw) >= 16:
+		return fmt.Sprintf("hardware address length %d: not Ethernet", len(hw))
+	case m.HWType != iana.HWTypeEthernet:
+		return fmt.Sprintf("hardware type %d is not Ethernet", m.HWType)
+	case len(hw) != 6:
+		return fmt.Sprintf("hardware address length %d, Ethernet has 6", len(hw))
+	case allZero(hw):
+		return "client MAC is 00:00:00:00:00:00"
+	case hw[0]&1 == 1:
+		return fmt.Sprintf("client MAC %s is a group address", hw)
+	}
+	return ""
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// headerAddr reads a BOOTP header address; anything unreadable is 0.0.0.0.
+func headerAddr(ip net.IP) netip.Addr {
+	if v4 := ip.To4(); v4 != nil {
+		return netip.AddrFrom4([4]byte(v4))
+	}
+	return netip.IPv4Unspecified()
+}
+
+// messageName names the message for reports ("BOOTP" without option 53).
+func messageName(m *dhcpv4.DHCPv4) string {
+	if !m.Options.Has(dhcpv4.OptionDHCPMessageType) {
+		return "BOOTP"
+	}
+	return strings.ToUpper(m.MessageType().String())
+}
