@@ -1,0 +1,208 @@
+package dhcp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/bootyard/bootyard/dhcp/leases"
+	"github.com/bootyard/bootyard/inventory"
+)
+
+// Config is what a Server needs. Snapshot and Leases are required.
+type Config struct {
+	// Snapshot returns the current inventory (inventory.Store.Load); it is
+	// called once per packet so that a reload applies to the next packet.
+	Snapshot func() *inventory.Snapshot
+	// Leases is the lease store; open it with a path for an authoritative
+	// server with a pool, or with "" for a memory-only one (proxy mode).
+	Leases *leases.Store
+	// Logger gets one line per reply and per ignored request; nil discards.
+	Logger *slog.Logger
+	// Iface is the interface the sockets are bound to (for logs and the
+	// conflict probe).
+	Iface string
+	// ServerIP is our address on Iface (option 54, siaddr); zero means
+	// snapshot.DHCP.ServerIP.
+	ServerIP netip.Addr
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Workers is the number of packets handled at once per Serve call
+	// (default 32). Packets beyond Workers plus a queue of 512 are dropped:
+	// clients retransmit, and a flood must not grow memory.
+	Workers int
+	// MaxTrackedClients bounds the per-MAC rate-limit table (default 65536).
+	MaxTrackedClients int
+	// Prober checks that a pool address is unused before it is first offered
+	// (when snapshot.DHCP.ConflictProbe is set); nil means an ARP probe on
+	// Iface, or no probe when Iface is "".
+	Prober Prober
+	// Decide is the decision function; nil means the package's Decide.
+	// Tests set it to exercise the server loop in isolation.
+	Decide func(Request, *inventory.Snapshot, LeaseView) Decision
+}
+
+// Server answers DHCP requests read from the sockets given to Serve. One
+// Server can serve several sockets at once (port 67 and 4011); they share
+// its lease store, rate limits and probe cache.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	lim    *limiter
+	probes *probeCache
+}
+
+// ignoreLogEvery rate-limits the info line for a board we do not answer:
+// one line per MAC per interval is what a user needs to find it.
+const ignoreLogEvery = 30 * time.Second
+
+// maxDecideAttempts bounds deciding again after a lease conflict.
+const maxDecideAttempts = 4
+
+// NewServer checks cfg and builds a Server.
+func NewServer(cfg Config) (*Server, error) {
+	if cfg.Snapshot == nil {
+		return nil, errors.New("dhcp: server needs a Snapshot source")
+	}
+	if cfg.Leases == nil {
+		return nil, errors.New("dhcp: server needs a lease store")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 32
+	}
+	if cfg.Decide == nil {
+		cfg.Decide = Decide
+	}
+	if cfg.Prober == nil && cfg.Iface != "" {
+		cfg.Prober = &ARPProber{Iface: cfg.Iface}
+	}
+	return &Server{
+		cfg:    cfg,
+		log:    cfg.Logger,
+		lim:    newLimiter(cfg.MaxTrackedClients),
+		probes: newProbeCache(),
+	}, nil
+}
+
+// packet is one datagram waiting for a worker.
+type packet struct {
+	b    []byte
+	peer netip.AddrPort
+}
+
+// Serve reads requests from conn and answers them until ctx is cancelled,
+// then closes conn and returns nil (after the packets in hand are handled).
+// The port conn is bound to tells requests to 67 from PXE boot-server
+// requests to 4011. Any other error from conn is returned.
+func (s *Server) Serve(ctx context.Context, conn net.PacketConn) error {
+	port := 0
+	if ua, ok := conn.LocalAddr().(*net.UDPAddr); ok {
+		port = ua.Port
+	}
+	// The bridging goroutine: closing conn is the only way to interrupt a
+	// blocked ReadFrom. It exits when ctx is done or Serve returns.
+	stopClose := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stopClose()
+
+	jobs := make(chan packet, 512)
+	var wg sync.WaitGroup
+	for range s.cfg.Workers {
+		wg.Go(func() {
+			for p := range jobs {
+				s.handleSafe(ctx, conn, port, p)
+			}
+		})
+	}
+	defer func() {
+		close(jobs)
+		wg.Wait()
+	}()
+
+	buf := make([]byte, 65536)
+	var dropped uint64
+	for {
+		n, addr, err := conn.ReadFrom(buf)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return fmt.Errorf("dhcp: socket closed: %w", err)
+			}
+			// ICMP errors surface as read errors on Linux UDP sockets:
+			// not a reason to stop serving.
+			s.log.Debug("dhcp read error", "iface", s.cfg.Iface, "port", port, "err", err)
+			continue
+		}
+		peer := addrPort(addr)
+		if !s.admit(buf[:n], port) {
+			continue
+		}
+		select {
+		case jobs <- packet{b: append([]byte(nil), buf[:n]...), peer: peer}:
+		default:
+			dropped++
+			if dropped&(dropped-1) == 0 { // log at 1, 2, 4, 8, ... drops
+				s.log.Warn("dhcp server busy, dropping requests", "iface", s.cfg.Iface, "port", port, "dropped", dropped)
+			}
+		}
+	}
+}
+
+// admit applies the limits before the packet is parsed or queued, from the
+// raw chaddr, so that a client stuck in a loop or a flood of made-up MACs
+// costs a few map lookups, not a parse and a decision, and cannot crowd
+// known hosts out of the queue.
+func (s *Server) admit(b []byte, port int) bool {
+	mac, ok := rawCHAddr(b)
+	if !ok {
+		return true // not BOOTP-shaped: the parser drops and logs it
+	}
+	snap := s.cfg.Snapshot()
+	if snap == nil {
+		return true
+	}
+	lim := snap.DHCP.Limits
+	now := s.cfg.Now()
+	if !s.lim.allowMAC(string(mac), now, lim) {
+		s.log.Debug("dhcp: request over the per-client rate, dropped", "mac", net.HardwareAddr(mac), "iface", s.cfg.Iface, "port", port)
+		return false
+	}
+	if lim.NewClientRate > 0 && !s.known(snap, mac, now) && !s.lim.allowNew(now, lim) {
+		s.log.Debug("dhcp: new client over the new-client rate, dropped", "mac", net.HardwareAddr(mac), "iface", s.cfg.Iface, "port", port)
+		return false
+	}
+	return true
+}
+
+// rawCHAddr returns chaddr from a BOOTP header without parsing the rest
+// (RFC 2131 figure 1: hlen at byte 2, chaddr at 28).
+func rawCHAddr(b []byte) ([]byte, bool) {
+	if len(b) < 236 {
+		return nil, false
+	}
+	hlen := int(b[2])
+	if hlen == 0 || hlen > 16 {
+		return nil, false
+	}
+	return b[28 : 28+hlen], true
+}
+
+func addrPort(a net.Addr) netip.AddrPort {
+	if ua, ok := a.(*net.UDPAddr); ok {
+		ap := ua.AddrPort()
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	return netip.AddrPort{}
+}

@@ -1,0 +1,163 @@
+package dhcp
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"runtime/debug"
+	"time"
+
+	"github.com/bootyard/bootyard/dhcp/leases"
+	"github.com/bootyard/bootyard/inventory"
+	"github.com/insomniacslk/dhcp/dhcpv4"
+)
+
+// probeDeclineHold is how long an address found in use by the conflict probe is
+// kept out of the pool (the owner may be a device with a static address that
+// will not go away, so re-check now and then rather than never).
+const probeDeclineHold = 10 * time.Minute
+
+// handleSafe handles one packet; a panic anywhere in it is logged with the
+// packet and the server keeps serving.
+func (s *Server) handleSafe(ctx context.Context, conn net.PacketConn, port int, p packet) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("dhcp: panic handling a request (packet dropped)", "iface", s.cfg.Iface, "port", port,
+				"peer", p.peer, "panic", fmt.Sprint(r), "packet", hex.EncodeToString(p.b), "stack", string(debug.Stack()))
+		}
+	}()
+	s.handle(ctx, conn, port, p)
+}
+
+// handle is one request from bytes to reply: parse, limit, decide, commit,
+// send.
+func (s *Server) handle(ctx context.Context, conn net.PacketConn, port int, p packet) {
+	msg, err := dhcpv4.FromBytes(p.b)
+	if err != nil {
+		s.log.Debug("dhcp: malformed packet dropped", "iface", s.cfg.Iface, "port", port, "peer", p.peer, "len", len(p.b), "err", err)
+		return
+	}
+	snap := s.cfg.Snapshot()
+	if snap == nil {
+		s.log.Debug("dhcp: no inventory loaded yet, request dropped", "iface", s.cfg.Iface, "port", port)
+		return
+	}
+	now := s.cfg.Now()
+	mac := msg.ClientHWAddr
+	attrs := []slog.Attr{
+		slog.String("mac", mac.String()),
+		slog.String("xid", msg.TransactionID.String()),
+		slog.String("iface", s.cfg.Iface),
+		slog.String("type", messageName(msg)),
+		slog.Int("port", port),
+	}
+	serverIP := s.cfg.ServerIP
+	if !serverIP.IsValid() {
+		serverIP = snap.DHCP.ServerIP
+	}
+	req := Request{Msg: msg, Port: port, Peer: p.peer, ServerIP: serverIP, Now: now}
+
+	for range maxDecideAttempts {
+		d := s.cfg.Decide(req, snap, s.cfg.Leases)
+		if d.Change != nil {
+			if s.inUse(ctx, snap, d.Change, now, attrs) {
+				continue // declined; Free will not offer it again
+			}
+			err := s.cfg.Leases.Commit(*d.Change)
+			if errors.Is(err, leases.ErrConflict) {
+				s.log.LogAttrs(ctx, slog.LevelDebug, "dhcp: lease conflict, deciding again", append(attrs, slog.Any("err", err))...)
+				continue
+			}
+			if err != nil {
+				s.log.LogAttrs(ctx, slog.LevelError, "dhcp: lease store failed, no reply sent", append(attrs, slog.Any("err", err))...)
+				return
+			}
+		}
+		s.finish(ctx, conn, d, mac, attrs, now)
+		return
+	}
+	s.log.LogAttrs(ctx, slog.LevelWarn, "dhcp: gave up after repeated lease conflicts", attrs...)
+}
+
+// known reports whether mac is in the inventory or holds a lease: such
+// clients bypass the new-client limit.
+func (s *Server) known(snap *inventory.Snapshot, mac net.HardwareAddr, now time.Time) bool {
+	if _, ok := snap.HostByMAC(mac); ok {
+		return true
+	}
+	_, ok := s.cfg.Leases.ByMAC(mac, now)
+	return ok
+}
+
+// inUse runs the conflict probe before a pool address is first offered to a
+// client (dnsmasq does the same with ICMP). When someone else answers for the
+// address it is declined in the store and true is returned so that the
+// caller decides again. The probe runs outside any lock; only this worker
+// waits for it.
+func (s *Server) inUse(ctx context.Context, snap *inventory.Snapshot, c *leases.Change, now time.Time, attrs []slog.Attr) bool {
+	if !snap.DHCP.ConflictProbe || s.cfg.Prober == nil || c.Op != leases.OpOffer {
+		return false
+	}
+	// Only our own segment can be probed: relayed subnets are behind a router.
+	if !snap.DHCP.Subnet.IsValid() || !snap.DHCP.Subnet.Contains(c.IP) {
+		return false
+	}
+	if l, ok := s.cfg.Leases.ByIP(c.IP, now); ok && string(l.MAC) == string(c.MAC) {
+		return false // re-offer of the client's own address
+	}
+	owner, used, err := s.probes.probe(ctx, s.cfg.Prober, c.IP, now)
+	if err != nil {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "dhcp: conflict probe failed, offering without it", append(attrs, slog.String("ip", c.IP.String()), slog.Any("err", err))...)
+		return false
+	}
+	if !used || string(owner) == string(c.MAC) {
+		return false
+	}
+	s.log.LogAttrs(ctx, slog.LevelWarn, "dhcp: pool address answers ARP, marked declined", append(attrs, slog.String("ip", c.IP.String()), slog.String("owner", owner.String()))...)
+	if err := s.cfg.Leases.Commit(leases.Change{Op: leases.OpDecline, IP: c.IP, Expires: now.Add(probeDeclineHold)}); err != nil {
+		s.log.LogAttrs(ctx, slog.LevelError, "dhcp: lease store failed", append(attrs, slog.Any("err", err))...)
+	}
+	return true
+}
+
+// finish sends the reply, or logs why there is none.
+func (s *Server) finish(ctx context.Context, conn net.PacketConn, d Decision, mac net.HardwareAddr, attrs []slog.Attr, now time.Time) {
+	if d.Reply == nil {
+		if d.Level >= slog.LevelInfo && !s.lim.shouldLog(string(mac), now, ignoreLogEvery) {
+			return
+		}
+		if s.log.Enabled(ctx, d.Level) {
+			s.log.LogAttrs(ctx, d.Level, "dhcp: not answered: "+d.Ignore, append(attrs, slog.Any("why", d.Why))...)
+		}
+		return
+	}
+	dest := d.Dest
+	if !dest.IsValid() {
+		s.log.LogAttrs(ctx, slog.LevelError, "dhcp: decision has a reply but no destination", attrs...)
+		return
+	}
+	if _, err := conn.WriteTo(d.Reply.ToBytes(), net.UDPAddrFromAddrPort(dest)); err != nil {
+		s.log.LogAttrs(ctx, slog.LevelError, "dhcp: send failed", append(attrs, slog.String("dest", dest.String()), slog.Any("err", err))...)
+		return
+	}
+	if s.log.Enabled(ctx, d.Level) {
+		a := append(attrs,
+			slog.String("reply", d.Reply.MessageType().String()),
+			slog.String("dest", dest.String()))
+		if yi := d.Reply.YourIPAddr; yi != nil && !yi.IsUnspecified() {
+			a = append(a, slog.String("ip", yi.String()))
+		}
+		if f := d.Reply.BootFileName; f != "" {
+			a = append(a, slog.String("file", f))
+		}
+		if s.log.Enabled(ctx, slog.LevelDebug) {
+			a = append(a, slog.Any("why", d.Why))
+		}
+		s.log.LogAttrs(ctx, d.Level, "dhcp: reply sent", a...)
+	}
+}
+
+var _ LeaseView = (*leases.Store)(nil)

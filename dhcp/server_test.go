@@ -1,0 +1,427 @@
+package dhcp_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bootyard/bootyard/dhcp"
+	"github.com/bootyard/bootyard/dhcp/leases"
+	"github.com/bootyard/bootyard/inventory"
+	"github.com/insomniacslk/dhcp/dhcpv4"
+)
+
+// memConn is an in-memory net.PacketConn: the test pushes datagrams in and
+// reads what the server wrote, with its destination.
+type memConn struct {
+	in     chan sent
+	out    chan sent
+	closed chan struct{}
+	once   sync.Once
+	local  *net.UDPAddr
+}
+
+type sent struct {
+	b    []byte
+	addr netip.AddrPort
+}
+
+func newMemConn(port int) *memConn {
+	return &memConn{
+		in:     make(chan sent, 16384),
+		out:    make(chan sent, 16384),
+		closed: make(chan struct{}),
+		local:  &net.UDPAddr{IP: net.IPv4zero, Port: port},
+	}
+}
+
+func (c *memConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	select {
+	case p := <-c.in:
+		return copy(b, p.b), net.UDPAddrFromAddrPort(p.addr), nil
+	case <-c.closed:
+		return 0, nil, net.ErrClosed
+	}
+}
+
+func (c *memConn) WriteTo(b []byte, a net.Addr) (int, error) {
+	select {
+	case <-c.closed:
+		return 0, net.ErrClosed
+	default:
+	}
+	c.out <- sent{b: append([]byte(nil), b...), addr: a.(*net.UDPAddr).AddrPort()}
+	return len(b), nil
+}
+
+func (c *memConn) Close() error                     { c.once.Do(func() { close(c.closed) }); return nil }
+func (c *memConn) LocalAddr() net.Addr              { return c.local }
+func (c *memConn) SetDeadline(time.Time) error      { return nil }
+func (c *memConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *memConn) SetWriteDeadline(time.Time) error { return nil }
+
+func (c *memConn) send(t testing.TB, m *dhcpv4.DHCPv4) {
+	t.Helper()
+	c.in <- sent{b: m.ToBytes(), addr: netip.MustParseAddrPort("0.0.0.0:68")}
+}
+
+// reply waits for the next reply for xid, skipping others.
+func (c *memConn) reply(t testing.TB, xid dhcpv4.TransactionID) (*dhcpv4.DHCPv4, netip.AddrPort) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case p := <-c.out:
+			m, err := dhcpv4.FromBytes(p.b)
+			if err != nil {
+				t.Fatalf("server sent an unparsable reply: %v", err)
+			}
+			if m.TransactionID == xid {
+				return m, p.addr
+			}
+		case <-deadline:
+			t.Fatalf("no reply for xid %v", xid)
+		}
+	}
+}
+
+// until returns the replies sent before the one for xid.
+func (c *memConn) until(t testing.TB, xid dhcpv4.TransactionID) []*dhcpv4.DHCPv4 {
+	t.Helper()
+	var before []*dhcpv4.DHCPv4
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case p := <-c.out:
+			m, err := dhcpv4.FromBytes(p.b)
+			if err != nil {
+				t.Fatalf("server sent an unparsable reply: %v", err)
+			}
+			if m.TransactionID == xid {
+				return before
+			}
+			before = append(before, m)
+		case <-deadline:
+			t.Fatalf("no reply for xid %v", xid)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+var (
+	serverIP  = netip.MustParseAddr("198.51.100.2")
+	knownMAC  = net.HardwareAddr{0x52, 0x54, 0, 0xaa, 0, 1}
+	knownIP   = netip.MustParseAddr("198.51.100.20")
+	testPool  = &inventory.Range{Start: netip.MustParseAddr("198.51.100.100"), End: netip.MustParseAddr("198.51.100.199")}
+	testSubnt = netip.MustParsePrefix("198.51.100.0/24")
+)
+
+func testSnapshot(lim inventory.DHCPLimits, probe bool) *inventory.Snapshot {
+	base := inventory.Snapshot{
+		Interface: "eth0",
+		DHCP: inventory.DHCP{
+			Mode:          inventory.ModeAuthoritative,
+			ServerIP:      serverIP,
+			Subnet:        testSubnt,
+			Router:        netip.MustParseAddr("198.51.100.1"),
+			LeaseTime:     time.Hour,
+			Pool:          testPool,
+			Limits:        lim,
+			ConflictProbe: probe,
+		},
+		Boot: map[string]string{"bios": "pxelinux.0", "uefi-x64": "grubx64.efi", "ipxe": "boot.ipxe"},
+	}
+	return inventory.New(base, nil, []*inventory.Host{{Name: "known", MAC: knownMAC, IP: knownIP, Line: 1}})
+}
+
+type harness struct {
+	srv   *dhcp.Server
+	conn  *memConn
+	store *leases.Store
+	logs  *syncBuffer
+	done  chan error
+}
+
+func startServer(t *testing.T, snap *inventory.Snapshot, mod func(*dhcp.Config)) *harness {
+	t.Helper()
+	store, err := leases.Open("", leases.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	cfg := dhcp.Config{
+		Snapshot: func() *inventory.Snapshot { return snap },
+		Leases:   store,
+		Logger:   slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Iface:    "",
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	srv, err := dhcp.NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{srv: srv, conn: newMemConn(67), store: store, logs: logs, done: make(chan error, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { h.done <- srv.Serve(ctx, h.conn) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-h.done:
+			if err != nil {
+				t.Errorf("Serve returned %v after cancel, want nil", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("Serve did not return after cancel")
+		}
+		store.Close()
+	})
+	return h
+}
+
+func discover(t testing.TB, mac net.HardwareAddr) *dhcpv4.DHCPv4 {
+	t.Helper()
+	m, err := dhcpv4.NewDiscovery(mac, dhcpv4.WithOption(dhcpv4.OptClassIdentifier("PXEClient:Arch:00000:UNDI:002001")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestServeOffersReservedAddressAndStopsOnCancel(t *testing.T) {
+	h := startServer(t, testSnapshot(inventory.DHCPLimits{}, false), nil)
+	d := discover(t, knownMAC)
+	h.conn.send(t, d)
+	offer, dest := h.conn.reply(t, d.TransactionID)
+	if offer.MessageType() != dhcpv4.MessageTypeOffer || !offer.YourIPAddr.Equal(knownIP.AsSlice()) {
+		t.Fatalf("got %v yiaddr %v, want OFFER of %v", offer.MessageType(), offer.YourIPAddr, knownIP)
+	}
+	if dest != netip.MustParseAddrPort("255.255.255.255:68") {
+		t.Fatalf("reply went to %v, want the limited broadcast to port 68", dest)
+	}
+	if !strings.Contains(h.logs.String(), "mac="+knownMAC.String()) {
+		t.Fatalf("reply not logged with the client's MAC:\n%s", h.logs)
+	}
+}
+
+func TestServeSurvivesPanicAndMalformedPackets(t *testing.T) {
+	bad := net.HardwareAddr{0x02, 0xde, 0xad, 0, 0, 1}
+	h := startServer(t, testSnapshot(inventory.DHCPLimits{}, false), func(c *dhcp.Config) {
+		c.Decide = func(r dhcp.Request, s *inventory.Snapshot, lv dhcp.LeaseView) dhcp.Decision {
+			if r.Msg.ClientHWAddr.String() == bad.String() {
+				panic("decide exploded")
+			}
+			return dhcp.Decide(r, s, lv)
+		}
+	})
+	h.conn.send(t, discover(t, bad))
+	h.conn.in <- sent{b: []byte("this is not DHCP"), addr: netip.MustParseAddrPort("198.51.100.9:68")}
+	garbage := discover(t, knownMAC).ToBytes()
+	h.conn.in <- sent{b: garbage[:250], addr: netip.MustParseAddrPort("198.51.100.9:68")}
+	d := discover(t, knownMAC)
+	h.conn.send(t, d)
+	if offer, _ := h.conn.reply(t, d.TransactionID); offer.MessageType() != dhcpv4.MessageTypeOffer {
+		t.Fatalf("after a panic the server answered %v", offer.MessageType())
+	}
+	waitFor(t, func() bool { return strings.Contains(h.logs.String(), "decide exploded") })
+	if !strings.Contains(h.logs.String(), "level=ERROR") || !strings.Contains(h.logs.String(), "packet=") {
+		t.Fatalf("panic not logged at error with the packet:\n%s", h.logs)
+	}
+}
+
+func TestServeDORAAndRelease(t *testing.T) {
+	h := startServer(t, testSnapshot(inventory.DHCPLimits{}, false), nil)
+	mac := net.HardwareAddr{0x02, 0, 0, 0, 0, 7}
+	d := discover(t, mac)
+	h.conn.send(t, d)
+	offer, _ := h.conn.reply(t, d.TransactionID)
+	ip, _ := netip.AddrFromSlice(offer.YourIPAddr.To4())
+	if !testPool.Contains(ip) {
+		t.Fatalf("offered %v, want a pool address", ip)
+	}
+	req, err := dhcpv4.NewRequestFromOffer(offer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.conn.send(t, req)
+	ack, _ := h.conn.reply(t, req.TransactionID)
+	if ack.MessageType() != dhcpv4.MessageTypeAck {
+		t.Fatalf("REQUEST got %v", ack.MessageType())
+	}
+	if l, ok := h.store.ByMAC(mac, time.Now()); !ok || l.IP != ip || l.State != leases.Bound {
+		t.Fatalf("lease after ACK = %+v, %v; want bound %v", l, ok, ip)
+	}
+}
+
+func TestPerClientRateDropsStorm(t *testing.T) {
+	lim := inventory.DHCPLimits{PerClientRate: 0.001, PerClientBurst: 3}
+	// One worker keeps replies in request order, so the marker's reply comes last.
+	h := startServer(t, testSnapshot(lim, false), func(c *dhcp.Config) { c.Workers = 1 })
+	for range 200 {
+		h.conn.send(t, discover(t, knownMAC))
+	}
+	marker := discover(t, net.HardwareAddr{0x02, 0, 0, 0, 0, 9})
+	h.conn.send(t, marker)
+	got := h.conn.until(t, marker.TransactionID)
+	if len(got) != 3 {
+		t.Fatalf("%d replies to a storm of 200 DISCOVERs from one MAC, want the burst of 3", len(got))
+	}
+}
+
+// TestNewClientFloodKeepsPoolAndKnownHosts sends 10,000 DISCOVERs from random
+// MACs: the pool loses at most what the new-client bucket allows, and a host
+// of the inventory is answered in the middle of the flood.
+func TestNewClientFloodKeepsPoolAndKnownHosts(t *testing.T) {
+	lim := inventory.DHCPLimits{NewClientRate: 2, NewClientBurst: 10}
+	h := startServer(t, testSnapshot(lim, false), func(c *dhcp.Config) { c.MaxTrackedClients = 1000 })
+	start := time.Now()
+	var known *dhcpv4.DHCPv4
+	for i := range 10000 {
+		if i == 5000 {
+			known = discover(t, knownMAC)
+			h.conn.send(t, known)
+		}
+		mac := net.HardwareAddr{0x02, 0xf1, 0x00, byte(i >> 16), byte(i >> 8), byte(i)}
+		h.conn.send(t, discover(t, mac))
+	}
+	offer, _ := h.conn.reply(t, known.TransactionID)
+	if !offer.YourIPAddr.Equal(knownIP.AsSlice()) {
+		t.Fatalf("known host offered %v during the flood, want %v", offer.YourIPAddr, knownIP)
+	}
+	marker := discover(t, knownMAC)
+	h.conn.send(t, marker)
+	h.conn.reply(t, marker.TransactionID)
+	elapsed := time.Since(start).Seconds()
+	taken := 0
+	for _, l := range h.store.List() {
+		if testPool.Contains(l.IP) {
+			taken++
+		}
+	}
+	allowed := lim.NewClientBurst + int(lim.NewClientRate*elapsed) + 1
+	if taken == 0 || taken > allowed {
+		t.Fatalf("flood took %d pool addresses in %.1fs; the new-client bucket allows 1..%d", taken, elapsed, allowed)
+	}
+}
+
+// fakeProber says every address in used answers ARP from owner.
+type fakeProber struct {
+	owner net.HardwareAddr
+	used  map[netip.Addr]bool
+	mu    sync.Mutex
+	asked []netip.Addr
+}
+
+func (p *fakeProber) Probe(_ context.Context, ip netip.Addr) (net.HardwareAddr, bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.asked = append(p.asked, ip)
+	return p.owner, p.used[ip], nil
+}
+
+func TestConflictProbeSkipsUsedAddress(t *testing.T) {
+	first := testPool.Start
+	p := &fakeProber{owner: net.HardwareAddr{0x02, 0xee, 0, 0, 0, 1}, used: map[netip.Addr]bool{first: true}}
+	h := startServer(t, testSnapshot(inventory.DHCPLimits{}, true), func(c *dhcp.Config) { c.Prober = p })
+	d := discover(t, net.HardwareAddr{0x02, 0, 0, 0, 0, 5})
+	h.conn.send(t, d)
+	offer, _ := h.conn.reply(t, d.TransactionID)
+	if offer.YourIPAddr.Equal(first.AsSlice()) {
+		t.Fatalf("offered %v although it answers ARP", first)
+	}
+	l, ok := h.store.ByIP(first, time.Now())
+	if !ok || l.State != leases.Declined {
+		t.Fatalf("in-use address not quarantined: %+v %v", l, ok)
+	}
+	// The retransmitted DISCOVER is a re-offer of the same address: no new probe.
+	n := len(p.asked)
+	d2 := discover(t, d.ClientHWAddr)
+	h.conn.send(t, d2)
+	again, _ := h.conn.reply(t, d2.TransactionID)
+	if !again.YourIPAddr.Equal(offer.YourIPAddr) {
+		t.Fatalf("retransmit offered %v, first offer was %v", again.YourIPAddr, offer.YourIPAddr)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.asked) != n {
+		t.Fatalf("re-offer probed again: %v", p.asked)
+	}
+}
+
+func TestIgnoredBoardLoggedOncePerInterval(t *testing.T) {
+	snap := testSnapshot(inventory.DHCPLimits{}, false)
+	noPool := *snap
+	noPool.DHCP.Pool = nil
+	snap = inventory.New(noPool, nil, snap.Hosts())
+	h := startServer(t, snap, nil)
+	stranger := net.HardwareAddr{0x02, 0, 0, 0, 0, 0x42}
+	for range 5 {
+		h.conn.send(t, discover(t, stranger))
+	}
+	d := discover(t, knownMAC)
+	h.conn.send(t, d)
+	h.conn.reply(t, d.TransactionID)
+	waitFor(t, func() bool { return strings.Contains(h.logs.String(), "mac="+stranger.String()) })
+	time.Sleep(50 * time.Millisecond)
+	if n := strings.Count(h.logs.String(), "mac="+stranger.String()); n != 1 {
+		t.Fatalf("unanswered board logged %d times in a burst, want once:\n%s", n, h.logs)
+	}
+}
+
+func TestNewServerNeedsSnapshotAndStore(t *testing.T) {
+	if _, err := dhcp.NewServer(dhcp.Config{}); err == nil {
+		t.Fatal("dhcp.NewServer without a snapshot source succeeded")
+	}
+	if _, err := dhcp.NewServer(dhcp.Config{Snapshot: func() *inventory.Snapshot { return nil }}); err == nil {
+		t.Fatal("dhcp.NewServer without a lease store succeeded")
+	}
+}
+
+func TestServeReturnsErrorWhenSocketClosedUnderIt(t *testing.T) {
+	store, _ := leases.Open("", leases.Options{})
+	srv, err := dhcp.NewServer(dhcp.Config{Snapshot: func() *inventory.Snapshot { return nil }, Leases: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newMemConn(67)
+	c.Close()
+	if err := srv.Serve(context.Background(), c); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Serve on a closed socket = %v, want net.ErrClosed", err)
+	}
+}
+
+func waitFor(t testing.TB, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
