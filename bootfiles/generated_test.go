@@ -110,10 +110,10 @@ func TestCmdlineCannotInject(t *testing.T) {
 				t.Errorf("%s: cmdline injected a line %q:\n%s", name, line, got)
 			}
 		}
-		if name == "grub.cfg-01-52-54-00-00-00-0d" && !strings.Contains(string(got), `'x=$y;reboot' '{a}' 'b='\''c' 'd'\''' '"e"' APPEND injected LABEL evil`) {
+		if name == "grub.cfg-01-52-54-00-00-00-0d" && !strings.Contains(string(got), `linux /tiny/Image 'x=$y;reboot' '{a}' 'b='\''c' 'd'\''' e 'dyndbg=file x +p' APPEND injected LABEL evil`+"\n") {
 			t.Errorf("grub cmdline not quoted word by word:\n%s", got)
 		}
-		if name == "boot.scr" && !strings.Contains(string(got), `setenv bootargs 'x=$y;reboot {a} b='\''c d'\'' "e" APPEND injected LABEL evil'`) {
+		if name == "boot.scr" && !strings.Contains(string(got), `setenv bootargs 'x=$y;reboot {a} b='\''c d'\'' "e" dyndbg="file x +p" APPEND injected LABEL evil'`+"\n") {
 			t.Errorf("U-Boot bootargs not single-quoted:\n%s", got)
 		}
 	}
@@ -199,4 +199,3 @@ func TestGeneratedLookups(t *testing.T) {
 		})
 	}
 }
-

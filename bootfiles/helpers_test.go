@@ -50,7 +50,7 @@ func testInventory(root string) *inventory.Snapshot {
 		{Name: "bare", MAC: mustMAC("52:54:00:00:00:01"), IP: bareIP},
 		{Name: "pi4", MAC: mustMAC("dc:a6:32:01:36:c2"), IP: piIP, RPiSerial: "1a2b3c4d"},
 		{Name: "odd", MAC: mustMAC("52:54:00:00:00:0d"), IP: oddIP, Profile: noinitrd,
-			Cmdline: "x=$y;reboot {a} b='c d' \"e\"\nAPPEND injected\r\n  LABEL evil"},
+			Cmdline: "x=$y;reboot {a} b='c d' \"e\" dyndbg=\"file x +p\"\nAPPEND injected\r\n  LABEL evil"},
 	}
 	return inventory.New(inventory.Snapshot{
 		DHCP: inventory.DHCP{ServerIP: serverIP},

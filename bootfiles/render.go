@@ -122,7 +122,8 @@ func oneLine(s string) string {
 
 // grubQuote makes s one GRUB script word. Plain words stay as they are;
 // anything else is single-quoted (nothing is special inside GRUB single
-// quotes; a quote itself is written '\'').
+// quotes; a quote inside is written close-quote, backslash-quote,
+// open-quote).
 func grubQuote(s string) string {
 	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=.,/:@%") == "" {
 		return s
@@ -130,20 +131,54 @@ func grubQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// grubArgs quotes each word of a kernel command line for GRUB's `linux`,
-// which joins its arguments with single spaces again: the kernel sees the
-// words unchanged, while $, ;, {, } and friends in a cmdline cannot act as
-// GRUB syntax.
+// grubArgs writes a kernel command line as arguments of GRUB's `linux`.
+// GRUB does not pass its line through: it parses it into words (shell-like
+// quoting) and builds the kernel's line again from them, wrapping a word
+// that holds a space in double quotes and putting a backslash before any
+// quote or backslash (grub_create_loader_cmdline). So the line is first
+// split the way the kernel splits it (spaces, with double quotes grouping),
+// the double quotes dropped, and each resulting parameter written as one
+// single-quoted GRUB word: param="a b" reaches the kernel as "param=a b",
+// which it reads as the same thing, and $, ;, { } cannot act as GRUB syntax.
 func grubArgs(s string) string {
-	f := strings.Fields(s)
+	f := kernelParams(s)
 	for i, w := range f {
 		f[i] = grubQuote(w)
 	}
 	return strings.Join(f, " ")
 }
 
+// kernelParams splits a command line into parameters as Linux does
+// (next_arg in lib/cmdline.c): spaces separate, except inside double
+// quotes; the quotes themselves are dropped.
+func kernelParams(s string) []string {
+	var out []string
+	var b strings.Builder
+	inQuote, started := false, false
+	for _, r := range s {
+		switch {
+		case r == '"':
+			inQuote, started = !inQuote, true
+		case r == ' ' && !inQuote:
+			if started {
+				out = append(out, b.String())
+				b.Reset()
+				started = false
+			}
+		default:
+			b.WriteRune(r)
+			started = true
+		}
+	}
+	if started {
+		out = append(out, b.String())
+	}
+	return out
+}
+
 // hushQuote makes s one word for U-Boot's hush shell: single quotes, in
-// which $ and ; are literal, and '\'' for a quote inside.
+// which $ and ; are literal; a quote inside is closed, escaped and
+// reopened as for GRUB.
 func hushQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
