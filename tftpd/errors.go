@@ -28,7 +28,9 @@ const (
 )
 
 // wireErrorFor maps an error from Files.Open (or the upload folder) to the
-// text the client gets.
+// text the client gets. Anything that is not "not found" is "access denied":
+// os.Root's "path escapes from parent" for a symlink out of the root is
+// exactly that, and the client needs no more detail.
 func wireErrorFor(err error) wireError {
 	var we wireError
 	switch {
@@ -41,6 +43,6 @@ func wireErrorFor(err error) wireError {
 	case errors.Is(err, fs.ErrExist):
 		return errExists
 	default:
-		return errReadFailed
+		return errDenied
 	}
 }
