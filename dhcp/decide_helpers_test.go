@@ -345,3 +345,5 @@ func keys(m map[uint8]string) []int {
 	sort.Ints(k)
 	return k
 }
+
+func hexOf(b []byte) string { return hex.EncodeToString(b) }
