@@ -63,6 +63,10 @@ func kernelForm(req request, p string) string {
 	if p == "" {
 		return ""
 	}
+	if strings.Contains(p, "://") {
+		// A URL (only iPXE can fetch one) is passed through untouched.
+		return p
+	}
 	switch req.kind {
 	case kindPXELinux:
 		// PXELINUX prefixes every relative name with its path prefix (the
@@ -101,8 +105,8 @@ func relTo(dir, target string) string {
 // "/", cleaned, single-line.
 func rootPath(p string) string {
 	p = strings.TrimSpace(oneLine(p))
-	if p == "" {
-		return ""
+	if p == "" || strings.Contains(p, "://") {
+		return p
 	}
 	p = strings.TrimLeft(path.Clean("/"+p), "/")
 	return p

@@ -198,3 +198,31 @@ func TestNoAddressNoHexNames(t *testing.T) {
 		}
 	}
 }
+
+func TestKernelForm(t *testing.T) {
+	tests := []struct {
+		req  request
+		in   string
+		want string
+	}{
+		{request{kind: kindPXELinux}, "debian/linux", "debian/linux"},
+		{request{kind: kindPXELinux, dir: "boot"}, "debian/linux", "../debian/linux"},
+		{request{kind: kindPXELinux, dir: "debian"}, "debian/linux", "linux"},
+		{request{kind: kindPXELinux, dir: "deb"}, "debian/linux", "../debian/linux"},
+		{request{kind: kindGRUB, dir: "grub"}, "debian/linux", "/debian/linux"},
+		{request{kind: kindIPXE}, "debian/linux", "/debian/linux"},
+		{request{kind: kindIPXE}, "http://198.51.100.2/linux", "http://198.51.100.2/linux"},
+		{request{kind: kindUBootScript, dir: "x"}, "debian/linux", "debian/linux"},
+		{request{kind: kindUBootScript}, "", ""},
+	}
+	for _, tt := range tests {
+		if got := kernelForm(tt.req, rootPath(tt.in)); got != tt.want {
+			t.Errorf("kernelForm(%s in %q, %q) = %q, want %q", tt.req.kind, tt.req.dir, tt.in, got, tt.want)
+		}
+	}
+	for in, want := range map[string]string{"/a//b/../c": "a/c", " x ": "x", "../../etc": "etc", "/": ""} {
+		if got := rootPath(in); got != want {
+			t.Errorf("rootPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
