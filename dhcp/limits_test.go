@@ -23,4 +23,3 @@ func TestLimiterTableIsBounded(t *testing.T) {
 		t.Fatal("token bucket does not refill at its rate")
 	}
 }
-
