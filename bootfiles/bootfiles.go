@@ -34,6 +34,9 @@ type FS struct {
 	hosts Hosts
 	log   *slog.Logger
 	tmpl  *templates
+	// serverIP stands in for snap.DHCP.ServerIP when the inventory leaves
+	// it to be resolved from the interface (see DefaultServerIP).
+	serverIP netip.Addr
 
 	// mu guards the open root. Readers hold it shared while they open a
 	// file, so a reload that moves the root never closes it under them;
@@ -44,15 +47,29 @@ type FS struct {
 	rootErr error
 }
 
+// Option changes how New builds an FS.
+type Option func(*FS)
+
+// DefaultServerIP gives the boot server address that generated files use
+// (.ServerIP: U-Boot's `setenv serverip`) when the snapshot has no
+// dhcp.server_ip because cmd resolved it from the interface at start-up.
+func DefaultServerIP(ip netip.Addr) Option {
+	return func(f *FS) { f.serverIP = ip }
+}
+
 // New returns an FS that reads the current snapshot through snap on every
 // request, so a reload takes effect on the next read (including a new TFTP
 // root, which is opened on first use). hosts may be nil: client addresses are
 // then looked up in the snapshot's reservations only. log may be nil.
-func New(snap func() *inventory.Snapshot, hosts Hosts, log *slog.Logger) *FS {
+func New(snap func() *inventory.Snapshot, hosts Hosts, log *slog.Logger, opts ...Option) *FS {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &FS{snap: snap, hosts: hosts, log: log, tmpl: defaultTemplates()}
+	f := &FS{snap: snap, hosts: hosts, log: log, tmpl: defaultTemplates()}
+	for _, o := range opts {
+		o(f)
+	}
+	return f
 }
 
 // Close closes the TFTP root. Files already handed out stay readable.
@@ -112,14 +129,22 @@ func (f *FS) generated(snap *inventory.Snapshot, client netip.Addr, clean string
 		return nil, false, nil
 	}
 	host, ip, ok := f.hostFor(snap, req, client)
-	if !ok || !bootable(host) {
+	if !ok {
 		return nil, false, nil
 	}
 	log := f.log.With("client", client, "file", clean, "host", host.Name, "kind", string(req.kind))
+	if !bootable(host) {
+		log.Debug("host has no profile with a kernel: nothing generated, trying the TFTP root")
+		return nil, false, nil
+	}
+	server := snap.DHCP.ServerIP
+	if !server.IsValid() {
+		server = f.serverIP
+	}
 	var b []byte
 	err := f.withRoot(snap.TFTP.Root, func(r *os.Root) error {
 		var err error
-		b, err = f.tmpl.render(r, req, newTemplateData(host, ip, snap.DHCP.ServerIP, req))
+		b, err = f.tmpl.render(r, req, newTemplateData(host, ip, server, req))
 		return err
 	})
 	if err != nil {

@@ -226,3 +226,25 @@ func TestKernelForm(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultServerIP: the resolved server address fills in for an
+// inventory without dhcp.server_ip, and never overrides one that has it.
+func TestDefaultServerIP(t *testing.T) {
+	resolved := netip.MustParseAddr("203.0.113.1")
+	root := t.TempDir()
+	writeFile(t, root, ".bootyard/ipxe.tmpl", "#!ipxe\necho {{.ServerIP}}\n")
+	for _, tt := range []struct {
+		configured netip.Addr
+		want       string
+	}{{netip.Addr{}, "203.0.113.1"}, {serverIP, "198.51.100.2"}} {
+		snap := testInventory(root)
+		snap = inventory.New(inventory.Snapshot{DHCP: inventory.DHCP{ServerIP: tt.configured}, TFTP: snap.TFTP, Boot: snap.Boot},
+			nil, snap.Hosts())
+		f := New(func() *inventory.Snapshot { return snap }, nil, nil, DefaultServerIP(resolved))
+		b, err := read(t, f, node1IP, "boot.ipxe")
+		f.Close()
+		if err != nil || string(b) != "#!ipxe\necho "+tt.want+"\n" {
+			t.Errorf("configured %v: got %q, %v; want server %s", tt.configured, b, err, tt.want)
+		}
+	}
+}
