@@ -53,6 +53,7 @@ func TestConfinement(t *testing.T) {
 	mustSymlink(t, outside, filepath.Join(root, "outdir"))
 	mustSymlink(t, "../../"+filepath.Base(outside)+"/secret", filepath.Join(root, "dir", "relescape"))
 	mustSymlink(t, "real", filepath.Join(root, "inlink"))
+	mustSymlink(t, filepath.Join(root, "real"), filepath.Join(root, "abslink"))
 	mustSymlink(t, "missing", filepath.Join(root, "dangling"))
 	if err := syscall.Mkfifo(filepath.Join(root, "fifo"), 0o644); err != nil {
 		t.Fatal(err)
