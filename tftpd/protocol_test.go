@@ -1,0 +1,285 @@
+package tftpd
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"log/slog"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// fetchRaw reads a whole transfer started with c.request, ACKing every
+// block, checking each block number (wrapping at 65535 to 0), and returns
+// the bytes and the OACK (nil if none).
+func fetchRaw(t *testing.T, c *rawClient, blksize int) ([]byte, map[string]string) {
+	t.Helper()
+	var oack map[string]string
+	var got []byte
+	op, num, body := c.recv()
+	if op == 6 {
+		oack = parseOACK(body)
+		if v, ok := oack["blksize"]; ok {
+			blksize, _ = strconv.Atoi(v)
+		}
+		c.ack(0)
+		op, num, body = c.recv()
+	}
+	for want := uint16(1); ; want++ { // uint16: 65535+1 is 0, as clients expect
+		for op == 3 && num == want-1 {
+			// A retransmit that crossed our ACK: ignore it (re-ACKing would
+			// start the Sorcerer's Apprentice duplication, RFC 1123 4.2.3.1).
+			op, num, body = c.recv()
+		}
+		if op != 3 || num != want {
+			t.Fatalf("after %d bytes: got op %d num %d %q, want DATA %d", len(got), op, num, body, want)
+		}
+		got = append(got, body...)
+		c.ack(num)
+		if len(body) < blksize {
+			return got, oack
+		}
+		op, num, body = c.recv()
+	}
+}
+
+// TestWindowsizeNotAcknowledged: EDK2 (OVMF) asks for RFC 7440 windowsize,
+// which pin/tftp does not do; the option is left out of the OACK and the
+// transfer proceeds one block per ACK.
+func TestWindowsizeNotAcknowledged(t *testing.T) {
+	dir := t.TempDir()
+	want := writeFile(t, dir, "bootx64.efi", 5000)
+	srv := startServer(t, Config{}, newRootFiles(t, dir))
+	c := dialRaw(t, srv.addr)
+	c.request(1, "bootx64.efi", "octet", "blksize", "1468", "tsize", "0", "windowsize", "4")
+	got, oack := fetchRaw(t, c, 512)
+	if diff := cmp.Diff(map[string]string{"blksize": "1468", "tsize": "5000"}, oack); diff != "" {
+		t.Errorf("OACK (-want +got):\n%s", diff)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("got %d bytes, want %d", len(got), len(want))
+	}
+	if rec := srv.log.waitTransfers(t, 1)[0]; rec.Attrs["outcome"] != "ok" {
+		t.Errorf("record %v, want outcome ok", rec.Attrs)
+	}
+}
+
+// TestProbesAreNotFailures: EDK2's tsize probe (error 8 after the OACK) and
+// the Raspberry Pi ROM's first-block probe are logged at debug as probes.
+func TestProbesAreNotFailures(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "bootx64.efi", 5000)
+	writeFile(t, dir, "bootcode.bin", 5000)
+	srv := startServer(t, Config{}, newRootFiles(t, dir))
+
+	uefi := dialRaw(t, srv.addr)
+	uefi.request(1, "bootx64.efi", "octet", "tsize", "0", "blksize", "1468", "windowsize", "4")
+	if op, _, body := uefi.recv(); op != 6 || parseOACK(body)["tsize"] != "5000" {
+		t.Fatalf("got op %d %q, want OACK with tsize 5000", op, body)
+	}
+	uefi.sendError(8, "User aborted the transfer")
+
+	pi := dialRaw(t, srv.addr)
+	pi.request(1, "bootcode.bin", "octet")
+	if op, num, _ := pi.recv(); op != 3 || num != 1 {
+		t.Fatalf("got op %d num %d, want DATA 1", op, num)
+	}
+	pi.sendError(0, "")
+
+	recs := srv.log.waitTransfers(t, 2)
+	for _, r := range recs {
+		if r.Attrs["outcome"] != "probe" || r.Level != slog.LevelDebug {
+			t.Errorf("record %v at %v, want outcome probe at debug", r.Attrs, r.Level)
+		}
+	}
+	if st := srv.Stats(); st.Probes != 2 || st.Failed != 0 || st.Active != 0 {
+		t.Errorf("stats %+v, want 2 probes, 0 failed, 0 active", st)
+	}
+}
+
+// TestBlockNumberWraps: a file of 65536*512+1 bytes at 512-byte blocks
+// needs 65537 blocks; the block after 65535 is numbered 0 (what clients
+// expect; no RFC defines it) and the bytes arrive intact.
+func TestBlockNumberWraps(t *testing.T) {
+	if testing.Short() {
+		t.Skip("65537 round trips")
+	}
+	dir := t.TempDir()
+	want := writeFile(t, dir, "big", 65536*512+1)
+	srv := startServer(t, Config{}, newRootFiles(t, dir))
+	c := dialRaw(t, srv.addr)
+	c.request(1, "big", "octet")
+	got, _ := fetchRaw(t, c, 512)
+	if sha256.Sum256(got) != sha256.Sum256(want) {
+		t.Fatalf("got %d bytes, want %d: content differs", len(got), len(want))
+	}
+	if rec := srv.log.waitTransfers(t, 1)[0]; rec.Attrs["bytes"] != strconv.Itoa(len(want)) || rec.Attrs["outcome"] != "ok" {
+		t.Errorf("record %v", rec.Attrs)
+	}
+}
+
+// TestBusy: past MaxPerClient or MaxTransfers a request is answered
+// "server busy, try again" at once, and the slot frees when a transfer ends.
+func TestBusy(t *testing.T) {
+	for _, cfg := range []Config{{MaxPerClient: 1}, {MaxTransfers: 1}} {
+		t.Run(strconv.Itoa(cfg.MaxPerClient)+"/"+strconv.Itoa(cfg.MaxTransfers), func(t *testing.T) {
+			dir := t.TempDir()
+			want := writeFile(t, dir, "f", 2000)
+			srv := startServer(t, cfg, newRootFiles(t, dir))
+			hold := dialRaw(t, srv.addr)
+			hold.request(1, "f", "octet")
+			if op, num, _ := hold.recv(); op != 3 || num != 1 {
+				t.Fatalf("got op %d num %d, want DATA 1", op, num)
+			}
+			// The first transfer now waits for ACK 1.
+			second := dialRaw(t, srv.addr)
+			second.request(1, "f", "octet")
+			op, code, msg := second.recv()
+			if op != 5 || string(bytes.TrimRight(msg, "\x00")) != "server busy, try again" {
+				t.Fatalf("got op %d code %d %q, want ERROR server busy", op, code, msg)
+			}
+			hold.ack(1)
+			rest, _ := fetchRawFrom(t, hold, 2, 512)
+			if got := append(make([]byte, 0), rest...); len(got) != len(want)-512 {
+				t.Fatalf("got %d more bytes, want %d", len(got), len(want)-512)
+			}
+			recs := srv.log.waitTransfers(t, 2)
+			outcomes := []string{recs[0].Attrs["outcome"], recs[1].Attrs["outcome"]}
+			if diff := cmp.Diff([]string{"busy", "ok"}, outcomes); diff != "" {
+				t.Errorf("outcomes (-want +got):\n%s", diff)
+			}
+			// Freed: a new request is served.
+			again := dialRaw(t, srv.addr)
+			again.request(1, "f", "octet")
+			if got, _ := fetchRaw(t, again, 512); !bytes.Equal(got, want) {
+				t.Errorf("after the first ended: got %d bytes, want %d", len(got), len(want))
+			}
+			srv.log.waitTransfers(t, 3)
+			if st := srv.Stats(); st.Busy != 1 || st.OK != 2 || st.Active != 0 {
+				t.Errorf("stats %+v, want 1 busy, 2 ok, 0 active", st)
+			}
+		})
+	}
+}
+
+// fetchRawFrom continues a transfer whose next block is next.
+func fetchRawFrom(t *testing.T, c *rawClient, next uint16, blksize int) ([]byte, bool) {
+	t.Helper()
+	var got []byte
+	for want := next; ; want++ {
+		op, num, body := c.recv()
+		for op == 3 && num == want-1 {
+			op, num, body = c.recv()
+		}
+		if op != 3 || num != want {
+			t.Fatalf("got op %d num %d %q, want DATA %d", op, num, body, want)
+		}
+		got = append(got, body...)
+		c.ack(num)
+		if len(body) < blksize {
+			return got, true
+		}
+	}
+}
+
+// TestTransferTimeout: a transfer still running after TransferTimeout is
+// aborted with "transfer timed out" at its next block.
+func TestTransferTimeout(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "f", 5000)
+	const limit = 300 * time.Millisecond
+	srv := startServer(t, Config{TransferTimeout: limit, Timeout: 10 * time.Second}, newRootFiles(t, dir))
+	c := dialRaw(t, srv.addr)
+	c.request(1, "f", "octet")
+	if op, num, _ := c.recv(); op != 3 || num != 1 {
+		t.Fatalf("got op %d num %d, want DATA 1", op, num)
+	}
+	time.Sleep(2 * limit) // a client this slow is what is under test
+	c.ack(1)
+	op, _, msg := c.recv()
+	if op != 5 || string(bytes.TrimRight(msg, "\x00")) != "transfer timed out" {
+		t.Fatalf("got op %d %q, want ERROR transfer timed out", op, msg)
+	}
+	if rec := srv.log.waitTransfers(t, 1)[0]; rec.Attrs["outcome"] != "timeout" || rec.Attrs["bytes"] != "512" {
+		t.Errorf("record %v, want outcome timeout after 512 bytes", rec.Attrs)
+	}
+}
+
+// TestShutdownLetsTransfersFinish: after ctx is cancelled a transfer in
+// flight still completes, and Serve returns nil once it has.
+func TestShutdownLetsTransfersFinish(t *testing.T) {
+	for _, single := range []bool{false, true} {
+		t.Run("singleport="+strconv.FormatBool(single), func(t *testing.T) {
+			dir := t.TempDir()
+			want := writeFile(t, dir, "f", 3000)
+			srv := startServer(t, Config{SinglePort: single, ShutdownGrace: waitBound}, newRootFiles(t, dir))
+			c := dialRaw(t, srv.addr)
+			c.request(1, "f", "octet")
+			if op, num, _ := c.recv(); op != 3 || num != 1 {
+				t.Fatalf("got op %d num %d, want DATA 1", op, num)
+			}
+			stopped := make(chan error, 1)
+			go func() { stopped <- srv.stop() }()
+			c.ack(1)
+			rest, _ := fetchRawFrom(t, c, 2, 512)
+			if len(rest) != len(want)-512 {
+				t.Errorf("got %d more bytes, want %d", len(rest), len(want)-512)
+			}
+			if err := <-stopped; err != nil {
+				t.Errorf("Serve = %v, want nil", err)
+			}
+			if rec := srv.log.waitTransfers(t, 1)[0]; rec.Attrs["outcome"] != "ok" {
+				t.Errorf("record %v, want ok", rec.Attrs)
+			}
+		})
+	}
+}
+
+// TestShutdownGraceExpires: a transfer that does not finish within the
+// grace period is aborted and Serve returns nil without waiting for it.
+func TestShutdownGraceExpires(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "f", 3000)
+	srv := startServer(t, Config{ShutdownGrace: 200 * time.Millisecond, Timeout: 10 * time.Second}, newRootFiles(t, dir))
+	c := dialRaw(t, srv.addr)
+	c.request(1, "f", "octet")
+	if op, num, _ := c.recv(); op != 3 || num != 1 {
+		t.Fatalf("got op %d num %d, want DATA 1", op, num)
+	}
+	// The client stalls; pin/tftp alone would wait 10 s x 5 retries.
+	if err := srv.stop(); err != nil {
+		t.Fatalf("Serve = %v, want nil", err)
+	}
+	c.ack(1)
+	op, _, msg := c.recv()
+	if op != 5 || !strings.Contains(string(msg), "server shutting down") {
+		t.Fatalf("got op %d %q, want ERROR server shutting down", op, msg)
+	}
+	if rec := srv.log.waitTransfers(t, 1)[0]; rec.Attrs["outcome"] != "stopped" {
+		t.Errorf("record %v, want outcome stopped", rec.Attrs)
+	}
+}
+
+// TestOversizeRequestDropped: a request longer than pin/tftp's 516-byte
+// buffer (a 600-byte name) is cut, fails to parse and is dropped unanswered;
+// Files is never asked.
+func TestOversizeRequestDropped(t *testing.T) {
+	files := newRootFiles(t, t.TempDir())
+	srv := startServer(t, Config{}, files)
+	before := srv.Stats().Dropped
+	c := dialRaw(t, srv.addr)
+	c.request(1, strings.Repeat("a", 600), "octet")
+	deadline := time.Now().Add(waitBound)
+	for srv.Stats().Dropped == before {
+		if time.Now().After(deadline) {
+			t.Fatal("request never dropped")
+		}
+		<-time.After(10 * time.Millisecond)
+	}
+	if n := len(files.opened()); n != 0 {
+		t.Errorf("Files.Open called %d times", n)
+	}
+}
