@@ -70,6 +70,7 @@ type decider struct {
 	ciaddr netip.Addr
 	host   *inventory.Host
 	class  Class
+	choice BootChoice // set by boot(); reported only when a reply is sent
 	rep    Report
 	why    []string
 }

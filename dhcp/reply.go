@@ -62,11 +62,11 @@ func (d *decider) leaseTime() time.Duration {
 
 // boot chooses the boot file and applies the UEFI HTTP rule: such firmware
 // rejects a TFTP name, so it is answered only when the chosen file is an
-// http(s) URL (bootyard does not serve HTTP itself yet). ok is false when
-// the client must be ignored.
+// http(s) URL (bootyard does not serve HTTP itself yet). A non-nil
+// Decision is the ignore to return.
 func (d *decider) boot() (BootChoice, *Decision) {
 	b := ChooseBootFile(d.class, d.host, d.snap)
-	d.rep.Boot = b
+	d.choice = b
 	for _, s := range b.Skipped {
 		d.note("%s", s)
 	}
@@ -80,11 +80,11 @@ func (d *decider) boot() (BootChoice, *Decision) {
 
 // discover answers DHCPDISCOVER with an OFFER (RFC 2131 4.3.1).
 func (d *decider) discover(n network) Decision {
-	boot, ign := d.boot()
+	ip, reserved, ign := d.offerAddress(n)
 	if ign != nil {
 		return *ign
 	}
-	ip, reserved, ign := d.offerAddress(n)
+	boot, ign := d.boot()
 	if ign != nil {
 		return *ign
 	}

@@ -69,7 +69,7 @@ func (d *decider) heldByOther(ip netip.Addr) bool {
 // offerAddress chooses the address to offer. Order: the reservation; the
 // client's current pool lease; the address it asks for (option 50, RFC
 // 2131 4.3.1 "MAY"); a free pool address (the store prefers the one the
-// client had last). ok false ends the decision with the returned ignore.
+// client had last). A non-nil Decision is the ignore to return.
 func (d *decider) offerAddress(n network) (ip netip.Addr, reserved bool, ign *Decision) {
 	if ip, ok := d.reservation(n); ok {
 		d.note("address %s: reservation of host %s", ip, d.host.Name)

@@ -207,6 +207,7 @@ func (d *decider) nak(format string, args ...any) Decision {
 // reply finishes a decision that sends r.
 func (d *decider) reply(r *dhcpv4.DHCPv4) Decision {
 	dest, bc := replyDest(d.req.Port, d.req.Peer, d.giaddr, d.ciaddr, false)
+	d.rep.Boot = d.choice
 	d.rep.Boot.File = r.BootFileName
 	if y := headerAddr(r.YourIPAddr); isSet(y) {
 		d.rep.Addr = y

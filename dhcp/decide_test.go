@@ -1,0 +1,150 @@
+package dhcp
+
+import (
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/bootyard/bootyard/inventory"
+	"github.com/google/go-cmp/cmp"
+	"github.com/insomniacslk/dhcp/dhcpv4"
+	"github.com/insomniacslk/dhcp/iana"
+)
+
+// TestDecideUnusable: packets that cannot be answered are ignored with a
+// reason and the right log level, never a panic.
+func TestDecideUnusable(t *testing.T) {
+	snap := testSnap()
+	mod := func(edit func(m *dhcpv4.DHCPv4)) Request {
+		p := ovmf(macOVMF, dhcpv4.MessageTypeDiscover, 7)
+		edit(p.m)
+		return req(p)
+	}
+	noServer := testSnap(func(s *inventory.Snapshot, _ *[]*inventory.Profile, _ *[]*inventory.Host) { s.DHCP.ServerIP = netip.Addr{} })
+	tests := []struct {
+		name   string
+		req    Request
+		snap   *inventory.Snapshot
+		ignore string
+		level  slog.Level
+	}{
+		{"no message", Request{ServerIP: serverIP}, snap, "no DHCP message", slog.LevelWarn},
+		{"no snapshot", req(ovmf(macOVMF, 1, 7)), nil, "no inventory loaded", slog.LevelWarn},
+		{"a BOOTREPLY", mod(func(m *dhcpv4.DHCPv4) { m.OpCode = dhcpv4.OpcodeBootReply }), snap, "op 2 is not BOOTREQUEST", slog.LevelDebug},
+		{"hlen 0", mod(func(m *dhcpv4.DHCPv4) { m.ClientHWAddr = nil }), snap, "no client hardware address (hlen 0)", slog.LevelWarn},
+		{"hlen 16", mod(func(m *dhcpv4.DHCPv4) { m.ClientHWAddr = make(net.HardwareAddr, 16) }), snap, "hardware address length 16: not Ethernet", slog.LevelWarn},
+		{"hlen 8", mod(func(m *dhcpv4.DHCPv4) { m.ClientHWAddr = append(m.ClientHWAddr, 1, 2) }), snap, "hardware address length 8, Ethernet has 6", slog.LevelWarn},
+		{"zero MAC", mod(func(m *dhcpv4.DHCPv4) { m.ClientHWAddr = make(net.HardwareAddr, 6) }), snap, "client MAC is 00:00:00:00:00:00", slog.LevelWarn},
+		{"group MAC", mod(func(m *dhcpv4.DHCPv4) { m.ClientHWAddr = mustMAC("01:00:5e:00:00:01") }), snap, "client MAC 01:00:5e:00:00:01 is a group address", slog.LevelWarn},
+		{"not Ethernet", mod(func(m *dhcpv4.DHCPv4) { m.HWType = iana.HWTypeIEEE802 }), snap, "hardware type 6 is not Ethernet", slog.LevelWarn},
+		{"empty option 53", mod(func(m *dhcpv4.DHCPv4) { m.Options[53] = []byte{} }), snap, "option 53 is malformed", slog.LevelWarn},
+		{"a server message type", mod(func(m *dhcpv4.DHCPv4) { m.Options[53] = []byte{2} }), snap, "OFFER is not a client message", slog.LevelDebug},
+		{"no server address anywhere", func() Request { r := req(ovmf(macOVMF, 1, 7)); r.ServerIP = netip.Addr{}; return r }(), noServer,
+			"no IPv4 server address (dhcp.server_ip unset and none known for the interface)", slog.LevelWarn},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Decide(tc.req, tc.snap, &fakeLeases{})
+			if d.Reply != nil || d.Ignore != tc.ignore || d.Level != tc.level {
+				t.Errorf("got reply=%v ignore %q level %v; want ignore %q level %v", d.Reply != nil, d.Ignore, d.Level, tc.ignore, tc.level)
+			}
+		})
+	}
+}
+
+// TestDecideServerAddress: dhcp.server_ip wins; without it the arrival
+// interface's address is used for 54, siaddr and 66.
+func TestDecideServerAddress(t *testing.T) {
+	noServer := testSnap(func(s *inventory.Snapshot, _ *[]*inventory.Profile, _ *[]*inventory.Host) { s.DHCP.ServerIP = netip.Addr{} })
+	r := req(ovmf(macOVMF, dhcpv4.MessageTypeDiscover, 7))
+	r.ServerIP = netip.MustParseAddr("198.51.100.3")
+	for _, tc := range []struct {
+		name string
+		snap *inventory.Snapshot
+		want string
+	}{{"configured", testSnap(), "198.51.100.2"}, {"from the interface", noServer, "198.51.100.3"}} {
+		v := viewOf(wire(t, Decide(r, tc.snap, &fakeLeases{})))
+		got := []string{v.Opts[54], v.SIAddr, v.Opts[66]}
+		if diff := cmp.Diff([]string{tc.want, tc.want, tc.want}, got); diff != "" {
+			t.Errorf("%s: 54/siaddr/66 (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}
+
+// TestDecideBytes: the raw path returns errors for malformed packets and
+// decides on good ones exactly like Decide.
+func TestDecideBytes(t *testing.T) {
+	snap := testSnap()
+	meta := Request{Port: ServerPort, ServerIP: serverIP, Now: testNow}
+	good := ovmf(macOVMF, dhcpv4.MessageTypeDiscover, 7).m.ToBytes()
+
+	d, err := DecideBytes(good, meta, snap, &fakeLeases{})
+	if err != nil || d.Reply == nil || d.Reply.BootFileName != "ipxe.efi" {
+		t.Fatalf("good packet: err %v, reply %v", err, d.Reply)
+	}
+	for name, b := range map[string][]byte{
+		"empty":         nil,
+		"truncated":     good[:100],
+		"no cookie":     append(append([]byte{}, good[:236]...), 1, 2, 3, 4, 255),
+		"no end option": good[:240+3],
+		"bad length":    append(append([]byte{}, good[:240]...), 60, 200, 'x'),
+	} {
+		if d, err := DecideBytes(b, meta, snap, &fakeLeases{}); err == nil {
+			t.Errorf("%s: no error (decision %+v)", name, d)
+		}
+	}
+	long := append([]byte{}, good...)
+	long[2] = 17
+	d, err = DecideBytes(long, meta, snap, &fakeLeases{})
+	if err != nil || d.Reply != nil || d.Ignore != "hardware address length 17 exceeds 16" || d.Level != slog.LevelWarn {
+		t.Errorf("hlen 17: err %v, ignore %q level %v", err, d.Ignore, d.Level)
+	}
+}
+
+// TestExplainSynthetic is what `bootyard explain` does: build a request
+// from flags, decide, print the report.
+func TestExplainSynthetic(t *testing.T) {
+	arch := func(a uint16) *uint16 { return &a }
+	snap := testSnap()
+	tests := []struct {
+		name  string
+		req   Request
+		class string
+		host  string
+		file  string
+		lines []string
+	}{
+		{"UEFI x64 by arch", SyntheticRequest(macOVMF, arch(7), "", ""), "uefi-x64", "pc-uefi", "ipxe.efi",
+			[]string{"class:    uefi-x64", "host:     pc-uefi", "bootfile: ipxe.efi", "address:  198.51.100.12",
+				"option 93 code 7 (EFI BC (x86-64)) is uefi-x64", "boot file from boot.uefi-x64 (firmware class default)"}},
+		{"iPXE by user class", SyntheticRequest(macOVMF, arch(7), "PXEClient:Arch:00007:UNDI:003010", "iPXE"), "ipxe", "pc-uefi", "boot.ipxe",
+			[]string{`option 77 (user class) contains "iPXE"`, "bootfile: boot.ipxe"}},
+		{"U-Boot by vendor class", SyntheticRequest(macUBoot64, nil, "U-Boot.armv8", ""), "uboot-arm64", "board64", "uboot/arm64/boot.scr.uimg",
+			[]string{`option 60 "U-Boot.armv8" is U-Boot on 64-bit ARM`}},
+		{"unknown MAC", SyntheticRequest(macUnknown, arch(0), "", ""), "bios", "", "",
+			[]string{"host:     (not in the inventory)", "ignored: unknown MAC 52:54:00:99:99:99 and no pool"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.req.Now = testNow
+			d, rep := Explain(tc.req, snap, &fakeLeases{})
+			if rep.Class.Name != tc.class || rep.Host != tc.host || rep.Boot.File != tc.file {
+				t.Errorf("report class %q host %q file %q; want %q %q %q", rep.Class.Name, rep.Host, rep.Boot.File, tc.class, tc.host, tc.file)
+			}
+			if diff := cmp.Diff(viewOf(Decide(tc.req, snap, &fakeLeases{})), viewOf(d)); diff != "" {
+				t.Errorf("Explain and Decide disagree:\n%s", diff)
+			}
+			if diff := cmp.Diff(d.Why, rep.Why); diff != "" {
+				t.Errorf("report reasons differ from the decision's:\n%s", diff)
+			}
+			out := rep.String()
+			for _, l := range tc.lines {
+				if !strings.Contains(out, l) {
+					t.Errorf("report lacks %q:\n%s", l, out)
+				}
+			}
+		})
+	}
+}

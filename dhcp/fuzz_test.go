@@ -1,0 +1,86 @@
+package dhcp
+
+import (
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bootyard/bootyard/dhcp/leases"
+	"github.com/bootyard/bootyard/inventory"
+	"github.com/insomniacslk/dhcp/dhcpv4"
+)
+
+// FuzzDecide feeds raw packets through the path the server uses (bytes ->
+// dhcpv4.FromBytes -> Decide) under every mode. Whatever the bytes, it
+// must not panic; a reply must serialize and parse back, respect the
+// client's size limit unless the explanation says only essentials were
+// left, and have a destination.
+func FuzzDecide(f *testing.F) {
+	disc, reqT := dhcpv4.MessageTypeDiscover, dhcpv4.MessageTypeRequest
+	for _, p := range []pkt{
+		ipxeBIOS(macBIOS, disc), ipxeBIOS(macBIOS, reqT).ip(54, "198.51.100.2").ip(50, "198.51.100.11"),
+		ovmf(macOVMF, disc, 7), ovmf(macArm64, disc, 11), ovmf(macIA32, disc, 6), ovmf(macArm32, disc, 10),
+		ipxeEFI(macIPXEEFI, disc), uboot(macUBoot64, disc, "U-Boot.armv8", 22), uboot(macUBoot32, reqT, "U-Boot.armv7", 21).ip(50, "198.51.100.15"),
+		pi4(macPi4, disc), pi3(macPi3, disc), dhclient(macLinux, disc), dhclient(macLinux, reqT).ciaddr("198.51.100.18"),
+		udhcpc(macUnknown, disc), udhcpc(macUnknown, reqT).ip(50, "198.51.100.120"), am335xROM(macAM335x),
+		udhcpc(macUnknown, dhcpv4.MessageTypeDecline).ip(50, "198.51.100.120"),
+		udhcpc(macUnknown, dhcpv4.MessageTypeRelease).ciaddr("198.51.100.120"),
+		udhcpc(macUnknown, dhcpv4.MessageTypeInform).ciaddr("198.51.100.77"),
+		udhcpc(macRemote, disc).giaddr("203.0.113.1").opt(82, []byte{1, 2, 'a', 'b'}),
+		newPkt(macHTTP, disc).u16(93, 16).str(60, "HTTPClient:Arch:00016:UNDI:003001"),
+	} {
+		f.Add(p.m.ToBytes(), uint16(ServerPort))
+	}
+	f.Add(ovmf(macOVMF, reqT, 7).ciaddr("198.51.100.60").m.ToBytes(), uint16(BootServerPort))
+	golden, _ := filepath.Glob(filepath.Join("testdata", "golden", "*.bin"))
+	for _, g := range golden {
+		if b, err := os.ReadFile(g); err == nil {
+			f.Add(b, uint16(ServerPort))
+		}
+	}
+	pool := withPool("198.51.100.100", "198.51.100.150")
+	snaps := []*inventory.Snapshot{
+		testSnap(pool, withRelay()),
+		testSnap(withMode(inventory.ModeProxy, true)),
+		testSnap(withMode(inventory.ModeOff, false)),
+		testSnap(withHost(macUBoot64, func(h *inventory.Host, _ []*inventory.Profile) {
+			h.Options = manyOptions(150, 10, 60)
+		})),
+	}
+	lv := &fakeLeases{all: []leases.Lease{
+		{MAC: macUnknown, IP: netip.MustParseAddr("198.51.100.120"), State: leases.Bound, Expires: testNow.Add(time.Hour)},
+		{MAC: macLinux, IP: netip.MustParseAddr("198.51.100.100"), State: leases.Declined, Expires: testNow.Add(time.Minute)},
+	}}
+	f.Fuzz(func(t *testing.T, b []byte, port uint16) {
+		meta := Request{Port: int(port), Peer: netip.MustParseAddrPort("198.51.100.60:68"), ServerIP: serverIP, Now: testNow}
+		for _, snap := range snaps {
+			d, err := DecideBytes(b, meta, snap, lv)
+			if err != nil {
+				if d.Reply != nil {
+					t.Fatal("error with a reply")
+				}
+				return
+			}
+			if d.Reply == nil {
+				if d.Ignore == "" {
+					t.Fatalf("ignored without a reason: %q", d.Why)
+				}
+				continue
+			}
+			out := d.Reply.ToBytes()
+			if _, err := dhcpv4.FromBytes(out); err != nil {
+				t.Fatalf("reply does not parse back: %v", err)
+			}
+			m, _ := dhcpv4.FromBytes(b)
+			if len(out) > replyLimit(m) && !strings.Contains(strings.Join(d.Why, "\n"), "only essential options left") {
+				t.Fatalf("reply of %d bytes over the limit %d", len(out), replyLimit(m))
+			}
+			if !d.Dest.IsValid() || d.Dest.Port() == 0 {
+				t.Fatalf("reply without a destination: %v", d.Dest)
+			}
+		}
+	})
+}
