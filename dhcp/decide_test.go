@@ -22,7 +22,9 @@ func TestDecideUnusable(t *testing.T) {
 		edit(p.m)
 		return req(p)
 	}
-	noServer := testSnap(func(s *inventory.Snapshot, _ *[]*inventory.Profile, _ *[]*inventory.Host) { s.DHCP.ServerIP = netip.Addr{} })
+	noServer := testSnap(func(s *inventory.Snapshot, _ *[]*inventory.Profile, _ *[]*inventory.Host) {
+		s.DHCP.ServerIP = netip.Addr{}
+	})
 	tests := []struct {
 		name   string
 		req    Request
@@ -57,7 +59,9 @@ func TestDecideUnusable(t *testing.T) {
 // TestDecideServerAddress: dhcp.server_ip wins; without it the arrival
 // interface's address is used for 54, siaddr and 66.
 func TestDecideServerAddress(t *testing.T) {
-	noServer := testSnap(func(s *inventory.Snapshot, _ *[]*inventory.Profile, _ *[]*inventory.Host) { s.DHCP.ServerIP = netip.Addr{} })
+	noServer := testSnap(func(s *inventory.Snapshot, _ *[]*inventory.Profile, _ *[]*inventory.Host) {
+		s.DHCP.ServerIP = netip.Addr{}
+	})
 	r := req(ovmf(macOVMF, dhcpv4.MessageTypeDiscover, 7))
 	r.ServerIP = netip.MustParseAddr("198.51.100.3")
 	for _, tc := range []struct {
