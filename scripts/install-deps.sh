@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# install-deps.sh installs the Debian packages the tests need: the union of
+# scripts/deps/*.txt (one package per line, '#' comments). Packages already
+# installed are skipped, and `apt-get update` runs only when something is
+# missing, so a second run costs a few dpkg look-ups. Needs root to install;
+# without root it only says what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mapfile -t want < <(sed 's/#.*//' scripts/deps/*.txt | tr -s ' \t' '\n\n' | grep -v '^$' | sort -u)
+
+missing=()
+for pkg in "${want[@]}"; do
+	if ! dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$'; then
+		missing+=("$pkg")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all ${#want[@]} packages from scripts/deps/*.txt are installed"
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: not root, not installing: ${missing[*]} (tests needing them will skip)"
+	exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# Another apt run (a colleague's install) may hold the lock for a while.
+apt_opts=(-q -y -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confold)
+if ! { apt-get "${apt_opts[@]}" update && apt-get "${apt_opts[@]}" install "${missing[@]}"; } >"$log" 2>&1 </dev/null; then
+	tail -n 40 "$log"
+	echo "deps: apt-get failed installing: ${missing[*]}" >&2
+	exit 1
+fi
+echo "deps: installed ${#missing[@]} packages"
