@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -72,6 +73,7 @@ func Parse(path string, data []byte, opts Options) (snap *Snapshot, err error) {
 	}
 	snap = New(r.base, r.profiles, r.hosts)
 	snap.Path = path
+	snap.sum = sha256.Sum256(data)
 	warnings := d.checkFiles(snap, opts)
 	if len(d.problems) > 0 {
 		return nil, sorted(d.problems)

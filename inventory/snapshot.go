@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"crypto/sha256"
 	"net"
 	"net/netip"
 	"time"
@@ -34,6 +35,10 @@ type Snapshot struct {
 	// Warnings are problems that do not stop the snapshot from being used
 	// (e.g. a per-firmware default boot file missing under the TFTP root).
 	Warnings []Problem
+
+	// sum is the SHA-256 of the file's bytes, so Watcher can tell whether
+	// the file on disk is the one being served.
+	sum [sha256.Size]byte
 }
 
 // Mode is how the DHCP responder takes part in the network.

@@ -1,0 +1,260 @@
+package inventory
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// Watcher reloads the configuration file while bootyard runs. It notices an
+// edit within about a second: inotify on the file's folder (so editors that
+// write a new file and rename it over the old one are seen), debounced so a
+// file written in several steps is read once, plus a slow stat poll for
+// filesystems without inotify (network mounts, some container volumes) and
+// symlink swaps. A message on Reload (SIGHUP) reloads at once, even when the
+// file did not change (a kernel that was missing may exist now).
+//
+// A file that fails validation is never applied: the running snapshot keeps
+// serving and the log gets one line per problem, with its line. A good file
+// is swapped into Store and then passed to Apply.
+type Watcher struct {
+	// Path is the configuration file.
+	Path string
+	// Options are the validation options, as for Load.
+	Options Options
+	// Store holds the snapshot being served; Run swaps each good reload in.
+	// Run compares a reload against Store.Current() to log what changed.
+	Store *Store
+	// Log receives what changed and every problem. Nil discards.
+	Log *slog.Logger
+	// Reload triggers a reload when something arrives (nil: never).
+	Reload <-chan struct{}
+	// Apply, if set, is called after each swap with the replaced and the new
+	// snapshot, from Run's goroutine.
+	Apply func(old, new *Snapshot)
+	// Debounce is how long the file must stay quiet after a change before
+	// it is read (default 200ms).
+	Debounce time.Duration
+	// PollInterval is how often the file is stat'ed as a fallback to
+	// inotify (default 1s).
+	PollInterval time.Duration
+
+	// noInotify makes Run rely on polling alone (tests of the fallback).
+	noInotify bool
+}
+
+// Watch runs a Watcher on path until ctx is cancelled and returns nil then.
+// It loads the file once at the start to know what is being served, then
+// calls apply(old, new) for each good reload; the caller swaps new in.
+// Prefer a Watcher with Store set: it compares against what is actually
+// being served, so an edit made between the caller's Load and the start of
+// Watch is not mistaken for the baseline.
+func Watch(ctx context.Context, path string, opts Options, log *slog.Logger, reload <-chan struct{}, apply func(old, new *Snapshot)) error {
+	w := &Watcher{Path: path, Options: opts, Log: log, Reload: reload}
+	if snap, err := Load(path, opts); err == nil {
+		w.Store = NewStore(snap)
+	} else {
+		w.Store = &Store{}
+	}
+	w.Apply = apply
+	return w.Run(ctx)
+}
+
+// fileState is what the poll compares to notice a change without reading.
+type fileState struct {
+	size       int64
+	mtime      time.Time
+	ino, dev   uint64
+	present    bool
+	statFailed bool
+}
+
+func statFile(path string) fileState {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileState{statFailed: true}
+	}
+	st := fileState{size: fi.Size(), mtime: fi.ModTime(), present: true}
+	if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
+		st.ino, st.dev = uint64(sys.Ino), uint64(sys.Dev)
+	}
+	return st
+}
+
+// Run watches until ctx is cancelled and returns nil then. It returns an
+// error only when it cannot start (no Store).
+func (w *Watcher) Run(ctx context.Context) error {
+	if w.Store == nil {
+		return fmt.Errorf("inventory: Watcher for %s has no Store", w.Path)
+	}
+	log := w.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("file", w.Path)
+	debounce, poll := w.Debounce, w.PollInterval
+	if debounce <= 0 {
+		debounce = 200 * time.Millisecond
+	}
+	if poll <= 0 {
+		poll = time.Second
+	}
+
+	r := &reloader{w: w, log: log}
+	if cur := w.Store.Current(); cur != nil {
+		r.lastSum = cur.sum
+	}
+	r.lastState = statFile(w.Path)
+
+	changed := make(chan struct{}, 1)
+	inotify := !w.noInotify
+	if inotify {
+		stop, err := watchFolder(filepath.Dir(w.Path), filepath.Base(w.Path), changed)
+		if err != nil {
+			log.Warn("cannot watch the config folder; checking the file every poll interval instead", "interval", poll, "err", err)
+			inotify = false
+		} else {
+			defer stop()
+		}
+	}
+	ticker := time.NewTicker(poll)
+	defer ticker.Stop()
+	quiet := time.NewTimer(time.Hour)
+	quiet.Stop()
+	defer quiet.Stop()
+
+	log.Info("watching the config file for changes", "inotify", inotify, "poll", poll)
+	// The file may have changed between the caller's Load and now.
+	r.reload(false)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-changed:
+			quiet.Reset(debounce)
+		case <-ticker.C:
+			if st := statFile(w.Path); st != r.lastState {
+				quiet.Reset(debounce)
+			}
+		case <-quiet.C:
+			r.reload(false)
+		case <-w.Reload:
+			log.Info("reload requested")
+			r.reload(true)
+		}
+	}
+}
+
+// reloader is Run's state between reloads.
+type reloader struct {
+	w         *Watcher
+	log       *slog.Logger
+	lastSum   [sha256.Size]byte // content last tried, good or bad
+	lastState fileState
+}
+
+// reload reads, validates and applies the file. Unless forced it does
+// nothing when the content is what was last tried (a touch, an editor's
+// backup write, a poll that saw only the mtime move).
+func (r *reloader) reload(force bool) {
+	r.lastState = statFile(r.w.Path)
+	data, err := readCapped(r.w.Path)
+	if err != nil {
+		// Often the moment between an editor's delete and rename: the
+		// next event or poll tries again.
+		r.log.Warn("cannot read the config file; still serving the previous configuration", "err", err)
+		return
+	}
+	sum := sha256.Sum256(data)
+	if !force && sum == r.lastSum {
+		return
+	}
+	r.lastSum = sum
+	snap, err := Parse(r.w.Path, data, r.w.Options)
+	if err != nil {
+		var n int
+		if errs, ok := err.(Errors); ok {
+			for _, p := range errs {
+				r.log.Error("config problem: " + p.String())
+			}
+			n = len(errs)
+		} else {
+			r.log.Error("config problem", "err", err)
+			n = 1
+		}
+		r.log.Error("config not applied; still serving the previous configuration", "problems", n)
+		return
+	}
+	old := r.w.Store.Current()
+	if old != nil {
+		snap = keepRestartSettings(old, snap, r.log)
+	}
+	r.w.Store.Swap(snap)
+	for _, p := range snap.Warnings {
+		r.log.Warn("config warning: " + p.String())
+	}
+	c := diff(old, snap)
+	r.log.Info("config reloaded", "hosts_added", c.hostsAdded, "hosts_removed", c.hostsRemoved,
+		"hosts_changed", c.hostsChanged, "profiles_changed", c.profilesChanged, "settings_changed", c.settings)
+	if r.w.Apply != nil {
+		r.w.Apply(old, snap)
+	}
+}
+
+func readCapped(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var b bytes.Buffer
+	_, err = io.Copy(&b, io.LimitReader(f, MaxFileSize+1))
+	return b.Bytes(), err
+}
+
+// keepRestartSettings returns next with the settings that are bound at
+// start-up (sockets, the lease file, the served folder) put back to the
+// running values, warning about each one that changed: applying them live
+// would make the snapshot disagree with the sockets actually open.
+func keepRestartSettings(old, next *Snapshot, log *slog.Logger) *Snapshot {
+	s := *next
+	warn := func(field string, was, now any) {
+		log.Warn("this change needs a restart of bootyard; the rest of the file is applied", "field", field, "running", was, "file", now)
+	}
+	if s.Interface != old.Interface {
+		warn("interface", old.Interface, s.Interface)
+		s.Interface = old.Interface
+	}
+	if s.DHCP.Mode != old.DHCP.Mode {
+		warn("dhcp.mode", old.DHCP.Mode, s.DHCP.Mode)
+		s.DHCP.Mode = old.DHCP.Mode
+	}
+	if s.DHCP.ServerIP != old.DHCP.ServerIP {
+		warn("dhcp.server_ip", old.DHCP.ServerIP, s.DHCP.ServerIP)
+		s.DHCP.ServerIP = old.DHCP.ServerIP
+	}
+	if s.DHCP.LeaseFile != old.DHCP.LeaseFile {
+		warn("dhcp.lease_file", old.DHCP.LeaseFile, s.DHCP.LeaseFile)
+		s.DHCP.LeaseFile = old.DHCP.LeaseFile
+	}
+	if s.TFTP.Enabled != old.TFTP.Enabled {
+		warn("tftp.enabled", old.TFTP.Enabled, s.TFTP.Enabled)
+		s.TFTP.Enabled = old.TFTP.Enabled
+	}
+	if s.TFTP.Root != old.TFTP.Root {
+		warn("tftp.root", old.TFTP.Root, s.TFTP.Root)
+		s.TFTP.Root = old.TFTP.Root
+	}
+	if s.TFTP.SinglePort != old.TFTP.SinglePort {
+		warn("tftp.single_port", old.TFTP.SinglePort, s.TFTP.SinglePort)
+		s.TFTP.SinglePort = old.TFTP.SinglePort
+	}
+	return &s
+}
