@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# TFTP benchmark: bootyard (tftpd via bench/tftp/tftpbench) against tftpd-hpa
+# and dnsmasq, with one client (atftp) for every server, in one run.
+#
+# Two network namespaces joined by one veth pair (MTU 9000, so 8192-byte
+# blocks fit without IP fragmentation for every server); the server runs on
+# CPU 1, every client on CPU 0. Needs root, iproute2, taskset, atftp,
+# in.tftpd (tftpd-hpa), dnsmasq and go. Not a test: numbers go to stdout.
+#
+#   sudo bench/tftp/run.sh                 # everything
+#   REPS=5 CLIENTS=64 bench/tftp/run.sh    # knobs, see below
+#   SERVERS="bootyard" PROFILE=1 bench/tftp/run.sh
+set -euo pipefail
+
+REPS=${REPS:-3}                    # single-transfer runs per size (median kept)
+SIZES=${SIZES:-"512 1468 8192"}    # blksize for single transfers
+BIG_MB=${BIG_MB:-64}               # single-transfer file
+CLIENTS=${CLIENTS:-128}            # concurrent clients
+EACH_MB=${EACH_MB:-16}             # file each concurrent client fetches
+CONC_BLKSIZE=${CONC_BLKSIZE:-1468} # blksize of the concurrent clients
+SERVERS=${SERVERS:-"tftpd-hpa dnsmasq bootyard"}
+PROFILE=${PROFILE:-1}              # also profile bootyard (separate runs, not timed)
+CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-600}
+
+SRV_IP=198.18.0.1
+CLI_IP=198.18.0.2
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+for cmd in ip taskset atftp in.tftpd dnsmasq go cmp; do
+	command -v "$cmd" >/dev/null || { echo "missing: $cmd" >&2; exit 2; }
+done
+[ "$(id -u)" = 0 ] || { echo "run as root (network namespaces)" >&2; exit 2; }
+
+WORK=$(mktemp -d /tmp/tftpbench.XXXXXX)
+chmod 755 "$WORK"
+ROOT=$WORK/root
+OUT=$WORK/out
+mkdir -p "$ROOT" "$OUT"
+chmod 755 "$ROOT"
+NS_S=tbench-$$-srv
+NS_C=tbench-$$-cli
+SERVER_PID=
+SAMPLER_PID=
+
+cleanup() {
+	[ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null || true
+	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
+	ip netns del "$NS_S" 2>/dev/null || true
+	ip netns del "$NS_C" 2>/dev/null || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "# building tftpbench"
+(cd "$HERE/../.." && go build -o "$WORK/tftpbench" ./bench/tftp/tftpbench)
+
+echo "# files: big ${BIG_MB} MiB, each ${EACH_MB} MiB"
+dd if=/dev/urandom of="$ROOT/big" bs=1M count="$BIG_MB" status=none
+dd if=/dev/urandom of="$ROOT/each" bs=1M count="$EACH_MB" status=none
+chmod 644 "$ROOT"/*
+
+# The veth pair is created inside the server namespace, its peer moved
+# straight into the client's: the root namespace never sees it.
+ip netns add "$NS_S"
+ip netns add "$NS_C"
+ip -n "$NS_S" link add eth0 mtu 9000 type veth peer name eth0 netns "$NS_C"
+ip -n "$NS_C" link set eth0 mtu 9000
+ip -n "$NS_S" addr add $SRV_IP/24 dev eth0
+ip -n "$NS_C" addr add $CLI_IP/24 dev eth0
+for ns in "$NS_S" "$NS_C"; do
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link set eth0 up
+done
+
+# start_server NAME [extra args]: start NAME on CPU 1 in the server
+# namespace; sets SERVER_PID (the server's own pid: ip netns exec and
+# taskset both exec).
+start_server() {
+	local name=$1
+	shift
+	case $name in
+	bootyard)
+		# Cap raised to 8192: the link's MTU is 9000 (the default cap 1468
+		# is for 1500-byte links).
+		ip netns exec "$NS_S" taskset -c 1 "$WORK/tftpbench" -addr $SRV_IP:69 -root "$ROOT" \
+			-blksize 8192 -log error "$@" >"$WORK/server.log" 2>&1 &
+		;;
+	tftpd-hpa)
+		ip netns exec "$NS_S" taskset -c 1 in.tftpd -L -s "$ROOT" --address $SRV_IP:69 \
+			-u nobody >"$WORK/server.log" 2>&1 &
+		;;
+	dnsmasq)
+		ip netns exec "$NS_S" taskset -c 1 dnsmasq --no-daemon --conf-file=/dev/null --port=0 \
+			--enable-tftp --tftp-root="$ROOT" --listen-address=$SRV_IP --bind-interfaces \
+			--tftp-max=1000 --quiet-tftp --pid-file= --log-facility=- >"$WORK/server.log" 2>&1 &
+		;;
+	esac
+	SERVER_PID=$!
+	for _ in $(seq 100); do
+		if ip netns exec "$NS_S" ss -Hunl "sport = :69" | grep -q .; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "$name did not start:" >&2
+	cat "$WORK/server.log" >&2
+	exit 1
+}
+
+stop_server() {
+	kill -TERM "$SERVER_PID" 2>/dev/null || true
+	for _ in $(seq 100); do
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$SERVER_PID" 2>/dev/null || true
+	wait "$SERVER_PID" 2>/dev/null || true
+	SERVER_PID=
+}
+
+# fetch BLKSIZE FILE DST: one atftp run on CPU 0 in the client namespace.
+fetch() {
+	ip netns exec "$NS_C" taskset -c 0 timeout "$CLIENT_TIMEOUT" \
+		atftp --option "blksize $1" -g -r "$2" -l "$3" $SRV_IP >/dev/null 2>&1
+}
+
+now_ns() { date +%s%N; }
+
+# single NAME: median MB/s of REPS fetches of big at each blksize.
+single() {
+	local name=$1 size rep t0 t1 ms list med
+	for size in $SIZES; do
+		list=
+		for rep in $(seq "$REPS"); do
+			t0=$(now_ns)
+			if ! fetch "$size" big "$OUT/big"; then
+				echo "$name blksize $size: fetch failed" >&2
+				list="$list 0"
+				continue
+			fi
+			t1=$(now_ns)
+			cmp -s "$ROOT/big" "$OUT/big" || { echo "$name blksize $size: bytes differ" >&2; list="$list 0"; continue; }
+			ms=$(( (t1 - t0) / 1000000 ))
+			list="$list $(awk -v mb="$BIG_MB" -v ms="$ms" 'BEGIN{printf "%.1f", mb*1000/ms}')"
+			rm -f "$OUT/big"
+		done
+		med=$(echo $list | tr ' ' '\n' | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+		printf "single   %-10s blksize %-5s MB/s median %-7s runs:%s\n" "$name" "$size" "$med" "$list"
+	done
+}
+
+# rss_tree PID: summed VmRSS (kB) of PID and its children (tftpd-hpa forks
+# one child per transfer).
+rss_tree() {
+	local total=0 p r
+	for p in $1 $(pgrep -P "$1" || true); do
+		r=$(awk '/^VmRSS:/{print $2}' /proc/"$p"/status 2>/dev/null || echo 0)
+		total=$((total + ${r:-0}))
+	done
+	echo $total
+}
+
+# concurrent NAME: CLIENTS fetches of each at once.
+concurrent() {
+	local name=$1 i t0 t1 fails peak hwm
+	: >"$WORK/times"
+	(
+		peak=0
+		while :; do
+			r=$(rss_tree "$SERVER_PID")
+			[ "$r" -gt "$peak" ] && peak=$r && echo "$peak" >"$WORK/peak"
+			sleep 0.1
+		done
+	) &
+	SAMPLER_PID=$!
+	t0=$(now_ns)
+	local pids=()
+	for i in $(seq "$CLIENTS"); do
+		(
+			s=$(now_ns)
+			rc=0
+			fetch "$CONC_BLKSIZE" each "$OUT/c$i" || rc=$?
+			e=$(now_ns)
+			echo "$i $rc $(( (e - s) / 1000000 ))" >>"$WORK/times"
+		) &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	t1=$(now_ns)
+	kill "$SAMPLER_PID" 2>/dev/null || true
+	wait "$SAMPLER_PID" 2>/dev/null || true
+	SAMPLER_PID=
+	hwm=$(awk '/^VmHWM:/{print $2}' /proc/"$SERVER_PID"/status)
+	fails=0
+	for i in $(seq "$CLIENTS"); do
+		if ! grep -q "^$i 0 " "$WORK/times" || ! cmp -s "$ROOT/each" "$OUT/c$i"; then
+			fails=$((fails + 1))
+		fi
+		rm -f "$OUT/c$i"
+	done
+	local wall_ms=$(( (t1 - t0) / 1000000 ))
+	local p99 p50
+	p99=$(awk '{print $3}' "$WORK/times" | sort -n | awk -v n="$CLIENTS" '{a[NR]=$1} END{i=int(n*0.99+0.999); if(i>NR)i=NR; print a[i]}')
+	p50=$(awk '{print $3}' "$WORK/times" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+	printf "parallel %-10s clients %d x %d MiB blksize %d: aggregate %s MB/s, wall %d ms, p50 %s ms, p99 %s ms, failed %d, VmHWM %s kB, peak RSS (process tree) %s kB\n" \
+		"$name" "$CLIENTS" "$EACH_MB" "$CONC_BLKSIZE" \
+		"$(awk -v c="$CLIENTS" -v mb="$EACH_MB" -v ms="$wall_ms" 'BEGIN{printf "%.1f", c*mb*1000/ms}')" \
+		"$wall_ms" "$p50" "$p99" "$fails" "$hwm" "$(cat "$WORK/peak" 2>/dev/null || echo ?)"
+}
+
+echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) CPUs; server CPU 1, client CPU 0; veth MTU 9000"
+echo "# atftp $(atftp -V 2>&1 | head -1); $(in.tftpd -V 2>&1 | head -1); $(dnsmasq --version | head -1)"
+for name in $SERVERS; do
+	start_server "$name"
+	single "$name"
+	concurrent "$name"
+	stop_server
+done
+
+if [ "$PROFILE" = 1 ] && [[ " $SERVERS " == *" bootyard "* ]]; then
+	for what in single-512 parallel; do
+		start_server bootyard -cpuprofile "$WORK/$what.pprof"
+		if [ "$what" = single-512 ]; then
+			fetch 512 big "$OUT/big" || true
+		else
+			concurrent bootyard-profiled >/dev/null
+		fi
+		stop_server
+		echo "# CPU profile of bootyard, $what (top 25 by cumulative time)"
+		(cd "$HERE/../.." && go tool pprof -top -cum -nodecount=25 "$WORK/tftpbench" "$WORK/$what.pprof" 2>/dev/null) | sed 's/^/    /'
+	done
+fi
