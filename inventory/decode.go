@@ -173,8 +173,9 @@ func (d *decoder) decodeTFTP(n *yaml.Node, dir string, c *TFTP, doc *yaml.Node) 
 		}
 		d.addf(at, "tftp.root", "missing: name the folder TFTP serves (or set tftp.enabled: false)")
 	}
-	// RFC 2348 allows 8 to 65464 octets.
-	c.MaxBlockSize = int(d.integer(m["max_block_size"], "tftp.max_block_size", DefaultMaxBlockSize, 512, 65464))
+	// RFC 2348 allows up to 65464 octets; pin/tftp only raises its cap
+	// above the classic 512.
+	c.MaxBlockSize = int(d.integer(m["max_block_size"], "tftp.max_block_size", DefaultMaxBlockSize, 513, 65464))
 	c.Timeout = d.duration(m["timeout"], "tftp.timeout", DefaultTFTPTimeout, 10*time.Millisecond, 255*time.Second)
 	c.Retries = int(d.integer(m["retries"], "tftp.retries", DefaultTFTPRetries, 1, 100))
 	c.MaxTransfers = int(d.integer(m["max_transfers"], "tftp.max_transfers", DefaultMaxTransfers, 0, 1<<20))

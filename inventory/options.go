@@ -25,8 +25,8 @@ func managedOption(code int) string {
 		return "belongs to the DHCP exchange itself; bootyard sets it"
 	case 1:
 		return "is set from dhcp.subnet"
-	case 51:
-		return "is set from dhcp.lease_time"
+	case 51, 58, 59:
+		return "is set from dhcp.lease_time (58 and 59 are half and 7/8 of it)"
 	case 66:
 		return "is set from dhcp.server_ip"
 	case 67:

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"syscall"
 	"time"
 )
@@ -220,7 +221,7 @@ func readCapped(path string) ([]byte, error) {
 }
 
 // keepRestartSettings returns next with the settings that are bound at
-// start-up (sockets, the lease file, the served folder) put back to the
+// start-up (sockets, the lease file, the whole TFTP server) put back to the
 // running values, warning about each one that changed: applying them live
 // would make the snapshot disagree with the sockets actually open.
 func keepRestartSettings(old, next *Snapshot, log *slog.Logger) *Snapshot {
@@ -244,17 +245,44 @@ func keepRestartSettings(old, next *Snapshot, log *slog.Logger) *Snapshot {
 		warn("dhcp.lease_file", old.DHCP.LeaseFile, s.DHCP.LeaseFile)
 		s.DHCP.LeaseFile = old.DHCP.LeaseFile
 	}
-	if s.TFTP.Enabled != old.TFTP.Enabled {
-		warn("tftp.enabled", old.TFTP.Enabled, s.TFTP.Enabled)
-		s.TFTP.Enabled = old.TFTP.Enabled
-	}
-	if s.TFTP.Root != old.TFTP.Root {
-		warn("tftp.root", old.TFTP.Root, s.TFTP.Root)
-		s.TFTP.Root = old.TFTP.Root
-	}
-	if s.TFTP.SinglePort != old.TFTP.SinglePort {
-		warn("tftp.single_port", old.TFTP.SinglePort, s.TFTP.SinglePort)
-		s.TFTP.SinglePort = old.TFTP.SinglePort
+	// The TFTP server is built once at start-up from these settings.
+	if !reflect.DeepEqual(s.TFTP, old.TFTP) {
+		for _, f := range tftpFieldsChanged(old.TFTP, s.TFTP) {
+			warn("tftp."+f.name, f.was, f.now)
+		}
+		s.TFTP = old.TFTP
 	}
 	return &s
+}
+
+type fieldChange struct {
+	name     string
+	was, now any
+}
+
+// tftpFieldsChanged lists the tftp: keys whose values differ.
+func tftpFieldsChanged(a, b TFTP) []fieldChange {
+	var out []fieldChange
+	add := func(name string, was, now any) {
+		if !reflect.DeepEqual(was, now) {
+			out = append(out, fieldChange{name, was, now})
+		}
+	}
+	add("enabled", a.Enabled, b.Enabled)
+	add("root", a.Root, b.Root)
+	add("max_block_size", a.MaxBlockSize, b.MaxBlockSize)
+	add("timeout", a.Timeout, b.Timeout)
+	add("retries", a.Retries, b.Retries)
+	add("max_transfers", a.MaxTransfers, b.MaxTransfers)
+	add("max_per_client", a.MaxPerClient, b.MaxPerClient)
+	add("transfer_timeout", a.TransferTimeout, b.TransferTimeout)
+	add("single_port", a.SinglePort, b.SinglePort)
+	uploads := func(u *Uploads) any {
+		if u == nil {
+			return "off"
+		}
+		return fmt.Sprintf("%s (%d bytes)", u.Dir, u.MaxBytes)
+	}
+	add("uploads", uploads(a.Uploads), uploads(b.Uploads))
+	return out
 }

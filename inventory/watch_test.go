@@ -228,6 +228,16 @@ func TestWatchRestartSettingsKeepRunningValues(t *testing.T) {
 		s := r.log.String()
 		return strings.Contains(s, "needs a restart") && strings.Contains(s, "field=interface running=eth0 file=eth1")
 	})
+
+	// The TFTP server is built once: its settings stay until a restart.
+	writeFile(t, r.path, strings.Replace(hostsConfig("eth0", "52:54:00:00:00:01"), "tftp: {enabled: false}", "tftp: {enabled: false, retries: 9}", 1))
+	_, n, _ = r.nextApply(t)
+	if n.TFTP.Retries != DefaultTFTPRetries || len(n.Hosts()) != 1 {
+		t.Errorf("retries = %d, hosts = %d: want the running retries and the file's hosts", n.TFTP.Retries, len(n.Hosts()))
+	}
+	waitFor(t, "the tftp restart warning", func() bool {
+		return strings.Contains(r.log.String(), "field=tftp.retries running=5 file=9")
+	})
 }
 
 func TestWatchReturnsOnCancel(t *testing.T) {
