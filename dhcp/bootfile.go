@@ -8,22 +8,21 @@ import (
 	"github.com/bootyard/bootyard/inventory"
 )
 
-// ipxeBinaries are the file names iPXE is built as. A client that already
-// runs iPXE and is handed one of these loads iPXE again, which asks DHCP
-// again, forever: the classic chainload loop.
-var ipxeBinaries = map[string]bool{
-	"undionly.kpxe": true, "undionly.kkpxe": true, "undionly.kkkpxe": true,
-	"undionly.pxe": true, "ipxe.pxe": true, "ipxe.kpxe": true, "ipxe.kkpxe": true,
-	"ipxe.efi": true, "snponly.efi": true, "snp.efi": true, "ipxe.lkrn": true,
-	"ipxe.usb": true, "ipxe.iso": true, "ipxe-x86_64.efi": true, "ipxe-arm64.efi": true,
-	"ipxe-i386.efi": true, "ipxe-snponly-x86_64.efi": true,
-}
-
 // isIPXEBinary reports whether name (a TFTP path or URL) names an iPXE
 // build, by base name, case-insensitively (Windows TFTP roots are).
+//
+// The names are the ones iPXE is built and shipped as. A client that
+// already runs iPXE and is handed one of these loads iPXE again, which asks
+// DHCP again, forever: the classic chainload loop.
 func isIPXEBinary(name string) bool {
-	base := strings.ToLower(path.Base(strings.ReplaceAll(name, "\\", "/")))
-	return ipxeBinaries[base]
+	switch strings.ToLower(path.Base(strings.ReplaceAll(name, "\\", "/"))) {
+	case "undionly.kpxe", "undionly.kkpxe", "undionly.kkkpxe", "undionly.pxe",
+		"ipxe.pxe", "ipxe.kpxe", "ipxe.kkpxe", "ipxe.efi", "snponly.efi", "snp.efi",
+		"ipxe.lkrn", "ipxe.usb", "ipxe.iso", "ipxe-x86_64.efi", "ipxe-arm64.efi",
+		"ipxe-i386.efi", "ipxe-snponly-x86_64.efi":
+		return true
+	}
+	return false
 }
 
 // isURL reports whether a boot file is an http(s) URL, the only kind UEFI

@@ -46,10 +46,6 @@ type Class struct {
 	Why []string
 }
 
-// rpiPrefixes are the Raspberry Pi Foundation/Raspberry Pi Trading OUIs.
-// b8:27:eb is the Pi 1-3 range; the others are Pi 4 and later.
-var rpiPrefixes = []string{"b8:27:eb", "dc:a6:32", "e4:5f:01", "28:cd:c1", "d8:3a:dd", "2c:cf:67"}
-
 // Classify names the firmware that sent m. Rules are tried in order and the
 // first that matches decides, because later evidence is less specific:
 //
@@ -86,7 +82,9 @@ func Classify(m *dhcpv4.DHCPv4) Class {
 	archClass, archCode, archOK := classFromArch(c.Arch)
 	mac := strings.ToLower(net.HardwareAddr(m.ClientHWAddr).String())
 	rpiMAC := ""
-	for _, p := range rpiPrefixes {
+	// Raspberry Pi Foundation / Raspberry Pi Trading OUIs: b8:27:eb is the
+	// Pi 1-3 range, the others Pi 4 and later.
+	for _, p := range []string{"b8:27:eb", "dc:a6:32", "e4:5f:01", "28:cd:c1", "d8:3a:dd", "2c:cf:67"} {
 		if strings.HasPrefix(mac, p) {
 			rpiMAC = p
 		}

@@ -32,13 +32,16 @@ const (
 	prioKeep         = 100
 )
 
-// protected are option codes that extra options from the inventory may not
-// set: they carry the protocol itself (53, 54, 52, 55, 57, 61, 82, 50), must
-// agree with the lease store (51, 58, 59), or must agree with the boot file
-// field (66, 67: set a bootfile instead).
-var protected = map[uint8]bool{
-	0: true, 255: true, 50: true, 51: true, 52: true, 53: true, 54: true, 55: true,
-	57: true, 58: true, 59: true, 61: true, 66: true, 67: true, 82: true,
+// protected reports option codes that extra options from the inventory
+// may not set: they carry the protocol itself (50, 52-55, 57, 61, 82),
+// must agree with the lease store (51, 58, 59), or must agree with the
+// boot file field (66, 67: set a bootfile instead).
+func protected(code uint8) bool {
+	switch code {
+	case 0, 255, 50, 51, 52, 53, 54, 55, 57, 58, 59, 61, 66, 67, 82:
+		return true
+	}
+	return false
 }
 
 // optEntry is one option of a reply being built.
@@ -82,7 +85,7 @@ func (s *optionSet) has(code dhcpv4.OptionCode) bool {
 // host: later wins). Protected codes are skipped with a reason.
 func (s *optionSet) addExtras(opts []inventory.Option, prio int, from string, why *[]string) {
 	for _, o := range opts {
-		if protected[o.Code] {
+		if protected(o.Code) {
 			*why = append(*why, fmt.Sprintf("extra option %d from %s not sent: bootyard sets it itself", o.Code, from))
 			continue
 		}

@@ -122,10 +122,6 @@ func (d *decider) request(n network) Decision {
 	default:
 		return d.ignore(slog.LevelWarn, "REQUEST names no address (no option 50, no ciaddr)")
 	}
-	boot, ign := d.boot()
-	if ign != nil {
-		return *ign
-	}
 	res, reserved := d.reservation(n)
 	switch {
 	case reserved && want != res:
@@ -145,6 +141,10 @@ func (d *decider) request(n network) Decision {
 		return d.nak("%s is leased to another client", want)
 	default:
 		d.note("address %s: pool lease", want)
+	}
+	boot, ign := d.boot()
+	if ign != nil {
+		return *ign
 	}
 	r := d.build(replySpec{typ: dhcpv4.MessageTypeAck, yiaddr: want, ciaddr: d.ciaddr, net: &n, lease: d.leaseTime(), boot: boot})
 	dec := d.reply(r)

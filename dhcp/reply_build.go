@@ -30,6 +30,7 @@ type replySpec struct {
 	net    *network   // address options (1, 3, 6, 15, 12); nil in proxy replies
 	lease  time.Duration
 	boot   BootChoice
+	msg    string // option 56, the reason of a NAK (RFC 2131 4.3.2)
 }
 
 // build makes the reply message with every option the firmware needs, then
@@ -53,6 +54,9 @@ func (d *decider) build(s replySpec) *dhcpv4.DHCPv4 {
 	if !bootp {
 		o.set(dhcpv4.OptionDHCPMessageType, []byte{byte(s.typ)}, prioKeep)
 		o.set(dhcpv4.OptionServerIdentifier, ip4(d.server), prioKeep)
+	}
+	if s.msg != "" {
+		o.set(dhcpv4.OptionMessage, []byte(s.msg), prioKeep)
 	}
 	if s.lease > 0 && !bootp {
 		o.set(dhcpv4.OptionIPAddressLeaseTime, seconds(s.lease), prioKeep)
@@ -138,7 +142,7 @@ func (d *decider) bootOptions(r *dhcpv4.DHCPv4, o *optionSet, file string) {
 	case c.Name == "rpi":
 		o.set(dhcpv4.OptionVendorSpecificInformation, rpiVendor(c.RPi == "3"), prioVendor)
 	case c.PXE && !c.UBoot && !c.HTTP:
-		o.set(dhcpv4.OptionVendorSpecificInformation, pxeSkipDiscovery, prioVendor)
+		o.set(dhcpv4.OptionVendorSpecificInformation, pxeSkipDiscovery(), prioVendor)
 	}
 	if v := d.m.Options.Get(dhcpv4.OptionClientMachineIdentifier); v != nil {
 		o.set(dhcpv4.OptionClientMachineIdentifier, v, prioUUID)
@@ -168,7 +172,7 @@ func (d *decider) bootOptions(r *dhcpv4.DHCPv4, o *optionSet, file string) {
 // pxeSkipDiscovery is option 43 with PXE sub-option 6 (discovery control)
 // = 8: "the boot file is in this reply, skip boot-server discovery", closed
 // by the End tag that some UEFI firmware insists on.
-var pxeSkipDiscovery = []byte{6, 1, 8, 0xff}
+func pxeSkipDiscovery() []byte { return []byte{6, 1, 8, 0xff} }
 
 // rpiVendor is option 43 for the Raspberry Pi boot ROM, which wants a PXE
 // boot menu entry named "Raspberry Pi Boot": sub-option 6 = 3, sub-option
@@ -194,8 +198,7 @@ func rpiVendor(pi3 bool) []byte {
 func (d *decider) nak(format string, args ...any) Decision {
 	msg := fmt.Sprintf(format, args...)
 	d.note("NAK: %s", msg)
-	r := d.build(replySpec{typ: dhcpv4.MessageTypeNak})
-	r.Options[dhcpv4.OptionMessage.Code()] = []byte(msg)
+	r := d.build(replySpec{typ: dhcpv4.MessageTypeNak, msg: msg})
 	if isSet(d.giaddr) {
 		// RFC 2131 4.3.2: through a relay, ask it to broadcast the NAK.
 		r.SetBroadcast()
