@@ -38,9 +38,11 @@ bench: ## Go benchmarks, then every bench/*/run.sh
 fuzz: ## run every Fuzz target for FUZZTIME each (default 20s)
 	@FUZZTIME='$(FUZZTIME)' GO='$(GO)' scripts/fuzz.sh
 
-lint: ## go vet and staticcheck
-	$(GO) vet ./...
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.0 ./...
+lint: ## go vet and staticcheck (both run; either failing fails)
+	@rc=0; \
+	echo "== go vet ./..."; $(GO) vet ./... || rc=1; \
+	echo "== staticcheck ./..."; $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.0 ./... || rc=1; \
+	exit $$rc
 
 clean: ## remove build output and cached test results
 	rm -rf bin/
