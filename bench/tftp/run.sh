@@ -22,7 +22,6 @@ SERVERS=${SERVERS:-"tftpd-hpa dnsmasq bootyard"}
 PROFILE=${PROFILE:-1}              # also profile bootyard (separate runs, not timed)
 CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-600}
 
-SRV_IP=198.18.0.1
 CLI_IP=198.18.0.2
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -39,17 +38,19 @@ mkdir -p "$ROOT" "$OUT"
 chmod 755 "$ROOT"
 NS_S=tbench-$$-srv
 NS_C=tbench-$$-cli
-SERVER_PID=
 SAMPLER_PID=
 
 cleanup() {
 	[ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null || true
-	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
+	for pid in "${PID[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
 	ip netns del "$NS_S" 2>/dev/null || true
 	ip netns del "$NS_C" 2>/dev/null || true
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 
 echo "# building tftpbench"
 (cd "$HERE/../.." && go build -o "$WORK/tftpbench" ./bench/tftp/tftpbench)
@@ -65,87 +66,104 @@ ip netns add "$NS_S"
 ip netns add "$NS_C"
 ip -n "$NS_S" link add eth0 mtu 9000 type veth peer name eth0 netns "$NS_C"
 ip -n "$NS_C" link set eth0 mtu 9000
-ip -n "$NS_S" addr add $SRV_IP/24 dev eth0
 ip -n "$NS_C" addr add $CLI_IP/24 dev eth0
 for ns in "$NS_S" "$NS_C"; do
 	ip -n "$ns" link set lo up
 	ip -n "$ns" link set eth0 up
 done
 
+# Every server listens on port 69 of its own address, all at once, so the
+# single-transfer runs can alternate between servers: this machine is shared,
+# and alternating spreads whatever else runs evenly over the servers.
+declare -A IP=([tftpd-hpa]=198.18.0.11 [dnsmasq]=198.18.0.12 [bootyard]=198.18.0.13 [bootyard-profiled]=198.18.0.14)
+declare -A PID=()
+
 # start_server NAME [extra args]: start NAME on CPU 1 in the server
-# namespace; sets SERVER_PID (the server's own pid: ip netns exec and
-# taskset both exec).
+# namespace; PID[NAME] is the server's own pid (ip netns exec and taskset
+# both exec).
 start_server() {
-	local name=$1
+	local name=$1 ip=${IP[$1]}
 	shift
+	ip -n "$NS_S" addr add "$ip/24" dev eth0
 	case $name in
-	bootyard)
+	bootyard*)
 		# Cap raised to 8192: the link's MTU is 9000 (the default cap 1468
 		# is for 1500-byte links).
-		ip netns exec "$NS_S" taskset -c 1 "$WORK/tftpbench" -addr $SRV_IP:69 -root "$ROOT" \
-			-blksize 8192 -log error "$@" >"$WORK/server.log" 2>&1 &
+		ip netns exec "$NS_S" taskset -c 1 "$WORK/tftpbench" -addr "$ip:69" -root "$ROOT" \
+			-blksize 8192 -log error "$@" >"$WORK/$name.log" 2>&1 &
 		;;
 	tftpd-hpa)
-		ip netns exec "$NS_S" taskset -c 1 in.tftpd -L -s "$ROOT" --address $SRV_IP:69 \
-			-u nobody >"$WORK/server.log" 2>&1 &
+		ip netns exec "$NS_S" taskset -c 1 in.tftpd -L -s "$ROOT" --address "$ip:69" \
+			-u nobody >"$WORK/$name.log" 2>&1 &
 		;;
 	dnsmasq)
 		ip netns exec "$NS_S" taskset -c 1 dnsmasq --no-daemon --conf-file=/dev/null --port=0 \
-			--enable-tftp --tftp-root="$ROOT" --listen-address=$SRV_IP --bind-interfaces \
-			--tftp-max=1000 --quiet-tftp --pid-file= --log-facility=- >"$WORK/server.log" 2>&1 &
+			--enable-tftp --tftp-root="$ROOT" --listen-address="$ip" --bind-interfaces \
+			--tftp-max=1000 --quiet-tftp --pid-file= --log-facility=- >"$WORK/$name.log" 2>&1 &
 		;;
 	esac
-	SERVER_PID=$!
+	PID[$name]=$!
 	for _ in $(seq 100); do
-		if ip netns exec "$NS_S" ss -Hunl "sport = :69" | grep -q .; then
+		if ip netns exec "$NS_S" ss -Hunl "src $ip" | grep -q ":69 "; then
 			return 0
 		fi
 		sleep 0.1
 	done
 	echo "$name did not start:" >&2
-	cat "$WORK/server.log" >&2
+	cat "$WORK/$name.log" >&2
 	exit 1
 }
 
 stop_server() {
-	kill -TERM "$SERVER_PID" 2>/dev/null || true
+	local pid=${PID[$1]}
+	kill -TERM "$pid" 2>/dev/null || true
 	for _ in $(seq 100); do
-		kill -0 "$SERVER_PID" 2>/dev/null || break
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -KILL "$SERVER_PID" 2>/dev/null || true
-	wait "$SERVER_PID" 2>/dev/null || true
-	SERVER_PID=
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	unset "PID[$1]"
 }
 
-# fetch BLKSIZE FILE DST: one atftp run on CPU 0 in the client namespace.
+# fetch SERVER BLKSIZE FILE DST: one atftp run on CPU 0 in the client namespace.
 fetch() {
 	ip netns exec "$NS_C" taskset -c 0 timeout "$CLIENT_TIMEOUT" \
-		atftp --option "blksize $1" -g -r "$2" -l "$3" $SRV_IP >/dev/null 2>&1
+		atftp --option "blksize $2" -g -r "$3" -l "$4" "${IP[$1]}" >/dev/null 2>&1
 }
 
 now_ns() { date +%s%N; }
 
-# single NAME: median MB/s of REPS fetches of big at each blksize.
+# single: REPS fetches of big per server and blksize, alternating servers;
+# prints the median MB/s.
 single() {
-	local name=$1 size rep t0 t1 ms list med
+	local size rep name t0 t1 ms
+	declare -A runs=()
 	for size in $SIZES; do
-		list=
 		for rep in $(seq "$REPS"); do
-			t0=$(now_ns)
-			if ! fetch "$size" big "$OUT/big"; then
-				echo "$name blksize $size: fetch failed" >&2
-				list="$list 0"
-				continue
-			fi
-			t1=$(now_ns)
-			cmp -s "$ROOT/big" "$OUT/big" || { echo "$name blksize $size: bytes differ" >&2; list="$list 0"; continue; }
-			ms=$(( (t1 - t0) / 1000000 ))
-			list="$list $(awk -v mb="$BIG_MB" -v ms="$ms" 'BEGIN{printf "%.1f", mb*1000/ms}')"
-			rm -f "$OUT/big"
+			for name in $SERVERS; do
+				rm -f "$OUT/big"
+				t0=$(now_ns)
+				if ! fetch "$name" "$size" big "$OUT/big"; then
+					echo "$name blksize $size: fetch failed" >&2
+					runs[$name]="${runs[$name]:-} FAIL"
+					continue
+				fi
+				t1=$(now_ns)
+				if ! cmp -s "$ROOT/big" "$OUT/big"; then
+					echo "$name blksize $size: bytes differ" >&2
+					runs[$name]="${runs[$name]:-} FAIL"
+					continue
+				fi
+				ms=$(( (t1 - t0) / 1000000 ))
+				runs[$name]="${runs[$name]:-} $(awk -v mb="$BIG_MB" -v ms="$ms" 'BEGIN{printf "%.1f", mb*1.048576*1000/ms}')"
+			done
 		done
-		med=$(echo $list | tr ' ' '\n' | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
-		printf "single   %-10s blksize %-5s MB/s median %-7s runs:%s\n" "$name" "$size" "$med" "$list"
+		for name in $SERVERS; do
+			printf "single   %-10s %d MiB blksize %-5s MB/s median %-7s runs:%s\n" "$name" "$BIG_MB" "$size" \
+				"$(echo ${runs[$name]} | tr ' ' '\n' | grep -v FAIL | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')" "${runs[$name]}"
+			runs[$name]=
+		done
 	done
 }
 
@@ -164,10 +182,11 @@ rss_tree() {
 concurrent() {
 	local name=$1 i t0 t1 fails peak hwm
 	: >"$WORK/times"
+	rm -f "$WORK/peak"
 	(
 		peak=0
 		while :; do
-			r=$(rss_tree "$SERVER_PID")
+			r=$(rss_tree "${PID[$name]}")
 			[ "$r" -gt "$peak" ] && peak=$r && echo "$peak" >"$WORK/peak"
 			sleep 0.1
 		done
@@ -179,7 +198,7 @@ concurrent() {
 		(
 			s=$(now_ns)
 			rc=0
-			fetch "$CONC_BLKSIZE" each "$OUT/c$i" || rc=$?
+			fetch "$name" "$CONC_BLKSIZE" each "$OUT/c$i" || rc=$?
 			e=$(now_ns)
 			echo "$i $rc $(( (e - s) / 1000000 ))" >>"$WORK/times"
 		) &
@@ -190,7 +209,7 @@ concurrent() {
 	kill "$SAMPLER_PID" 2>/dev/null || true
 	wait "$SAMPLER_PID" 2>/dev/null || true
 	SAMPLER_PID=
-	hwm=$(awk '/^VmHWM:/{print $2}' /proc/"$SERVER_PID"/status)
+	hwm=$(awk '/^VmHWM:/{print $2}' /proc/"${PID[$name]}"/status)
 	fails=0
 	for i in $(seq "$CLIENTS"); do
 		if ! grep -q "^$i 0 " "$WORK/times" || ! cmp -s "$ROOT/each" "$OUT/c$i"; then
@@ -204,29 +223,35 @@ concurrent() {
 	p50=$(awk '{print $3}' "$WORK/times" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
 	printf "parallel %-10s clients %d x %d MiB blksize %d: aggregate %s MB/s, wall %d ms, p50 %s ms, p99 %s ms, failed %d, VmHWM %s kB, peak RSS (process tree) %s kB\n" \
 		"$name" "$CLIENTS" "$EACH_MB" "$CONC_BLKSIZE" \
-		"$(awk -v c="$CLIENTS" -v mb="$EACH_MB" -v ms="$wall_ms" 'BEGIN{printf "%.1f", c*mb*1000/ms}')" \
+		"$(awk -v c="$CLIENTS" -v mb="$EACH_MB" -v ms="$wall_ms" 'BEGIN{printf "%.1f", c*mb*1.048576*1000/ms}')" \
 		"$wall_ms" "$p50" "$p99" "$fails" "$hwm" "$(cat "$WORK/peak" 2>/dev/null || echo ?)"
 }
 
-echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) CPUs; server CPU 1, client CPU 0; veth MTU 9000"
+echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) CPUs; server CPU 1, client CPU 0; veth MTU 9000; MB = 10^6 bytes"
+echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: single runs alternate servers)"
 echo "# atftp $(atftp -V 2>&1 | head -1); $(in.tftpd -V 2>&1 | head -1); $(dnsmasq --version | head -1)"
 for name in $SERVERS; do
 	start_server "$name"
-	single "$name"
+done
+single
+for name in $SERVERS; do
 	concurrent "$name"
-	stop_server
+done
+for name in $SERVERS; do
+	stop_server "$name"
 done
 
 if [ "$PROFILE" = 1 ] && [[ " $SERVERS " == *" bootyard "* ]]; then
 	for what in single-512 parallel; do
-		start_server bootyard -cpuprofile "$WORK/$what.pprof"
+		start_server bootyard-profiled -cpuprofile "$WORK/$what.pprof"
 		if [ "$what" = single-512 ]; then
-			fetch 512 big "$OUT/big" || true
+			fetch bootyard-profiled 512 big "$OUT/big" || true
 		else
 			concurrent bootyard-profiled >/dev/null
 		fi
-		stop_server
-		echo "# CPU profile of bootyard, $what (top 25 by cumulative time)"
-		(cd "$HERE/../.." && go tool pprof -top -cum -nodecount=25 "$WORK/tftpbench" "$WORK/$what.pprof" 2>/dev/null) | sed 's/^/    /'
+		stop_server bootyard-profiled
+		ip -n "$NS_S" addr del "${IP[bootyard-profiled]}/24" dev eth0
+		echo "# CPU profile of bootyard, $what (top 30 by cumulative time)"
+		(cd "$HERE/../.." && go tool pprof -top -cum -nodecount=30 "$WORK/tftpbench" "$WORK/$what.pprof" 2>/dev/null) | sed 's/^/    /'
 	done
 fi
