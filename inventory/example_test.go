@@ -47,3 +47,28 @@ func TestExampleConfigLoads(t *testing.T) {
 		t.Errorf("PoolSize = %d, want 100", got)
 	}
 }
+
+// TestDocsNameEveryKey keeps docs/configuration.md and config.example.yaml
+// in step with the keys the decoder accepts.
+func TestDocsNameEveryKey(t *testing.T) {
+	doc, err := os.ReadFile("../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile("../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, list := range [][]string{topKeys, dhcpKeys, relayKeys, limitKeys, tftpKeys, uploadKeys, profileKeys, pxeKeys, hostKeys, Classes()} {
+		keys = append(keys, list...)
+	}
+	for _, k := range keys {
+		if !bytes.Contains(doc, []byte(k+"`")) {
+			t.Errorf("docs/configuration.md does not document %q", k)
+		}
+		if !bytes.Contains(example, []byte(k+":")) {
+			t.Errorf("config.example.yaml does not show %q", k)
+		}
+	}
+}
