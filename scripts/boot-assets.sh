@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# boot-assets.sh: fetch, unpack and build everything the firmware boot tests
+# (e2e/), the boot benchmark (bench/boot/) and `make demo` serve to a
+# network-booting qemu machine.
+#
+# Debian packages are fetched with `apt-get download` and unpacked with
+# `dpkg-deb -x` into the cache, so no kernel or bootloader is installed into
+# this machine. Built results land in "$BOOT_ASSETS/out":
+#
+#   vmlinuz            Debian cloud kernel (x86-64; serial console built in)
+#   initrd.gz          busybox initramfs: prints BOOTYARD-MARKER host=<token>
+#                      (the bootyard.token= cmdline value), then powers off
+#   pxelinux.0 ldlinux.c32       PXELINUX (x86 BIOS)
+#   ipxe.efi undionly.kpxe       iPXE binaries to chainload
+#   grubnetx64.efi     GRUB EFI netboot image built with grub-mkimage,
+#                      prefix (tftp)/grub
+#   OVMF_CODE.fd OVMF_VARS.fd    UEFI firmware for qemu
+#   u-boot-arm.bin u-boot-arm64.bin   U-Boot for qemu's virt machines
+#   VERSIONS           package versions of everything above
+#
+# Idempotent: a second run with a complete cache does nothing. Run as root the
+# first time (apt-get); later runs only read the cache.
+#
+# Usage: scripts/boot-assets.sh [--check]
+#   --check   exit 0 if the cache is complete, 1 if not (never downloads)
+# Env: BOOT_ASSETS  cache folder (default: <repo>/.cache/boot-assets)
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cache=${BOOT_ASSETS:-$repo/.cache/boot-assets}
+out=$cache/out
+want=(vmlinuz initrd.gz pxelinux.0 ldlinux.c32 ipxe.efi undionly.kpxe
+	grubnetx64.efi OVMF_CODE.fd OVMF_VARS.fd u-boot-arm.bin u-boot-arm64.bin VERSIONS)
+
+complete() {
+	local f
+	for f in "${want[@]}"; do
+		[[ -s $out/$f ]] || return 1
+	done
+}
+
+if complete; then
+	exit 0
+fi
+if [[ ${1:-} == --check ]]; then
+	exit 1
+fi
+
+debs=$cache/debs
+root=$cache/root
+mkdir -p "$debs" "$root" "$out"
+
+# The cloud kernel is the smallest Debian x86-64 kernel: fewer drivers to
+# probe under qemu's TCG, and 8250 serial + initramfs support built in.
+kernel_pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/{print $2; exit}')
+if [[ -z $kernel_pkg ]]; then
+	apt-get update -qq
+	kernel_pkg=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-/{print $2; exit}')
+fi
+pkgs=("$kernel_pkg" pxelinux syslinux-common ipxe grub-efi-amd64-bin ovmf u-boot-qemu busybox-static)
+
+# grub-mkimage (grub-common), mkimage and cpio are tools we run, not assets.
+need_tools=()
+command -v grub-mkimage >/dev/null || need_tools+=(grub-common)
+command -v cpio >/dev/null || need_tools+=(cpio)
+command -v gzip >/dev/null || need_tools+=(gzip)
+if ((${#need_tools[@]})); then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_tools[@]}"
+fi
+
+for p in "${pkgs[@]}"; do
+	if ! compgen -G "$debs/${p}_*.deb" >/dev/null; then
+		(cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$p")
+	fi
+done
+: >"$out/VERSIONS.tmp"
+for d in "$debs"/*.deb; do
+	dpkg-deb -x "$d" "$root"
+	dpkg-deb --showformat='${Package} ${Version}\n' -W "$d" >>"$out/VERSIONS.tmp"
+done
+
+cp "$root"/boot/vmlinuz-* "$out/vmlinuz"
+cp "$root/usr/lib/PXELINUX/pxelinux.0" "$out/pxelinux.0"
+cp "$root/usr/lib/syslinux/modules/bios/ldlinux.c32" "$out/ldlinux.c32"
+# usr/lib/ipxe/ipxe.efi is an absolute symlink to /boot/ipxe.efi.
+cp "$root/boot/ipxe.efi" "$out/ipxe.efi"
+cp -L "$root/usr/lib/ipxe/undionly.kpxe" "$out/undionly.kpxe"
+cp "$root/usr/share/OVMF/OVMF_CODE.fd" "$out/OVMF_CODE.fd"
+cp "$root/usr/share/OVMF/OVMF_VARS.fd" "$out/OVMF_VARS.fd"
+cp "$root/usr/lib/u-boot/qemu_arm/u-boot.bin" "$out/u-boot-arm.bin"
+cp "$root/usr/lib/u-boot/qemu_arm64/u-boot.bin" "$out/u-boot-arm64.bin"
+
+# GRUB netboot image. The prefix makes GRUB read (tftp)/grub/grub.cfg, whose
+# generated content (bootyard, or the test for dnsmasq) then looks for
+# grub.cfg-01-<mac>. GRUB's TFTP reuses the firmware's DHCP answer (efinet).
+grub-mkimage -d "$root/usr/lib/grub/x86_64-efi" -O x86_64-efi -o "$out/grubnetx64.efi.tmp" \
+	-p '(tftp)/grub' \
+	net efinet tftp linux normal configfile echo test regexp sleep \
+	reboot halt all_video gzio part_gpt fat
+mv "$out/grubnetx64.efi.tmp" "$out/grubnetx64.efi"
+
+# The initramfs: a static busybox and an /init that proves which host booted
+# (the per-host token can only come from the per-host config file).
+ir=$cache/initramfs
+rm -rf "$ir"
+mkdir -p "$ir/bin" "$ir/proc" "$ir/sys" "$ir/dev"
+cp "$root/bin/busybox" "$ir/bin/busybox"
+for a in sh mount cat echo poweroff sleep tr; do
+	ln -sf busybox "$ir/bin/$a"
+done
+cat >"$ir/init" <<'EOF'
+#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc
+mount -t devtmpfs dev /dev 2>/dev/null
+token=none
+banner=
+for w in $(cat /proc/cmdline); do
+	case $w in
+	bootyard.token=*) token=${w#bootyard.token=} ;;
+	bootyard.banner=*) banner=${w#bootyard.banner=} ;;
+	esac
+done
+if [ -n "$banner" ]; then
+	echo
+	echo "*** $(echo "$banner" | tr _ ' ') ***"
+	echo
+fi
+echo "BOOTYARD-MARKER host=$token"
+poweroff -f
+EOF
+chmod 755 "$ir/init"
+(cd "$ir" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -9n) >"$out/initrd.gz.tmp"
+mv "$out/initrd.gz.tmp" "$out/initrd.gz"
+
+{
+	sort "$out/VERSIONS.tmp"
+	echo "grub-mkimage $(grub-mkimage --version | awk '{print $NF}')"
+} >"$out/VERSIONS"
+rm -f "$out/VERSIONS.tmp"
+echo "boot assets ready in $out"
