@@ -1,6 +1,7 @@
 package dhcp
 
 import (
+	"bytes"
 	"encoding/hex"
 	"testing"
 
@@ -54,6 +55,10 @@ func TestDecideFirmware(t *testing.T) {
 		{"iPXE BIOS ROM (qemu)", ipxeBIOS(macBIOS, 1), "ipxe", view{
 			Type: "OFFER", YIAddr: "198.51.100.11", SIAddr: "198.51.100.2", CIAddr: "0.0.0.0", File: "boot.ipxe", Dest: bcast, Broadcast: true,
 			Opts: merge(addrOpts(offer, "pc-bios"), merge(pxeBoot("boot.ipxe"), map[uint8]string{97: uuid, 61: "01525400000001"})),
+		}},
+		{"vendor BIOS PXE ROM", intelPXE(macPXE, 1), "bios", view{
+			Type: "OFFER", YIAddr: "198.51.100.25", SIAddr: "198.51.100.2", CIAddr: "0.0.0.0", File: "undionly.kpxe", Dest: bcast, Broadcast: true,
+			Opts: merge(addrOpts(offer, "pc-legacy"), merge(pxeBoot("undionly.kpxe"), map[uint8]string{97: hex.EncodeToString(intelPXE(macPXE, 1).m.Options[97])})),
 		}},
 		{"OVMF x64 PXE", ovmf(macOVMF, 1, 7), "uefi-x64", view{
 			Type: "OFFER", YIAddr: "198.51.100.12", SIAddr: "198.51.100.2", CIAddr: "0.0.0.0", File: "ipxe.efi", Dest: bcast, Broadcast: true,
@@ -126,5 +131,22 @@ func TestDecideFirmware(t *testing.T) {
 				t.Error("decision has no explanation")
 			}
 		})
+	}
+}
+
+// TestDecidePure: deciding twice gives the same answer and leaves the
+// request untouched (the server may decide again after a lease conflict).
+func TestDecidePure(t *testing.T) {
+	snap := testSnap(withPool("198.51.100.100", "198.51.100.150"))
+	for _, p := range []pkt{ipxeBIOS(macBIOS, 1), udhcpc(macUnknown, 1), pi4(macPi4, 1)} {
+		before := p.m.ToBytes()
+		a := Decide(req(p), snap, &fakeLeases{})
+		b := Decide(req(p), snap, &fakeLeases{})
+		if diff := cmp.Diff(viewOf(a), viewOf(b)); diff != "" {
+			t.Errorf("second decision differs:\n%s", diff)
+		}
+		if !bytes.Equal(before, p.m.ToBytes()) {
+			t.Error("Decide modified the request")
+		}
 	}
 }

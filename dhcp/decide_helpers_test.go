@@ -88,6 +88,7 @@ var (
 	macIA32    = mustMAC("52:54:00:00:00:0c")
 	macArm32   = mustMAC("52:54:00:00:00:0d")
 	macHTTP    = mustMAC("52:54:00:00:00:0e")
+	macPXE     = mustMAC("00:1b:21:00:00:0f")
 	macUnknown = mustMAC("52:54:00:99:99:99")
 )
 
@@ -146,6 +147,7 @@ func testSnap(opts ...snapOpt) *inventory.Snapshot {
 		h("old-tablet", macIA32, "198.51.100.22", linux, 61),
 		h("arm32-uefi", macArm32, "198.51.100.23", linux, 62),
 		h("http-uefi", macHTTP, "198.51.100.24", linux, 63),
+		h("pc-legacy", macPXE, "198.51.100.25", linux, 64),
 	}
 	hosts[9].BootFile = "am335x/u-boot-spl.bin"
 	s := base
@@ -219,6 +221,14 @@ func ipxeBIOS(mac net.HardwareAddr, t dhcpv4.MessageType) pkt {
 		str(60, "PXEClient:Arch:00000:UNDI:002001").str(77, "iPXE").clientID().
 		opt(175, []byte{0xb1, 0x05, 0x01, 0x80, 0x86, 0x10, 0x0e, 0x21, 0x01, 0x01, 0x10, 0x01, 0x02}).
 		opt(55, []byte{1, 3, 6, 7, 12, 15, 17, 26, 43, 60, 66, 67, 119, 128, 129, 130, 131, 132, 133, 134, 135, 175, 203})
+}
+
+// intelPXE is a vendor BIOS PXE ROM (Intel Boot Agent): PXE 2.1, no iPXE.
+func intelPXE(mac net.HardwareAddr, t dhcpv4.MessageType) pkt {
+	return newPkt(mac, t).bcast().u16(57, 1260).u16(93, 0).opt(94, []byte{1, 2, 1}).
+		opt(97, append([]byte{0}, bytes.Repeat([]byte{0x11}, 16)...)).
+		str(60, "PXEClient:Arch:00000:UNDI:002001").
+		opt(55, []byte{1, 2, 3, 5, 6, 11, 12, 13, 15, 16, 17, 18, 43, 54, 60, 67, 128, 129, 130, 131, 132, 133, 134, 135})
 }
 
 func ovmf(mac net.HardwareAddr, t dhcpv4.MessageType, arch uint16) pkt {
