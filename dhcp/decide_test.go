@@ -77,6 +77,17 @@ func TestDecideServerAddress(t *testing.T) {
 	}
 }
 
+// TestExplainNoLeases: explain without a lease file shows a pool client the
+// first usable pool address (the pool starts on the router and server).
+func TestExplainNoLeases(t *testing.T) {
+	r := SyntheticRequest(macUnknown, nil, "PXEClient:Arch:00000:UNDI:002001", "")
+	r.Now = testNow
+	d, rep := Explain(r, testSnap(withPool("198.51.100.1", "198.51.100.9")), NoLeases{})
+	if d.Reply == nil || rep.Addr != netip.MustParseAddr("198.51.100.3") || rep.Boot.File != "undionly.kpxe" {
+		t.Errorf("got address %v file %q (ignore %q), want 198.51.100.3 and undionly.kpxe", rep.Addr, rep.Boot.File, d.Ignore)
+	}
+}
+
 // TestDecideBytes: the raw path returns errors for malformed packets and
 // decides on good ones exactly like Decide.
 func TestDecideBytes(t *testing.T) {
