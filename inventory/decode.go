@@ -80,8 +80,8 @@ func (d *decoder) decodeFile(doc *yaml.Node, dir string) *raw {
 		return r
 	}
 	top := d.mapping(doc, "", topKeys)
-	if top["interface"] == nil {
-		d.addf(doc, "interface", "missing: name the network interface DHCP and TFTP listen on (e.g. interface: eth0)")
+	if !d.present(top["interface"]) {
+		d.missing(doc, "interface", "name the network interface DHCP and TFTP listen on (e.g. interface: eth0)")
 	} else {
 		r.base.Interface = d.str(top["interface"], "interface")
 		if !validIfName(r.base.Interface) {
@@ -94,6 +94,22 @@ func (d *decoder) decodeFile(doc *yaml.Node, dir string) *raw {
 	d.decodeProfiles(top["profiles"], r)
 	d.decodeHosts(top["hosts"], r)
 	return r
+}
+
+// missing reports a required key that has no value, at the key's own line
+// when it was written empty, else at the line of the mapping it belongs in.
+func (d *decoder) missing(parent *yaml.Node, field, why string) {
+	if k := d.keys[field]; k != nil {
+		parent = k
+	}
+	d.addf(parent, field, "missing: %s", why)
+}
+
+// present reports whether a key was given a value: absent and empty
+// ("mac:" with nothing after it) both count as missing.
+func (d *decoder) present(n *yaml.Node) bool {
+	n = d.resolve(n)
+	return n != nil && !isNull(n) && !(n.Kind == yaml.ScalarNode && strings.TrimSpace(n.Value) == "")
 }
 
 // validIfName follows the kernel's rules: 1-15 bytes, no '/', ':' or space.
@@ -135,8 +151,8 @@ func (d *decoder) decodeDHCP(n *yaml.Node, dir string, c *DHCP, doc *yaml.Node) 
 		rm := d.mapping(rn, rp, relayKeys)
 		rel := Relayed{Line: lineOf(rn)}
 		d.nodes[rp] = rn
-		if rm["subnet"] == nil {
-			d.addf(d.resolve(rn), join(rp, "subnet"), "missing: a relayed segment needs its subnet")
+		if !d.present(rm["subnet"]) {
+			d.missing(d.resolve(rn), join(rp, "subnet"), "a relayed segment needs its subnet")
 		}
 		rel.Subnet = d.prefix(rm["subnet"], join(rp, "subnet"))
 		rel.Router = d.addr(rm["router"], join(rp, "router"))
@@ -151,12 +167,12 @@ func (d *decoder) decodeDHCP(n *yaml.Node, dir string, c *DHCP, doc *yaml.Node) 
 	c.Limits.PerClientBurst = int(d.integer(lm["per_client_burst"], "dhcp.limits.per_client_burst", int64(c.Limits.PerClientBurst), 0, 1<<20))
 	c.Limits.NewClientRate = d.float(lm["new_client_rate"], "dhcp.limits.new_client_rate", c.Limits.NewClientRate)
 	c.Limits.NewClientBurst = int(d.integer(lm["new_client_burst"], "dhcp.limits.new_client_burst", int64(c.Limits.NewClientBurst), 0, 1<<20))
-	if c.Mode == ModeAuthoritative && m["subnet"] == nil {
+	if c.Mode == ModeAuthoritative && !d.present(m["subnet"]) {
 		at := d.keys["dhcp"]
 		if at == nil {
 			at = doc
 		}
-		d.addf(at, "dhcp.subnet", "missing: authoritative mode needs the subnet it serves (or set dhcp.mode: proxy or off)")
+		d.missing(at, "dhcp.subnet", "authoritative mode needs the subnet it serves (or set dhcp.mode: proxy or off)")
 	}
 }
 
@@ -171,7 +187,7 @@ func (d *decoder) decodeTFTP(n *yaml.Node, dir string, c *TFTP, doc *yaml.Node) 
 		if at == nil {
 			at = doc
 		}
-		d.addf(at, "tftp.root", "missing: name the folder TFTP serves (or set tftp.enabled: false)")
+		d.missing(at, "tftp.root", "name the folder TFTP serves (or set tftp.enabled: false)")
 	}
 	// RFC 2348 allows up to 65464 octets; pin/tftp only raises its cap
 	// above the classic 512.
@@ -188,7 +204,7 @@ func (d *decoder) decodeTFTP(n *yaml.Node, dir string, c *TFTP, doc *yaml.Node) 
 		if s := d.str(um["dir"], "tftp.uploads.dir"); s != "" {
 			up.Dir = resolvePath(dir, s)
 		} else {
-			d.addf(d.keys["tftp.uploads"], "tftp.uploads.dir", "missing: name the folder uploads are written to")
+			d.missing(d.keys["tftp.uploads"], "tftp.uploads.dir", "name the folder uploads are written to")
 		}
 		up.MaxBytes = d.size(um["max_bytes"], "tftp.uploads.max_bytes", DefaultUploadMaxBytes)
 		c.Uploads = up
@@ -287,13 +303,13 @@ func (d *decoder) decodeHosts(n *yaml.Node, r *raw) {
 		d.nodes[p] = hn
 		m := d.mapping(hn, p, hostKeys)
 		h := &Host{Line: hn.Line}
-		if m["name"] == nil {
-			d.addf(hn, join(p, "name"), "missing: every host needs a name")
+		if !d.present(m["name"]) {
+			d.missing(hn, join(p, "name"), "every host needs a name")
 		} else if h.Name = d.str(m["name"], join(p, "name")); !nameRE.MatchString(h.Name) {
 			d.addf(d.nodes[join(p, "name")], join(p, "name"), "host name %q: use letters, digits, '.', '-' and '_' (at most 63)", h.Name)
 		}
-		if m["mac"] == nil {
-			d.addf(hn, join(p, "mac"), "missing: a host is recognised by its MAC address")
+		if !d.present(m["mac"]) {
+			d.missing(hn, join(p, "mac"), "a host is recognised by its MAC address")
 		}
 		h.MAC = d.mac(m["mac"], join(p, "mac"))
 		h.IP = d.addr(m["ip"], join(p, "ip"))

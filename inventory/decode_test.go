@@ -132,6 +132,13 @@ func TestDecodeProblems(t *testing.T) {
 				{Line: 6, Field: "hosts[0].name", Msg: "missing"},
 				{Line: 6, Field: "hosts[0].mac", Msg: "missing"},
 			}},
+		{"empty required values", "interface:\ndhcp:\n  mode: proxy\n  relayed: [{subnet: ''}]\ntftp: {enabled: false}\nhosts:\n  - name: ''\n    mac:\n",
+			[]Problem{
+				{Line: 1, Field: "interface", Msg: "missing"},
+				{Line: 4, Field: "dhcp.relayed[0].subnet", Msg: "missing"},
+				{Line: 7, Field: "hosts[0].name", Msg: "missing"},
+				{Line: 8, Field: "hosts[0].mac", Msg: "missing"},
+			}},
 		{"malformed mac", head + "hosts:\n  - name: a\n    mac: 52:54:00:12:34\n",
 			[]Problem{{Line: 7, Field: "hosts[0].mac", Msg: "is not a MAC address"}}},
 		{"long mac", head + "hosts:\n  - name: a\n    mac: 00:00:00:00:fe:80:00:00:00:00:00:00:02:00:5e:10:00:00:00:01\n",

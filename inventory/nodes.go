@@ -43,6 +43,8 @@ func (d *decoder) addf(n *yaml.Node, field, format string, args ...any) {
 	line := 0
 	if n != nil {
 		line = n.Line
+	} else if k := d.keys[field]; k != nil {
+		line = k.Line // the key was written, with an empty value
 	}
 	d.problems = append(d.problems, Problem{File: d.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
@@ -257,7 +259,8 @@ func describe(n *yaml.Node) string {
 }
 
 // scalar returns n as a scalar, reporting anything else. ok is false for a
-// mistake; a null value gives ("", true) so callers treat it as absent.
+// mistake; a null or blank value gives (nil, true) so callers treat it as
+// absent.
 func (d *decoder) scalar(n *yaml.Node, path string) (s *yaml.Node, ok bool) {
 	n = d.resolve(n)
 	if n == nil {
@@ -271,6 +274,9 @@ func (d *decoder) scalar(n *yaml.Node, path string) (s *yaml.Node, ok bool) {
 		return nil, false
 	}
 	d.nodes[path] = n
+	if n.ShortTag() == "!!str" && strings.TrimSpace(n.Value) == "" {
+		return nil, true // "" is as good as absent
+	}
 	return n, true
 }
 

@@ -54,6 +54,7 @@ type Watcher struct {
 // Watch runs a Watcher on path until ctx is cancelled and returns nil then.
 // It loads the file once at the start to know what is being served, then
 // calls apply(old, new) for each good reload; the caller swaps new in.
+// old is nil when the file could not be loaded as Watch started.
 // Prefer a Watcher with Store set: it compares against what is actually
 // being served, so an edit made between the caller's Load and the start of
 // Watch is not mistaken for the baseline.

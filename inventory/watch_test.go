@@ -258,28 +258,26 @@ func TestWatchFunction(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "b.yaml")
 	writeFile(t, path, hostsConfig("eth0", "52:54:00:00:00:01"))
-	applied := make(chan *Snapshot, 1)
+	type pair struct{ old, n *Snapshot }
+	applied := make(chan pair, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	logs := &lockedBuffer{}
 	go func() {
-		done <- Watch(ctx, path, Options{}, nil, nil, func(old, n *Snapshot) {
-			if old == nil {
-				panic("old is nil")
-			}
-			applied <- n
+		done <- Watch(ctx, path, Options{}, slog.New(slog.NewTextHandler(logs, nil)), nil, func(old, n *Snapshot) {
+			applied <- pair{old, n}
 		})
 	}()
-	// Watch loads its baseline first; keep editing until one edit lands.
-	var n *Snapshot
-	for i := 0; n == nil && i < 40; i++ {
-		writeFile(t, path, hostsConfig("eth0", "52:54:00:00:00:01", fmt.Sprintf("52:54:00:00:01:%02x", i)))
-		select {
-		case n = <-applied:
-		case <-time.After(500 * time.Millisecond):
-		}
+	waitFor(t, "Watch to start", func() bool { return strings.Contains(logs.String(), "watching the config file") })
+	writeFile(t, path, hostsConfig("eth0", "52:54:00:00:00:01", "52:54:00:00:00:02"))
+	var got pair
+	select {
+	case got = <-applied:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no reload; log:\n%s", logs)
 	}
-	if n == nil || len(n.Hosts()) != 2 {
-		t.Fatalf("Watch applied %v", n)
+	if got.old == nil || len(got.old.Hosts()) != 1 || len(got.n.Hosts()) != 2 {
+		t.Fatalf("Watch applied %v over %v", got.n, got.old)
 	}
 	cancel()
 	select {
