@@ -131,7 +131,10 @@ func (d *decider) decide() Decision {
 	if m.Options.Has(dhcpv4.OptionDHCPMessageType) && m.MessageType() == dhcpv4.MessageTypeNone {
 		return d.ignore(slog.LevelWarn, "option 53 is malformed")
 	}
-	if v := m.Options.Get(dhcpv4.OptionServerIdentifier); v != nil {
+	// A request on port 4011 was sent to us by unicast, whatever server it
+	// names; on port 67 a foreign option 54 means the client chose another
+	// server's offer.
+	if v := m.Options.Get(dhcpv4.OptionServerIdentifier); v != nil && d.req.Port != BootServerPort {
 		sid, ok := netip.AddrFromSlice(v)
 		if !ok || sid.Unmap() != d.server {
 			// RFC 2131 4.3.2: the client chose another server's offer.

@@ -39,6 +39,11 @@ func TestDecideProxy(t *testing.T) {
 				Type: "ACK", YIAddr: "0.0.0.0", SIAddr: "198.51.100.2", CIAddr: "198.51.100.60", File: "ipxe.efi", Dest: "198.51.100.60:68",
 				Opts: map[uint8]string{53: "05", 54: "198.51.100.2", 60: "PXEClient", 43: "060108ff", 66: "198.51.100.2", 67: "ipxe.efi", 97: uuid0},
 			}, slog.LevelInfo},
+		{"REQUEST on 4011 naming the address server in 54: still ours", proxy,
+			on4011(ovmf(macOVMF, reqT, 7).ciaddr("198.51.100.60").ip(54, "198.51.100.1"), "198.51.100.60:68"), view{
+				Type: "ACK", YIAddr: "0.0.0.0", SIAddr: "198.51.100.2", CIAddr: "198.51.100.60", File: "ipxe.efi", Dest: "198.51.100.60:68",
+				Opts: map[uint8]string{53: "05", 54: "198.51.100.2", 60: "PXEClient", 43: "060108ff", 66: "198.51.100.2", 67: "ipxe.efi", 97: uuid0},
+			}, slog.LevelInfo},
 		{"iPXE in proxy mode gets its script", proxy, req(ipxeBIOS(macBIOS, disc)), view{
 			Type: "OFFER", YIAddr: "0.0.0.0", SIAddr: "198.51.100.2", CIAddr: "0.0.0.0", File: "boot.ipxe", Dest: bcast, Broadcast: true,
 			Opts: map[uint8]string{53: "02", 54: "198.51.100.2", 60: "PXEClient", 43: "060108ff", 66: "198.51.100.2", 67: "boot.ipxe",
