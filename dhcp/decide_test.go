@@ -56,6 +56,20 @@ func TestDecideUnusable(t *testing.T) {
 	}
 }
 
+// TestExplainIgnoredStillNamesClient: an ignore is explained with the
+// client's class and host (explain on a machine that lacks the interface).
+func TestExplainIgnoredStillNamesClient(t *testing.T) {
+	noServer := testSnap(func(s *inventory.Snapshot, _ *[]*inventory.Profile, _ *[]*inventory.Host) {
+		s.DHCP.ServerIP = netip.Addr{}
+	})
+	for _, snap := range []*inventory.Snapshot{noServer, testSnap(withMode(inventory.ModeOff, false))} {
+		d, rep := Explain(SyntheticRequest(macOVMF, nil, "PXEClient:Arch:00007:UNDI:003000", ""), snap, NoLeases{})
+		if d.Reply != nil || rep.Class.Name != "uefi-x64" || rep.Host != "pc-uefi" {
+			t.Errorf("reply %v, class %q, host %q; want an ignore naming uefi-x64 and pc-uefi", d.Reply != nil, rep.Class.Name, rep.Host)
+		}
+	}
+}
+
 // TestDecideServerAddress: dhcp.server_ip wins; without it the arrival
 // interface's address is used for 54, siaddr and 66.
 func TestDecideServerAddress(t *testing.T) {

@@ -115,6 +115,28 @@ func (d *decider) decide() Decision {
 	}
 	d.mac = m.ClientHWAddr
 	d.rep.MAC = d.mac.String()
+	// Who is asking comes first, so that every ignore below is still
+	// explained with the client's class and host.
+	d.class = Classify(m)
+	if !m.Options.Has(dhcpv4.OptionDHCPMessageType) && !d.class.Boot {
+		// RFC 951: a BOOTP client is by definition booting.
+		d.class.Boot = true
+		d.class.Why = append(d.class.Why, "no option 53: a BOOTP client, treated as a boot client")
+	}
+	d.rep.Class = d.class
+	d.note("class %s: %s", d.class.Name, strings.Join(d.class.Why, "; "))
+
+	if h, ok := d.snap.HostByMAC(d.mac); ok {
+		d.host = h
+		d.rep.Host = h.Name
+		if h.Profile != nil {
+			d.rep.Profile = h.Profile.Name
+		}
+		d.note("MAC %s is host %s (line %d)", d.mac, h.Name, h.Line)
+	} else {
+		d.note("MAC %s is not in the inventory", d.mac)
+	}
+
 	if d.snap.DHCP.Mode == inventory.ModeOff || d.snap.DHCP.Mode == "" {
 		return d.ignore(slog.LevelDebug, "dhcp.mode is off")
 	}
@@ -140,26 +162,6 @@ func (d *decider) decide() Decision {
 			// RFC 2131 4.3.2: the client chose another server's offer.
 			return d.ignore(slog.LevelDebug, "option 54 names server %v, not us (%v)", net.IP(v), d.server)
 		}
-	}
-
-	d.class = Classify(m)
-	if !m.Options.Has(dhcpv4.OptionDHCPMessageType) && !d.class.Boot {
-		// RFC 951: a BOOTP client is by definition booting.
-		d.class.Boot = true
-		d.class.Why = append(d.class.Why, "no option 53: a BOOTP client, treated as a boot client")
-	}
-	d.rep.Class = d.class
-	d.note("class %s: %s", d.class.Name, strings.Join(d.class.Why, "; "))
-
-	if h, ok := d.snap.HostByMAC(d.mac); ok {
-		d.host = h
-		d.rep.Host = h.Name
-		if h.Profile != nil {
-			d.rep.Profile = h.Profile.Name
-		}
-		d.note("MAC %s is host %s (line %d)", d.mac, h.Name, h.Line)
-	} else {
-		d.note("MAC %s is not in the inventory", d.mac)
 	}
 
 	if d.req.Port == BootServerPort {
