@@ -37,7 +37,7 @@ const maxLines = 300
 
 // pkgState collects what a package printed until it finishes.
 type pkgState struct {
-	out                     []string
+	all                     []string            // every output line, in order
 	tests                   map[string][]string // output per running or failed test
 	failedOrder             []string
 	passed, failed, skipped int
@@ -107,16 +107,18 @@ func (s *summary) handle(ev event) {
 		return // reported with the package that failed to build
 	}
 	p := s.pkg(ev.Package)
+	if ev.Action == "output" {
+		p.all = append(p.all, ev.Output)
+	}
 	if ev.Test == "" {
-		switch ev.Action {
-		case "output":
-			p.out = append(p.out, ev.Output)
-		case "pass", "fail", "skip":
+		if ev.Action == "pass" || ev.Action == "fail" || ev.Action == "skip" {
 			s.finishPkg(ev, p)
 		}
 		return
 	}
 	switch ev.Action {
+	case "run":
+		p.tests[ev.Test] = nil // known to be running, even if silent
 	case "output":
 		p.tests[ev.Test] = append(p.tests[ev.Test], ev.Output)
 	case "pass":
@@ -154,10 +156,18 @@ func (s *summary) finishPkg(ev event, p *pkgState) {
 	if ev.FailedBuild != "" {
 		printTail(s.w, s.builds[ev.FailedBuild])
 	}
-	if len(p.failedOrder) == 0 {
-		// A panic, a timeout or a failing TestMain: the package output
-		// is all there is.
-		printTail(s.w, p.out)
+	if len(p.failedOrder) == 0 && ev.FailedBuild == "" {
+		// A panic, a timeout, a failing TestMain, or output test2json
+		// could not tie to a test: show everything the package printed.
+		printTail(s.w, p.all)
+		var running []string
+		for name := range p.tests {
+			running = append(running, name)
+		}
+		sort.Strings(running)
+		for _, name := range running {
+			fmt.Fprintf(s.w, "    (%s had not finished)\n", name)
+		}
 	}
 	fmt.Fprintf(s.w, "FAIL  %-55s %6.1fs  %d passed, %d failed, %d skipped\n", ev.Package, ev.Elapsed, p.passed, p.failed, p.skipped)
 	switch {

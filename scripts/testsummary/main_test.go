@@ -27,6 +27,7 @@ const stream = `{"Action":"run","Package":"ex/a","Test":"TestOK"}
 {"ImportPath":"ex/c [ex/c.test]","Action":"build-output","Output":"c.go:3:1: undefined: x\n"}
 {"ImportPath":"ex/c [ex/c.test]","Action":"build-fail"}
 {"Action":"fail","Package":"ex/c","Elapsed":0,"FailedBuild":"ex/c [ex/c.test]"}
+{"Action":"run","Package":"ex/d","Test":"TestHang"}
 {"Action":"output","Package":"ex/d","Output":"panic: boom\n"}
 {"Action":"fail","Package":"ex/d","Elapsed":0.1}
 go: warning: something from the go command
@@ -46,7 +47,7 @@ func TestSummary(t *testing.T) {
 		"1 passed, 1 skipped",
 		"    b_test.go:7: got 1, want 2\n--- FAIL: TestBad (0.00s)\nFAIL  ex/b ",
 		"c.go:3:1: undefined: x\nFAIL  ex/c ",
-		"panic: boom\nFAIL  ex/d ",
+		"panic: boom\n    (TestHang had not finished)\nFAIL  ex/d ",
 		"go: warning: something from the go command\n",
 		"needs root and ip, dnsmasq (missing: dnsmasq): ex/a.TestLab\n",
 		"  ex/b.TestBad\n  ex/c (build failed)\n  ex/d (package)\n",
