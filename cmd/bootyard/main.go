@@ -1,5 +1,145 @@
-// Command bootyard is a network-boot server: DHCP, TFTP and generated per-host
-// boot files from one YAML inventory.
+// Command bootyard is a network-boot server: a DHCPv4 responder, a TFTP server
+// and per-host boot files generated from one YAML inventory.
+//
+//	bootyard serve   -config /etc/bootyard/config.yaml
+//	bootyard check   -config config.yaml
+//	bootyard explain -config config.yaml -mac 52:54:00:12:34:56 -arch 7
+//	bootyard leases  -config config.yaml
+//	bootyard version
+//
+// main is the only place that knows every package and the only place that
+// exits: each command returns an error and main turns it into an exit code.
 package main
 
-func main() {}
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// defaultConfig is where serve and check look without -config.
+const defaultConfig = "/etc/bootyard/config.yaml"
+
+// errUsage marks a command-line mistake: usage was printed, exit 2.
+var errUsage = errors.New("usage")
+
+// errFailed marks a failure whose details were already printed: exit 1.
+var errFailed = errors.New("failed")
+
+// command is one subcommand of bootyard.
+type command struct {
+	summary string
+	run     func(ctx context.Context, env *env, args []string) error
+}
+
+// env is what a command may touch of the outside world, so tests can run
+// commands in-process with their own output buffers.
+type env struct {
+	stdout, stderr io.Writer
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"serve":   {"run the DHCP and TFTP servers until SIGINT/SIGTERM (SIGHUP reloads)", runServe},
+		"check":   {"validate the config and inventory and print a summary", runCheck},
+		"explain": {"show what one client would get, and why", runExplain},
+		"leases":  {"list the dynamic DHCP leases", runLeases},
+		"version": {"print the version", runVersion},
+	}
+}
+
+func main() {
+	e := &env{stdout: os.Stdout, stderr: os.Stderr}
+	os.Exit(exitCode(run(context.Background(), e, os.Args[1:]), e))
+}
+
+func exitCode(err error, e *env) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	case errors.Is(err, errFailed):
+		return 1
+	default:
+		fmt.Fprintf(e.stderr, "bootyard: %v\n", err)
+		return 1
+	}
+}
+
+func run(ctx context.Context, e *env, args []string) error {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		usage(e.stderr, cmds)
+		if len(args) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "bootyard: unknown command %q\n\n", args[0])
+		usage(e.stderr, cmds)
+		return errUsage
+	}
+	return c.run(ctx, e, args[1:])
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintf(w, "bootyard %s: network-boot server (DHCP, TFTP, generated boot files)\n\n", version)
+	fmt.Fprintf(w, "Usage: bootyard <command> [flags]\n\nCommands:\n")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintf(w, "\nRun 'bootyard <command> -h' for the flags of a command.\n")
+}
+
+// newFlags returns a FlagSet for a subcommand that prints its usage to stderr
+// and reports errors instead of exiting.
+func newFlags(e *env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: bootyard %s %s\n\nFlags:\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args and maps -h to a nil error and other flag errors to
+// errUsage.
+func parseFlags(fs *flag.FlagSet, args []string) (help bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, nil
+		}
+		return false, errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "unexpected arguments: %q\n", fs.Args())
+		fs.Usage()
+		return false, errUsage
+	}
+	return false, nil
+}
+
+func runVersion(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "version", "")
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "bootyard %s\n", version)
+	return nil
+}

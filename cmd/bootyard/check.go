@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/bootyard/bootyard/inventory"
+)
+
+func runCheck(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "check", "[-config FILE]")
+	config := fs.String("config", defaultConfig, "configuration and inventory file")
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	snap, err := loadSnapshot(*config)
+	if err != nil {
+		return reportLoadError(e.stderr, err)
+	}
+	printSummary(e.stdout, snap)
+	return nil
+}
+
+// reportLoadError prints every problem of an invalid file, one per line, and
+// returns errFailed; other errors are returned as they are.
+func reportLoadError(w io.Writer, err error) error {
+	var problems inventory.Errors
+	if !errors.As(err, &problems) {
+		return err
+	}
+	for _, p := range problems {
+		fmt.Fprintf(w, "%s\n", p)
+	}
+	fmt.Fprintf(w, "%d problem(s): the configuration was not applied\n", len(problems))
+	return errFailed
+}
+
+// printSummary writes the one-screen overview `bootyard check` prints.
+func printSummary(w io.Writer, s *inventory.Snapshot) {
+	fmt.Fprintf(w, "config:     %s\n", s.Path)
+	fmt.Fprintf(w, "interface:  %s\n", s.Interface)
+	fmt.Fprintf(w, "dhcp:       %s", s.DHCP.Mode)
+	if s.DHCP.Mode != inventory.ModeOff {
+		fmt.Fprintf(w, ", subnet %s", s.DHCP.Subnet)
+		if s.DHCP.Pool != nil {
+			fmt.Fprintf(w, ", pool %s-%s (%d addresses)", s.DHCP.Pool.Start, s.DHCP.Pool.End, s.DHCP.Pool.Size())
+		} else {
+			fmt.Fprintf(w, ", no pool (inventory hosts only)")
+		}
+		for _, r := range s.DHCP.Relayed {
+			fmt.Fprintf(w, "\n            relayed %s", r.Subnet)
+			if r.Pool != nil {
+				fmt.Fprintf(w, ", pool %s-%s (%d addresses)", r.Pool.Start, r.Pool.End, r.Pool.Size())
+			}
+		}
+	}
+	fmt.Fprintln(w)
+	if s.TFTP.Enabled {
+		fmt.Fprintf(w, "tftp:       root %s\n", s.TFTP.Root)
+	} else {
+		fmt.Fprintf(w, "tftp:       off\n")
+	}
+	fmt.Fprintf(w, "profiles:   %d\nhosts:      %d\n", len(s.Profiles()), len(s.Hosts()))
+
+	fmt.Fprintf(w, "\nboot files by firmware class (a host's or profile's bootfile wins):\n")
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	for _, c := range inventory.Classes() {
+		f, ok := s.Boot[c]
+		switch {
+		case !ok || f == "":
+			f = "(no boot options)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", c, f)
+	}
+	tw.Flush()
+
+	if len(s.Hosts()) > 0 {
+		fmt.Fprintf(w, "\nhosts:\n")
+		tw = tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+		fmt.Fprintf(tw, "  NAME\tMAC\tIP\tPROFILE\tBOOT FILE\n")
+		const maxRows = 20
+		for i, h := range s.Hosts() {
+			if i == maxRows {
+				fmt.Fprintf(tw, "  ... and %d more\n", len(s.Hosts())-maxRows)
+				break
+			}
+			ip := "(pool)"
+			if h.IP.IsValid() {
+				ip = h.IP.String()
+			}
+			prof := "-"
+			if h.Profile != nil {
+				prof = h.Profile.Name
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", h.Name, h.MAC, ip, prof, hostBootFile(h))
+		}
+		tw.Flush()
+	}
+	if len(s.Warnings) > 0 {
+		fmt.Fprintf(w, "\nwarnings:\n")
+		for _, p := range s.Warnings {
+			fmt.Fprintf(w, "  %s\n", p)
+		}
+	}
+	fmt.Fprintf(w, "\nOK\n")
+}
+
+// hostBootFile says which boot file a host gets independent of firmware, or
+// that it follows the class defaults.
+func hostBootFile(h *inventory.Host) string {
+	switch {
+	case h.BootFile != "":
+		return h.BootFile + " (host)"
+	case h.Profile != nil && h.Profile.BootFile != "":
+		return h.Profile.BootFile + " (profile)"
+	default:
+		return strings.Join([]string{"by firmware class"}, "")
+	}
+}

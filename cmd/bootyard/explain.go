@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/bootyard/bootyard/bootfiles"
+	"github.com/bootyard/bootyard/dhcp"
+	"github.com/bootyard/bootyard/dhcp/leases"
+	"github.com/bootyard/bootyard/inventory"
+)
+
+func runExplain(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "explain", "-mac MAC [-arch N] [-vendor-class S] [-user-class S] [-config FILE]")
+	config := fs.String("config", defaultConfig, "configuration and inventory file")
+	macFlag := fs.String("mac", "", "client MAC address (required)")
+	archFlag := fs.String("arch", "", "client system architecture, option 93 (e.g. 0 BIOS, 7 UEFI x64, 11 UEFI ARM64, 22 U-Boot ARM64)")
+	vendor := fs.String("vendor-class", "", `vendor class, option 60 (e.g. "PXEClient:Arch:00007:UNDI:003000", "U-Boot.armv8")`)
+	user := fs.String("user-class", "", `user class, option 77 (e.g. "iPXE")`)
+	serverIP := fs.String("server-ip", "", "our address as the client would see it (default: dhcp.server_ip or the interface's address)")
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	mac, err := net.ParseMAC(*macFlag)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "-mac %q: %v\n", *macFlag, err)
+		fs.Usage()
+		return errUsage
+	}
+	var arch *uint16
+	if *archFlag != "" {
+		n, err := strconv.ParseUint(*archFlag, 0, 16)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "-arch %q: want a number from 0 to 65535\n", *archFlag)
+			return errUsage
+		}
+		a := uint16(n)
+		arch = &a
+	}
+	snap, err := loadSnapshot(*config)
+	if err != nil {
+		return reportLoadError(e.stderr, err)
+	}
+	req := dhcp.SyntheticRequest(mac, arch, *vendor, *user)
+	req.Now = time.Now()
+	req.ServerIP = explainServerIP(snap, *serverIP)
+
+	// explain never commits anything: it reads the lease file (if any) only
+	// to show the address a pool client would get back.
+	lv, closeLeases := readOnlyLeases(snap)
+	defer closeLeases()
+	_, report := dhcp.Explain(req, snap, lv)
+	fmt.Fprintln(e.stdout, report.String())
+	return printGenerated(e.stdout, snap, mac, report.Addr, req.ServerIP)
+}
+
+// explainServerIP picks the server address explain assumes: the flag, the
+// configured one, or the interface's when this machine has it.
+func explainServerIP(snap *inventory.Snapshot, flagValue string) netip.Addr {
+	if a, err := netip.ParseAddr(flagValue); err == nil {
+		return a
+	}
+	if a, err := serverAddress(snap); err == nil {
+		return a
+	}
+	return netip.Addr{}
+}
+
+// readOnlyLeases opens a copy of the lease store when the lease file exists,
+// so that explain shows the address a pool client would get back without
+// writing to the live file; otherwise an empty in-memory store.
+func readOnlyLeases(snap *inventory.Snapshot) (dhcp.LeaseView, func()) {
+	ls, err := openLeasesCopy(snap.DHCP.LeaseFile)
+	if err != nil {
+		ls, _ = leases.Open("", leases.Options{})
+	}
+	return ls, func() { ls.Close() }
+}
+
+// printGenerated lists the per-host files bootfiles would generate for the
+// client: the names its firmware will look for, and their contents.
+func printGenerated(w io.Writer, snap *inventory.Snapshot, mac net.HardwareAddr, addr, serverIP netip.Addr) error {
+	h, ok := snap.HostByMAC(mac)
+	if !ok {
+		return nil
+	}
+	files, err := bootfiles.Render(snap, h, serverIP)
+	if err != nil {
+		return fmt.Errorf("rendering files for %s: %w", h.Name, err)
+	}
+	if len(files) == 0 {
+		fmt.Fprintf(w, "\nno generated files for %s (no profile with a kernel)\n", h.Name)
+		return nil
+	}
+	fmt.Fprintf(w, "\ngenerated files for %s (served by TFTP to %s):\n", h.Name, clientAddrText(h, addr))
+	for _, f := range files {
+		fmt.Fprintf(w, "\n--- %s\n", f.Name)
+		if isText(f.Content) {
+			fmt.Fprintf(w, "%s", f.Content)
+			if len(f.Content) > 0 && f.Content[len(f.Content)-1] != '\n' {
+				fmt.Fprintln(w)
+			}
+		} else {
+			fmt.Fprintf(w, "(%d bytes, binary)\n", len(f.Content))
+		}
+	}
+	return nil
+}
+
+func clientAddrText(h *inventory.Host, addr netip.Addr) string {
+	switch {
+	case h.IP.IsValid():
+		return h.IP.String()
+	case addr.IsValid():
+		return addr.String()
+	default:
+		return "its leased address"
+	}
+}
+
+// isText reports whether b looks like printable text.
+func isText(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 && c != '\n' && c != '\t' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}

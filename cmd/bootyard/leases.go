@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"github.com/bootyard/bootyard/dhcp/leases"
+)
+
+func runLeases(_ context.Context, e *env, args []string) error {
+	fset := newFlags(e, "leases", "[-config FILE] [-all]")
+	config := fset.String("config", defaultConfig, "configuration and inventory file")
+	all := fset.Bool("all", false, "also list expired leases (remembered so a client gets its address back)")
+	if help, err := parseFlags(fset, args); help || err != nil {
+		return err
+	}
+	snap, err := loadSnapshot(*config)
+	if err != nil {
+		return reportLoadError(e.stderr, err)
+	}
+	if snap.DHCP.LeaseFile == "" {
+		fmt.Fprintln(e.stdout, "no lease file configured (dhcp.lease_file)")
+		return nil
+	}
+	ls, err := openLeasesCopy(snap.DHCP.LeaseFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(e.stdout, "no leases yet (%s does not exist)\n", snap.DHCP.LeaseFile)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer ls.Close()
+	printLeases(e.stdout, ls.List(), time.Now(), *all)
+	return nil
+}
+
+func printLeases(w io.Writer, list []leases.Lease, now time.Time, all bool) {
+	sort.Slice(list, func(i, j int) bool { return list[i].IP.Less(list[j].IP) })
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintf(tw, "IP\tMAC\tSTATE\tEXPIRES\tHOSTNAME\n")
+	n := 0
+	for _, l := range list {
+		expired := !l.Expires.After(now)
+		if expired && !all {
+			continue
+		}
+		n++
+		exp := l.Expires.Format(time.RFC3339)
+		if expired {
+			exp += " (expired)"
+		} else {
+			exp += " (in " + l.Expires.Sub(now).Round(time.Second).String() + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", l.IP, l.MAC, stateName(l.State), exp, l.Hostname)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "%d lease(s)\n", n)
+}
+
+func stateName(s leases.State) string {
+	switch s {
+	case leases.Offered:
+		return "offered"
+	case leases.Bound:
+		return "bound"
+	case leases.Declined:
+		return "declined"
+	default:
+		return fmt.Sprintf("state-%d", s)
+	}
+}
+
+// openLeasesCopy opens a private copy of the lease files. Opening the store
+// trims a torn journal tail and may compact, so a reader must never open the
+// files a running server writes.
+func openLeasesCopy(path string) (*leases.Store, error) {
+	if path == "" {
+		return nil, fs.ErrNotExist
+	}
+	if _, err := os.Stat(path); err != nil {
+		if _, jerr := os.Stat(path + ".journal"); jerr != nil {
+			return nil, err
+		}
+	}
+	dir, err := os.MkdirTemp("", "bootyard-leases-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	dst := filepath.Join(dir, "leases")
+	for _, suffix := range []string{"", ".journal"} {
+		if err := copyFile(path+suffix, dst+suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
+	return leases.Open(dst, leases.Options{})
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

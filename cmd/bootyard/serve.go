@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/bootyard/bootyard/bootfiles"
+	"github.com/bootyard/bootyard/dhcp"
+	"github.com/bootyard/bootyard/dhcp/leases"
+	"github.com/bootyard/bootyard/inventory"
+	"github.com/bootyard/bootyard/tftpd"
+)
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "serve", "[-config FILE] [-log-format text|json] [-log-level LEVEL]")
+	config := fs.String("config", defaultConfig, "configuration and inventory file")
+	grace := fs.Duration("grace", 30*time.Second, "on SIGINT/SIGTERM, how long TFTP transfers in flight may take to finish")
+	var lf logFlags
+	lf.register(fs)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	log, err := lf.logger(e.stderr)
+	if err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return errUsage
+	}
+	snap, err := loadSnapshot(*config)
+	if err != nil {
+		return reportLoadError(e.stderr, err)
+	}
+	for _, w := range snap.Warnings {
+		log.Warn("config", "problem", w.String())
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, log, *config, snap, *grace, hangups(ctx))
+}
+
+// hangups turns SIGHUP into reload requests until ctx ends.
+func hangups(ctx context.Context) <-chan struct{} {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGHUP)
+	reload := make(chan struct{}, 1)
+	go func() {
+		defer signal.Stop(sig)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-sig:
+				select {
+				case reload <- struct{}{}:
+				default: // a reload is already pending
+				}
+			}
+		}
+	}()
+	return reload
+}
+
+// serve builds every enabled part once and runs them under one errgroup until
+// ctx is cancelled or one of them fails.
+func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.Snapshot, grace time.Duration, reload <-chan struct{}) error {
+	store := inventory.NewStore(snap)
+	serverIP, err := serverAddress(snap)
+	if err != nil {
+		return err
+	}
+
+	// The lease store is opened even without a pool: TFTP asks it which host
+	// a pool address belongs to, and an empty store costs nothing.
+	leaseFile := ""
+	if snap.DHCP.Mode == inventory.ModeAuthoritative && hasPool(snap) {
+		leaseFile = snap.DHCP.LeaseFile
+	}
+	ls, err := leases.Open(leaseFile, leases.Options{Logger: log.With("part", "leases")})
+	if err != nil {
+		return fmt.Errorf("lease store: %w", err)
+	}
+	defer ls.Close()
+
+	g, gctx := errgroup.WithContext(ctx)
+	if snap.DHCP.Mode != inventory.ModeOff {
+		if err := startDHCP(gctx, g, log, snap, store, ls, serverIP); err != nil {
+			return err
+		}
+	}
+	if snap.TFTP.Enabled {
+		if err := startTFTP(gctx, g, log, snap, store, ls, serverIP, grace); err != nil {
+			return err
+		}
+	}
+	watcher := &inventory.Watcher{
+		Path:    path,
+		Options: loadOptions(),
+		Store:   store,
+		Log:     log.With("part", "inventory"),
+		Reload:  reload,
+	}
+	g.Go(func() error { return watcher.Run(gctx) })
+	log.Info("bootyard serving", "version", version, "interface", snap.Interface, "server_ip", serverIP,
+		"dhcp", snap.DHCP.Mode, "tftp", snap.TFTP.Enabled, "hosts", len(snap.Hosts()))
+	err = g.Wait()
+	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+		log.Info("bootyard stopped")
+		return nil
+	}
+	return err
+}
+
+func hasPool(s *inventory.Snapshot) bool {
+	if s.DHCP.Pool != nil {
+		return true
+	}
+	for _, r := range s.DHCP.Relayed {
+		if r.Pool != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func startDHCP(ctx context.Context, g *errgroup.Group, log *slog.Logger, snap *inventory.Snapshot,
+	store *inventory.Store, ls *leases.Store, serverIP netip.Addr) error {
+	srv, err := dhcp.NewServer(dhcp.Config{
+		Snapshot: store.Current,
+		Leases:   ls,
+		Logger:   log.With("part", "dhcp"),
+		Iface:    snap.Interface,
+		ServerIP: serverIP,
+	})
+	if err != nil {
+		return err
+	}
+	ports := []int{dhcp.ServerPort}
+	if snap.DHCP.Mode == inventory.ModeProxy {
+		// PXE clients that got a proxy offer ask the boot server on 4011.
+		ports = append(ports, dhcp.BootServerPort)
+	}
+	for _, port := range ports {
+		conn, err := dhcp.Listen(snap.Interface, port)
+		if err != nil {
+			return err
+		}
+		g.Go(func() error { return srv.Serve(ctx, conn) })
+	}
+	return nil
+}
+
+func startTFTP(ctx context.Context, g *errgroup.Group, log *slog.Logger, snap *inventory.Snapshot,
+	store *inventory.Store, ls *leases.Store, serverIP netip.Addr, grace time.Duration) error {
+	files := bootfiles.New(store.Current, clientHosts{store: store, leases: ls}, log.With("part", "bootfiles"),
+		bootfiles.DefaultServerIP(serverIP))
+	srv := tftpd.New(tftpConfig(snap.TFTP, grace), files, log.With("part", "tftp"))
+	// Bound to the server address, not 0.0.0.0: TFTP needs no broadcast, and
+	// pin/tftp opens each transfer's socket on the address the request hit.
+	conn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(serverIP, 69)))
+	if err != nil {
+		return fmt.Errorf("tftp: listen on %s:69: %w", serverIP, err)
+	}
+	g.Go(func() error {
+		defer files.Close()
+		return srv.Serve(ctx, conn)
+	})
+	return nil
+}
+
+func tftpConfig(t inventory.TFTP, grace time.Duration) tftpd.Config {
+	c := tftpd.Config{
+		MaxBlockSize:    t.MaxBlockSize,
+		Timeout:         t.Timeout,
+		Retries:         t.Retries,
+		MaxTransfers:    t.MaxTransfers,
+		MaxPerClient:    t.MaxPerClient,
+		TransferTimeout: t.TransferTimeout,
+		SinglePort:      t.SinglePort,
+		ShutdownGrace:   grace,
+	}
+	if t.Uploads != nil {
+		c.Uploads = &tftpd.Uploads{Dir: t.Uploads.Dir, MaxBytes: t.Uploads.MaxBytes}
+	}
+	return c
+}
+
+// serverAddress is dhcp.server_ip, or else the first IPv4 address of the
+// configured interface.
+func serverAddress(s *inventory.Snapshot) (netip.Addr, error) {
+	if s.DHCP.ServerIP.IsValid() {
+		return s.DHCP.ServerIP, nil
+	}
+	ifi, err := net.InterfaceByName(s.Interface)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("interface %q: %w", s.Interface, err)
+	}
+	addrs, err := ifi.Addrs()
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("interface %q: %w", s.Interface, err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			if ip, ok := netip.AddrFromSlice(n.IP); ok && ip.Unmap().Is4() {
+				return ip.Unmap(), nil
+			}
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("interface %q has no IPv4 address: set dhcp.server_ip or give it one", s.Interface)
+}
+
+// clientHosts tells bootfiles which inventory host a client address belongs
+// to: a reservation, or else the host whose MAC holds a pool lease on it.
+type clientHosts struct {
+	store  *inventory.Store
+	leases *leases.Store
+}
+
+func (c clientHosts) HostByIP(ip netip.Addr) (*inventory.Host, bool) {
+	snap := c.store.Current()
+	if h, ok := snap.HostByIP(ip); ok {
+		return h, true
+	}
+	l, ok := c.leases.ByIP(ip, time.Now())
+	if !ok {
+		return nil, false
+	}
+	return snap.HostByMAC(l.MAC)
+}
+
