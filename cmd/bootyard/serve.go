@@ -236,4 +236,3 @@ func (c clientHosts) HostByIP(ip netip.Addr) (*inventory.Host, bool) {
 	}
 	return snap.HostByMAC(l.MAC)
 }
-
