@@ -328,3 +328,37 @@ func waitUntil(t *testing.T, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestCaptureSeesUnicastBetweenHosts(t *testing.T) {
+	Require(t, "ping", "tcpdump")
+	t.Parallel()
+	lab := New(t)
+	a := lab.Host("a", "198.51.100.30/24")
+	b := lab.Host("b", "198.51.100.31/24")
+	capture := lab.Capture(t, "icmp")
+	if out, err := a.Run(t, 20*time.Second, "ping", "-c", "1", "-W", "5", b.Addr().String()); err != nil {
+		t.Fatalf("ping: %v\n%s", err, out)
+	}
+	// The reply is unicast from b to a: seen only thanks to promiscuous br0.
+	if err := capture.WaitFor(10*time.Second, "198.51.100.31 > 198.51.100.30: ICMP echo reply"); err != nil {
+		t.Error(err)
+	}
+	if !strings.Contains(capture.Output(), b.MAC().String()) {
+		t.Errorf("capture lacks b's MAC %s (-e):\n%s", b.MAC(), capture.Output())
+	}
+}
+
+func TestTapIsABridgePort(t *testing.T) {
+	t.Parallel()
+	lab := New(t)
+	tap := lab.Tap("vm0")
+	out, err := ipOut("-n", lab.Switch().NS, "-d", "-o", "link", "show", "dev", tap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"master br0", "tun type tap", "bridge_slave"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("tap %s lacks %q:\n%s", tap, want, out)
+		}
+	}
+}
