@@ -162,3 +162,38 @@ func TestInteropErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestInteropJumbo: with the cap raised to 8192 on a 9000-byte MTU link,
+// atftp gets 8192-byte blocks, and the bytes still match.
+func TestInteropJumbo(t *testing.T) {
+	netlab.Require(t, "go", "atftp")
+	root := t.TempDir()
+	sum := sha256.Sum256(writeFile(t, root, "big", 8192*100+1))
+	bin := buildBench(t)
+	lab := netlab.New(t)
+	srv := lab.Host("srv", "198.51.100.2/24")
+	cli := lab.Host("cli", "198.51.100.3/24")
+	// Every link of the lab (bridge, its ports, both hosts' eth0) to MTU 9000.
+	setMTU := `for l in $(ls /sys/class/net); do [ "$l" = lo ] || ip link set "$l" mtu 9000 || exit 1; done`
+	for _, h := range []*netlab.Host{lab.Switch(), srv, cli} {
+		if o, err := h.Run(t, 10*time.Second, "sh", "-c", setMTU); err != nil {
+			t.Fatalf("mtu on %s: %v\n%s", h.Name, err, o)
+		}
+	}
+	p := srv.Start(t, bin, "-addr", "198.51.100.2:69", "-root", root, "-log", "info", "-blksize", "8192")
+	if err := p.WaitFor(waitBound, "listening on"); err != nil {
+		t.Fatalf("tftpbench: %v\n%s", err, p.Output())
+	}
+	dst := filepath.Join(t.TempDir(), "out")
+	if o, err := cli.Run(t, 60*time.Second, "atftp", "--option", "blksize 8192", "--option", "tsize 0", "-g", "-r", "big", "-l", dst, "198.51.100.2"); err != nil {
+		t.Fatalf("atftp: %v\n%s", err, o)
+	}
+	got, err := os.ReadFile(dst)
+	if err != nil || sha256.Sum256(got) != sum {
+		t.Fatalf("got %d bytes (%v): content differs", len(got), err)
+	}
+	p.Stop()
+	if log := p.Output(); !strings.Contains(log, "blksize=8192") {
+		t.Errorf("want blksize 8192 negotiated\n%s", log)
+	}
+}

@@ -86,7 +86,14 @@ func (s *Server) hooked(st tftp.TransferStats, err error) {
 		// Not a transfer: a request pin/tftp could not parse (too long for
 		// its 516-byte buffer, no mode, bad opcode) or a socket error.
 		s.stats.Dropped++
-		s.log.Debug("tftp request dropped", "error", err)
+		var oe *net.OpError
+		if errors.As(err, &oe) {
+			// Opening the transfer's socket failed (ports or files
+			// exhausted): the server's problem, not the client's.
+			s.log.Warn("tftp request dropped", "error", err)
+		} else {
+			s.log.Debug("tftp request dropped", "error", err)
+		}
 		return
 	}
 	ip, _ := netip.AddrFromSlice(st.RemoteAddr)
