@@ -1,0 +1,40 @@
+package e2e
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+// TestProxyDHCP puts bootyard next to another DHCP server that hands out
+// addresses only (dnsmasq, no boot options, like a home router): bootyard in
+// proxy mode adds the boot options, and a BIOS and a UEFI machine still boot
+// their per-host configs. The hosts have no reserved address in bootyard's
+// inventory: the router decides addresses, bootyard knows them by MAC.
+func TestProxyDHCP(t *testing.T) {
+	b := newBootLab(t, "dnsmasq")
+	router := b.lab.Host("router", "198.51.100.3/24")
+	router.Start(t, "dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--port=0",
+		"--interface=eth0", "--bind-interfaces", "--log-dhcp",
+		"--dhcp-range=198.51.100.150,198.51.100.199,255.255.255.0,1h",
+		"--dhcp-leasefile="+filepath.Join(b.dir, "router.leases"),
+		"--pid-file="+filepath.Join(b.dir, "router.pid"))
+
+	bios := machine{name: "px1", mac: "52:54:00:90:00:01", fw: fwBIOS}
+	uefi := machine{name: "px2", mac: "52:54:00:90:00:02", fw: fwUEFI}
+	tb, tu := token(t, "px1"), token(t, "px2")
+	cfg := labConfig{
+		mode:     "proxy",
+		boot:     x86Boot(),
+		profiles: map[string]string{"marker": "vmlinuz"},
+		hosts: []labHost{
+			{name: "px1", mac: bios.mac, profile: "marker", token: tb, bootfile: "pxelinux.0"},
+			{name: "px2", mac: uefi.mac, profile: "marker", token: tu},
+		},
+	}
+	srv := b.startBootyard(t, cfg.yaml(b.dir, b.root))
+	qb := b.boot(t, bios)
+	qb.waitMarker(t, tb)
+	qu := b.boot(t, uefi)
+	qu.waitMarker(t, tu)
+	requireTransferred(t, srv, "pxelinux.0", pxelinuxName(bios.mac), "grubnetx64.efi", grubName(uefi.mac))
+}

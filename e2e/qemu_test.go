@@ -1,0 +1,125 @@
+package e2e
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bootyard/bootyard/internal/netlab"
+)
+
+// firmware is the network boot client a qemu machine runs.
+type firmware string
+
+const (
+	// SeaBIOS with qemu's own option ROM for the e1000 NIC, which in
+	// Debian's ipxe-qemu is iPXE: it sends arch 0 and user class "iPXE".
+	fwBIOS firmware = "bios"
+	// OVMF (EDK2) with its own PXE stack: virtio-net-pci with an empty
+	// romfile, so no iPXE ROM replaces EDK2's driver. Sends arch 7.
+	fwUEFI firmware = "uefi"
+	// U-Boot for qemu's `virt` machine: virtio-net-device, so U-Boot keeps
+	// qemu's MAC (with virtio-net-pci it uses 52:52:52:52:52:52).
+	fwUBootARM64 firmware = "uboot-arm64"
+	fwUBootARM   firmware = "uboot-arm"
+)
+
+// machine is one network-booting qemu guest.
+type machine struct {
+	name string // short: the tap device is "tap"+name (15 bytes at most)
+	mac  string
+	fw   firmware
+}
+
+// qemuBinary is the emulator a firmware needs.
+func qemuBinary(fw firmware) string {
+	switch fw {
+	case fwUBootARM64:
+		return "qemu-system-aarch64"
+	case fwUBootARM:
+		return "qemu-system-arm"
+	default:
+		return "qemu-system-x86_64"
+	}
+}
+
+// boot powers the machine on, attached to the lab's switch by a tap device.
+// Its serial console is the returned Proc's output. The guest powers off
+// by itself once its init has printed the marker (-no-reboot turns a reboot
+// into an exit too); the Proc is stopped by PID at cleanup otherwise.
+func (b *bootLab) boot(t *testing.T, m machine) *qemuRun {
+	t.Helper()
+	tap := b.lab.Tap(m.name)
+	args := []string{
+		"-nographic", "-no-reboot", "-m", "256",
+		"-serial", "stdio", "-monitor", "none",
+		"-netdev", "tap,id=n0,ifname=" + tap + ",script=no,downscript=no",
+	}
+	switch m.fw {
+	case fwBIOS:
+		args = append(args, "-accel", "tcg", "-boot", "n",
+			"-device", "e1000,netdev=n0,mac="+m.mac)
+	case fwUEFI:
+		vars := filepath.Join(b.dir, "OVMF_VARS-"+m.name+".fd")
+		copyFile(t, filepath.Join(b.assets, "OVMF_VARS.fd"), vars)
+		args = append(args, "-accel", "tcg",
+			"-drive", "if=pflash,format=raw,readonly=on,file="+filepath.Join(b.assets, "OVMF_CODE.fd"),
+			"-drive", "if=pflash,format=raw,file="+vars,
+			"-device", "virtio-net-pci,netdev=n0,romfile=,bootindex=1,mac="+m.mac)
+	case fwUBootARM64:
+		args = append(args, "-M", "virt", "-cpu", "cortex-a57",
+			"-bios", filepath.Join(b.assets, "u-boot-arm64.bin"),
+			"-device", "virtio-net-device,netdev=n0,mac="+m.mac)
+	case fwUBootARM:
+		args = append(args, "-M", "virt",
+			"-bios", filepath.Join(b.assets, "u-boot-arm.bin"),
+			"-device", "virtio-net-device,netdev=n0,mac="+m.mac)
+	default:
+		t.Fatalf("unknown firmware %q", m.fw)
+	}
+	return &qemuRun{m: m, p: b.lab.Switch().Start(t, qemuBinary(m.fw), args...), start: time.Now()}
+}
+
+// qemuRun is a running machine.
+type qemuRun struct {
+	m     machine
+	p     *netlab.Proc
+	start time.Time
+}
+
+// marker is the line the test initramfs prints for a kernel command line
+// carrying bootyard.token=tok.
+func marker(tok string) string { return "BOOTYARD-MARKER host=" + tok }
+
+// waitMarker waits for the machine's console to show the marker of tok and
+// logs how long the boot took (recorded, never asserted).
+func (q *qemuRun) waitMarker(t *testing.T, tok string) {
+	t.Helper()
+	if err := q.p.WaitFor(bootBound, marker(tok)); err != nil {
+		t.Fatalf("%s (%s) did not boot to %q: %v\nconsole tail:\n%s", q.m.name, q.m.fw, marker(tok), err, tail(q.p.Output(), 3000))
+	}
+	t.Logf("%s (%s): marker after %s", q.m.name, q.m.fw, time.Since(q.start).Round(100*time.Millisecond))
+}
+
+// waitConsole waits for text on the machine's console.
+func (q *qemuRun) waitConsole(t *testing.T, text string) {
+	t.Helper()
+	if err := q.p.WaitFor(bootBound, text); err != nil {
+		t.Fatalf("%s (%s): console never showed %q: %v\nconsole tail:\n%s", q.m.name, q.m.fw, text, err, tail(q.p.Output(), 3000))
+	}
+}
+
+// tail is the end of a console log, cut at a line start, with terminal
+// escape sequences left as they are.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[len(s)-n:]
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	return fmt.Sprintf("[...]\n%s", s)
+}
