@@ -9,8 +9,8 @@ import (
 // labHost is one inventory entry of a test config.
 type labHost struct {
 	name, mac, ip, profile string
-	token                 string // bootyard.token= appended to the cmdline
-	bootfile              string
+	token                  string // bootyard.token= appended to the cmdline
+	bootfile               string
 }
 
 // labConfig is a bootyard config for the lab: the server's eth0, its TFTP
