@@ -4,6 +4,7 @@
 SHELL    := /bin/bash
 GO       ?= go
 FUZZTIME ?= 20s
+BENCHTIME ?= 1s
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
@@ -31,9 +32,11 @@ demo: ## boot a qemu machine from bootyard, end to end
 	@if [ -f scripts/demo.sh ]; then bash scripts/demo.sh; \
 	else echo "no demo yet: scripts/demo.sh comes with the real-boot work"; exit 1; fi
 
-bench: ## Go benchmarks, then every bench/*/run.sh
-	$(GO) test -run '^$$' -bench . -benchmem ./...
-	@shopt -s nullglob; for s in bench/*/run.sh; do echo "== $$s"; bash "$$s" || exit 1; done
+bench: ## Go benchmarks (BENCHTIME, default 1s), then every bench/*/run.sh
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+	@shopt -s nullglob; rc=0; \
+	for s in bench/*/run.sh; do echo "== $$s"; bash "$$s" || { echo "FAIL $$s"; rc=1; }; done; \
+	exit $$rc
 
 fuzz: ## run every Fuzz target for FUZZTIME each (default 20s)
 	@FUZZTIME='$(FUZZTIME)' GO='$(GO)' scripts/fuzz.sh
