@@ -33,8 +33,11 @@ type Config struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Workers is the number of packets handled at once per Serve call
-	// (default 32). Packets beyond Workers plus a queue of 512 are dropped:
-	// clients retransmit, and a flood must not grow memory.
+	// (default 256). A worker mostly waits: for the fsync of its lease
+	// (shared with the others by group commit) or for a conflict probe, so
+	// throughput is about Workers / fsync latency and workers are cheap.
+	// Packets beyond Workers plus a queue of 512 are dropped: clients
+	// retransmit, and a flood must not grow memory.
 	Workers int
 	// MaxTrackedClients bounds the per-MAC rate-limit table (default 65536).
 	MaxTrackedClients int
@@ -79,7 +82,7 @@ func NewServer(cfg Config) (*Server, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 32
+		cfg.Workers = 256
 	}
 	if cfg.Decide == nil {
 		cfg.Decide = Decide

@@ -117,7 +117,8 @@ func (s *Server) inUse(ctx context.Context, snap *inventory.Snapshot, c *leases.
 		return false
 	}
 	s.log.LogAttrs(ctx, slog.LevelWarn, "dhcp: pool address answers ARP, marked declined", append(attrs, slog.String("ip", c.IP.String()), slog.String("owner", owner.String()))...)
-	if err := s.cfg.Leases.Commit(leases.Change{Op: leases.OpDecline, IP: c.IP, Expires: now.Add(probeDeclineHold)}); err != nil {
+	err = s.cfg.Leases.Commit(leases.Change{Op: leases.OpDecline, IP: c.IP, Expires: now.Add(probeDeclineHold)})
+	if err != nil && !errors.Is(err, leases.ErrConflict) { // a conflict: someone got it meanwhile, decide again anyway
 		s.log.LogAttrs(ctx, slog.LevelError, "dhcp: lease store failed", append(attrs, slog.Any("err", err))...)
 	}
 	return true

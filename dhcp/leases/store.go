@@ -261,11 +261,12 @@ func (s *Store) apply(c Change, now time.Time) ([]Lease, error) {
 		s.put(ended)
 		return []Lease{ended}, nil
 	case OpDecline:
-		// The address answers for someone else: quarantine it. A client can
-		// only decline an address that nobody else holds (RFC 2131 4.3.3:
-		// DECLINE comes from the client that was offered it); the server's
-		// own conflict probe declines with no MAC.
-		if heldByOther && c.MAC != nil && cur.State != Declined {
+		// The address answers for someone else: quarantine it. Only an
+		// address nobody else holds can be declined (RFC 2131 4.3.3: DECLINE
+		// comes from the client that was offered it; the server's own
+		// conflict probe declines with no MAC and must not clobber a lease
+		// committed while it was probing).
+		if heldByOther && cur.State != Declined {
 			return nil, fmt.Errorf("%w: decline of %v by %v, held by %v", ErrConflict, c.IP, c.MAC, cur.MAC)
 		}
 		l := Lease{MAC: slices.Clone(c.MAC), IP: c.IP, State: Declined, Expires: c.Expires}

@@ -1,0 +1,153 @@
+#!/bin/bash
+# DHCP throughput benchmark: bootyard, dnsmasq and Kea under perfdhcp, in the
+# same run, on the same veth pair between two network namespaces.
+#
+#   sudo bench/dhcp/run.sh               # all servers, both scenarios
+#   RATES="1000 4000" DURATION=5 sudo bench/dhcp/run.sh
+#
+# Needs root, iproute2, taskset, perfdhcp (Debian: kea-admin), dnsmasq,
+# kea-dhcp4 (kea-dhcp4-server) and Go. Nothing leaves the two namespaces it
+# creates; they are removed on exit. See README.md for how to read the output.
+set -euo pipefail
+
+RATES=${RATES:-"1000 2000 4000 8000 16000"}
+DURATION=${DURATION:-10}
+SERVERS=${SERVERS:-"bootyard dnsmasq kea"}
+SCENARIOS=${SCENARIOS:-"pool reservations"}
+SERVER_CPU=${SERVER_CPU:-1}
+CLIENT_CPU=${CLIENT_CPU:-0}
+
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d /tmp/bootyard-dhcp-bench.XXXXXX)
+S=bybench-$$-srv
+C=bybench-$$-cli
+SERVER_PID=
+
+cleanup() {
+	if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+	ip netns del "$S" 2>/dev/null || true
+	ip netns del "$C" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+for cmd in ip taskset perfdhcp dnsmasq kea-dhcp4 go; do
+	command -v "$cmd" >/dev/null || { echo "missing: $cmd" >&2; exit 1; }
+done
+
+# Topology: the server has 198.51.100.2 on veth0; perfdhcp plays a relay
+# with giaddr 198.18.0.1 on veth1, so every server serves the relayed subnet
+# 198.18.0.0/15 (benchmark range, RFC 2544) from a 10,000-address pool.
+ip netns add "$S"
+ip netns add "$C"
+ip -n "$S" link add veth0 type veth peer name veth1 netns "$C"
+ip -n "$S" addr add 198.51.100.2/24 dev veth0
+ip -n "$C" addr add 198.18.0.1/15 dev veth1
+for ns in "$S" "$C"; do ip -n "$ns" link set lo up; done
+ip -n "$S" link set veth0 up
+ip -n "$C" link set veth1 up
+ip -n "$S" route add 198.18.0.0/15 dev veth0
+ip -n "$C" route add 198.51.100.0/24 dev veth1
+
+POOL_START=198.18.0.10
+POOL_END=198.18.39.25 # 10,000 addresses
+
+# 1,000 reservations (MACs perfdhcp picks from with -M), outside the pool.
+: >"$work/macs"
+: >"$work/resv"
+: >"$work/dnsmasq-hosts"
+kea_resv=""
+for i in $(seq 0 999); do
+	mac=$(printf '02:42:00:00:%02x:%02x' $((i / 256)) $((i % 256)))
+	ip=198.18.$((50 + i / 250)).$((i % 250 + 1))
+	echo "$mac" >>"$work/macs"
+	echo "$mac $ip" >>"$work/resv"
+	echo "$mac,$ip" >>"$work/dnsmasq-hosts"
+	kea_resv+="${kea_resv:+,}{\"hw-address\":\"$mac\",\"ip-address\":\"$ip\"}"
+done
+
+(cd "$here/../.." && go build -o "$work/benchserver" ./bench/dhcp/benchserver)
+
+start_server() { # name scenario
+	local name=$1 scen=$2 dir="$work/run-$1-$2"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	case $name in
+	bootyard)
+		local resv=()
+		[ "$scen" = reservations ] && resv=(-reservations "$work/resv")
+		ip netns exec "$S" taskset -c "$SERVER_CPU" "$work/benchserver" -iface veth0 \
+			-pool "$POOL_START-$POOL_END" -lease-file "$dir/leases" "${resv[@]}" 2>"$dir/log" &
+		;;
+	dnsmasq)
+		local resv=()
+		[ "$scen" = reservations ] && resv=(--dhcp-hostsfile="$work/dnsmasq-hosts")
+		ip netns exec "$S" taskset -c "$SERVER_CPU" dnsmasq --no-daemon --conf-file=/dev/null --port=0 \
+			--user=root --interface=veth0 --bind-interfaces --quiet-dhcp --no-ping \
+			--dhcp-range="$POOL_START,$POOL_END,255.254.0.0,1h" --dhcp-lease-max=20000 \
+			--dhcp-leasefile="$dir/leases" --pid-file="$dir/pid" "${resv[@]}" 2>"$dir/log" &
+		;;
+	kea)
+		local resv="[]"
+		[ "$scen" = reservations ] && resv="[$kea_resv]"
+		cat >"$dir/kea.json" <<-EOF
+			{"Dhcp4": {
+			  "interfaces-config": {"interfaces": ["veth0"], "dhcp-socket-type": "udp"},
+			  "lease-database": {"type": "memfile", "persist": true, "name": "$dir/leases.csv", "lfc-interval": 0},
+			  "valid-lifetime": 3600,
+			  "subnet4": [{"id": 1, "subnet": "198.18.0.0/15",
+			    "pools": [{"pool": "$POOL_START - $POOL_END"}],
+			    "option-data": [{"name": "routers", "data": "198.18.0.1"}],
+			    "reservations": $resv}],
+			  "loggers": [{"name": "kea-dhcp4", "output_options": [{"output": "stderr"}], "severity": "WARN"}]
+			}}
+		EOF
+		KEA_PIDFILE_DIR=$dir KEA_LOCKFILE_DIR=$dir ip netns exec "$S" taskset -c "$SERVER_CPU" \
+			kea-dhcp4 -c "$dir/kea.json" >"$dir/log" 2>&1 &
+		;;
+	esac
+	SERVER_PID=$!
+	# Ready when it holds UDP port 67 in the namespace (bounded wait).
+	for _ in $(seq 1 100); do
+		if ip netns exec "$S" ss -ulnH 'sport = :67' | grep -q .; then return 0; fi
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "$name did not start:" >&2
+	cat "$dir/log" >&2
+	exit 1
+}
+
+stop_server() {
+	kill "$SERVER_PID" 2>/dev/null || true
+	wait "$SERVER_PID" 2>/dev/null || true
+	SERVER_PID=
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+printf '| server | scenario | offered rate | DORA/s | drops D-O %% | drops R-A %% | avg delay D-O / R-A ms | server CPU %% | peak RSS MiB |\n'
+printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
+hz=$(getconf CLK_TCK)
+for scen in $SCENARIOS; do
+	for name in $SERVERS; do
+		for rate in $RATES; do
+			start_server "$name" "$scen"
+			args=(-4 -l veth1 -r "$rate" -R 10000 -p "$DURATION")
+			[ "$scen" = reservations ] && args=(-4 -l veth1 -r "$rate" -M "$work/macs" -p "$DURATION")
+			t0=$(cpu_ticks "$SERVER_PID")
+			ip netns exec "$C" taskset -c "$CLIENT_CPU" perfdhcp "${args[@]}" 198.51.100.2 >"$work/perf.out" 2>&1 || true
+			t1=$(cpu_ticks "$SERVER_PID")
+			rss=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER_PID/status")
+			stop_server
+			awk -v name="$name" -v scen="$scen" -v rate="$rate" -v cpu="$(((t1 - t0) * 100 / hz / DURATION))" -v rss="$rss" '
+				/^Rate:/ { dora = $2 }
+				/Statistics for: DISCOVER-OFFER/ { s = 1 }
+				/Statistics for: REQUEST-ACK/ { s = 2 }
+				/^drops ratio:/ { drop[s] = $3 }
+				/^avg delay:/ { delay[s] = $3 }
+				END { printf "| %s | %s | %s | %.0f | %s | %s | %s / %s | %s | %s |\n", name, scen, rate, dora, drop[1], drop[2], delay[1], delay[2], cpu, rss }
+			' "$work/perf.out"
+		done
+	done
+done
