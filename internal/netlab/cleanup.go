@@ -2,6 +2,7 @@ package netlab
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"regexp"
 	"strconv"
@@ -26,6 +27,9 @@ func (l *Lab) teardown() {
 	hosts := append([]*Host(nil), l.hosts...)
 	l.mu.Unlock()
 
+	if l.t.Failed() {
+		l.logTopology(hosts)
+	}
 	for _, p := range procs {
 		if err := p.Stop(); err != nil {
 			l.t.Errorf("netlab: %v", err)
@@ -36,6 +40,20 @@ func (l *Lab) teardown() {
 			l.t.Errorf("netlab: teardown: %v", err)
 		}
 	}
+}
+
+// logTopology logs each namespace's interfaces and addresses, so a failed
+// test's log shows which host ended up with which address (or none).
+func (l *Lab) logTopology(hosts []*Host) {
+	var b strings.Builder
+	for _, h := range hosts {
+		out, err := ipOut("-n", h.NS, "-br", "addr")
+		if err != nil {
+			out = err.Error() + "\n"
+		}
+		fmt.Fprintf(&b, "%s (%s):\n%s", h.Name, h.NS, out)
+	}
+	l.t.Logf("netlab: lab at failure:\n%s", b.String())
 }
 
 // removeNS kills whatever still runs in a namespace (daemons that forked

@@ -74,10 +74,11 @@ func New(t testing.TB) *Lab {
 	l.sw = &Host{Name: "switch", NS: l.prefix + "switch", Iface: "br0", lab: l}
 	t.Cleanup(l.teardown)
 
+	// Listed before it exists: teardown removes whatever part was made.
+	l.hosts = append(l.hosts, l.sw)
 	if err := l.newNS(l.sw.NS); err != nil {
 		t.Fatalf("netlab: %v", err)
 	}
-	l.hosts = append(l.hosts, l.sw)
 	if err := l.addBridge("br0"); err != nil {
 		t.Fatalf("netlab: %v", err)
 	}
@@ -158,12 +159,12 @@ func (l *Lab) host(name, bridge string, cidrs []string) *Host {
 	l.t.Helper()
 	l.claim("host", name)
 	h := &Host{Name: name, NS: l.prefix + name, Iface: "eth0", lab: l}
+	l.mu.Lock()
+	l.hosts = append(l.hosts, h) // before it exists: teardown copes with either
+	l.mu.Unlock()
 	if err := l.newNS(h.NS); err != nil {
 		l.t.Fatalf("netlab: host %s: %v", name, err)
 	}
-	l.mu.Lock()
-	l.hosts = append(l.hosts, h)
-	l.mu.Unlock()
 	if err := l.plug(h, "eth0", bridge, cidrs); err != nil {
 		l.t.Fatalf("netlab: host %s: %v", name, err)
 	}

@@ -67,7 +67,11 @@ func (h *Host) Start(t testing.TB, name string, args ...string) *Proc {
 			t.Errorf("netlab: %v", err)
 		}
 		if t.Failed() {
-			t.Logf("netlab: output of %q on %s (pid %d), last %d bytes:\n%s", p.line, h.Name, p.pid, tailBytes, p.tail())
+			out := p.tail()
+			if out == "" {
+				out = "(no output)"
+			}
+			t.Logf("netlab: output of %q on %s (pid %d, %s):\n%s", p.line, h.Name, p.pid, p.status(), out)
 		}
 	})
 	return p
@@ -149,6 +153,19 @@ func (p *Proc) stop() error {
 		}
 	}
 	return fmt.Errorf("%q on %s (pid %d) survived SIGKILL for %v", p.line, p.host.Name, p.pid, stopGrace)
+}
+
+// status says how the process ended, or that it has not.
+func (p *Proc) status() string {
+	select {
+	case <-p.done:
+		if p.err == nil {
+			return "exit status 0"
+		}
+		return p.err.Error()
+	default:
+		return "still running"
+	}
 }
 
 // tail returns the last tailBytes of output.
