@@ -180,7 +180,9 @@ func withHost(mac net.HardwareAddr, edit func(h *inventory.Host, profiles []*inv
 	}
 }
 
-// --- Requests built as the real firmware builds them (protocol-notes.md). ---
+// --- Requests built as the real firmware builds them (protocol-notes.md and
+// the captures in testdata/golden: iPXE leaves the broadcast flag clear,
+// OVMF sets it, U-Boot says 57 = 576). ---
 
 type pkt struct{ m *dhcpv4.DHCPv4 }
 
@@ -216,7 +218,7 @@ func (p pkt) clientID() pkt               { return p.opt(61, append([]byte{1}, p
 
 // The firmwares. Each returns a fresh DISCOVER; callers add REQUEST bits.
 func ipxeBIOS(mac net.HardwareAddr, t dhcpv4.MessageType) pkt {
-	return newPkt(mac, t).bcast().u16(57, 1472).u16(93, 0).opt(94, []byte{1, 2, 1}).
+	return newPkt(mac, t).u16(57, 1472).u16(93, 0).opt(94, []byte{1, 2, 1}).
 		opt(97, append([]byte{0}, bytes.Repeat([]byte{0x5a}, 16)...)).
 		str(60, "PXEClient:Arch:00000:UNDI:002001").str(77, "iPXE").clientID().
 		opt(175, []byte{0xb1, 0x05, 0x01, 0x80, 0x86, 0x10, 0x0e, 0x21, 0x01, 0x01, 0x10, 0x01, 0x02}).
@@ -238,7 +240,7 @@ func ovmf(mac net.HardwareAddr, t dhcpv4.MessageType, arch uint16) pkt {
 }
 
 func ipxeEFI(mac net.HardwareAddr, t dhcpv4.MessageType) pkt {
-	return newPkt(mac, t).bcast().u16(57, 1472).u16(93, 7).opt(94, []byte{1, 3, 10}).
+	return newPkt(mac, t).u16(57, 1472).u16(93, 7).opt(94, []byte{1, 3, 10}).
 		str(60, "PXEClient:Arch:00007:UNDI:003010").str(77, "iPXE").clientID().
 		opt(175, []byte{0xb1, 0x05, 0x01, 0x80, 0x86, 0x10, 0x0e, 0x19, 0x01, 0x01}).
 		opt(55, []byte{1, 3, 6, 7, 12, 15, 17, 26, 43, 60, 66, 67, 119, 128, 129, 130, 131, 132, 133, 134, 135, 175, 203})

@@ -131,6 +131,10 @@ func checkGolden(t *testing.T, dir string) {
 			if reply.BootFileName != g.file || reply.BootFileNameOption() != g.file {
 				t.Errorf("boot file %q / option 67 %q, want %q", reply.BootFileName, reply.BootFileNameOption(), g.file)
 			}
+			pxe := strings.HasPrefix(m.ClassIdentifier(), "PXEClient")
+			if got := reply.ClassIdentifier(); pxe != (got == "PXEClient") {
+				t.Errorf("option 60 %q in the reply to a client whose option 60 is %q", got, m.ClassIdentifier())
+			}
 			if len(reply.ToBytes()) > replyLimit(m) {
 				t.Errorf("reply of %d bytes exceeds the client's limit %d", len(reply.ToBytes()), replyLimit(m))
 			}

@@ -154,14 +154,20 @@ const ipUDPHeaders = 28
 // Implementations disagree on whether 57 counts the IP and UDP headers
 // (iPXE sends 1472 = 1500 - 28, i.e. it counts without them); we take the
 // stricter reading and subtract them, so a reply always fits either way.
-// No option 57 means 576.
+// No option 57 means 576. Above, the limit is capped at an Ethernet MTU:
+// OVMF's REQUEST says 65280 (captured in testdata/golden), and a reply that
+// needs IP fragmentation is lost on firmware that does not reassemble.
 func replyLimit(m *dhcpv4.DHCPv4) int {
 	mms := 576
 	if v, err := m.MaxMessageSize(); err == nil && int(v) > mms {
-		mms = int(v)
+		mms = min(int(v), ethernetMTU)
 	}
 	return mms - ipUDPHeaders
 }
+
+// ethernetMTU is the largest IP datagram that crosses an Ethernet link
+// unfragmented.
+const ethernetMTU = 1500
 
 // ip4 is the 4-byte form of an address for option values.
 func ip4(a netip.Addr) []byte {

@@ -116,12 +116,15 @@ func TestOptionSetFit(t *testing.T) {
 }
 
 // TestReplyLimit: option 57 below the RFC 2132 minimum of 576 counts as
-// 576; absent is 576; the IP and UDP headers come off.
+// 576; absent is 576; more than an Ethernet MTU counts as 1500; the IP and
+// UDP headers come off.
 func TestReplyLimit(t *testing.T) {
 	for _, tc := range []struct {
 		opt  []byte
 		want int
-	}{{nil, 548}, {[]byte{0x02, 0x40}, 548}, {[]byte{0x01, 0x00}, 548}, {[]byte{0x05, 0xc0}, 1444}, {[]byte{5}, 548}} {
+	}{{nil, 548}, {[]byte{0x02, 0x40}, 548}, {[]byte{0x01, 0x00}, 548}, {[]byte{0x05, 0xc0}, 1444}, {[]byte{5}, 548},
+		{[]byte{0xff, 0x00}, 1472}, // OVMF's REQUEST: capped at the Ethernet MTU
+	} {
 		m := newPkt(macBIOS, dhcpv4.MessageTypeDiscover).m
 		if tc.opt != nil {
 			m.Options[57] = tc.opt
