@@ -425,3 +425,26 @@ func waitFor(t testing.TB, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// FuzzServePacket sends arbitrary datagrams through the whole server path
+// (admit, parse, Decide, commit, send). Whatever arrives, the server must not
+// panic (handleSafe would log it) and must go on answering.
+func FuzzServePacket(f *testing.F) {
+	d, _ := dhcpv4.NewDiscovery(knownMAC, dhcpv4.WithOption(dhcpv4.OptClassIdentifier("PXEClient:Arch:00007:UNDI:003000")))
+	f.Add(d.ToBytes())
+	r, _ := dhcpv4.NewRequestFromOffer(d)
+	f.Add(r.ToBytes())
+	f.Add([]byte("not dhcp"))
+	f.Add(make([]byte, 300))
+	snap := testSnapshot(inventory.DHCPLimits{}, false)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		h := startServer(t, snap, func(c *dhcp.Config) { c.Workers = 1 })
+		h.conn.in <- sent{b: b, addr: netip.MustParseAddrPort("198.51.100.9:68")}
+		marker := discover(t, knownMAC)
+		h.conn.send(t, marker)
+		h.conn.until(t, marker.TransactionID)
+		if strings.Contains(h.logs.String(), "panic") {
+			t.Fatalf("packet %x made the server panic:\n%s", b, h.logs)
+		}
+	})
+}
