@@ -42,11 +42,11 @@ func Load(path string, opts Options) (*Snapshot, error) {
 // error, if any, is Errors.
 func Parse(path string, data []byte, opts Options) (snap *Snapshot, err error) {
 	defer func() {
-		// yaml.v3 has known panics on some malformed input; a bad file
-		// must be a reported problem, never a crash of a running server.
+		// A bug in the checks below must not take down a running server
+		// on reload: report it as a problem and keep the old snapshot.
 		if v := recover(); v != nil {
 			snap = nil
-			err = Errors{{File: path, Msg: fmt.Sprintf("cannot read the file: the YAML parser failed (%v)", v)}}
+			err = Errors{{File: path, Msg: fmt.Sprintf("%s while checking the file: %v", internalError, v)}}
 		}
 	}()
 	if len(data) > MaxFileSize {
@@ -98,8 +98,20 @@ var parserErrors = []string{
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
+// internalError starts the problem reported for a panic in bootyard's own
+// checks (the fuzz test looks for it).
+const internalError = "internal error (please report it)"
+
 // parseYAML parses the one document of the file into nodes.
-func parseYAML(path string, data []byte) (*yaml.Node, Errors) {
+func parseYAML(path string, data []byte) (root *yaml.Node, problems Errors) {
+	defer func() {
+		// yaml.v3 has known panics on some malformed input; a bad file
+		// must be a reported problem, never a crash of a running server.
+		if v := recover(); v != nil {
+			root = nil
+			problems = Errors{{File: path, Msg: fmt.Sprintf("cannot read the file: the YAML parser failed (%v)", v)}}
+		}
+	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
