@@ -11,7 +11,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -145,15 +144,12 @@ func TestLabLeasesSurviveKill9(t *testing.T) {
 	}
 
 	taken := map[netip.Addr]bool{}
-	var mu sync.Mutex
 	for i := range 20 {
 		ip := leaseWithNclient4(t, others, net.HardwareAddr{0x02, 0xd0, 0, 0, 0, byte(i)})
-		mu.Lock()
 		if taken[ip] {
 			t.Fatalf("%v handed out twice", ip)
 		}
 		taken[ip] = true
-		mu.Unlock()
 	}
 	script, log := clientScript(t, t.TempDir())
 	udhcpc := func() string {

@@ -7,7 +7,6 @@ package dhcp_test
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -264,5 +263,3 @@ func host(name string, mac net.HardwareAddr, ip string) *inventory.Host {
 	}
 	return h
 }
-
-func logf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
