@@ -68,13 +68,12 @@ type raw struct {
 	profiles     []*Profile
 	hosts        []*Host
 	hostProfiles []string // profile name each host asked for, by index
-	bootSet      map[string]bool
 }
 
 // decodeFile walks the document. dir is the config file's folder, against
 // which relative paths are resolved.
 func (d *decoder) decodeFile(doc *yaml.Node, dir string) *raw {
-	r := &raw{bootSet: map[string]bool{}}
+	r := &raw{}
 	if doc.Kind != yaml.MappingNode {
 		d.addf(doc, "", "the file must be a mapping of settings (interface:, dhcp:, tftp:, ...), not %s", describe(doc))
 		return r
@@ -90,7 +89,7 @@ func (d *decoder) decodeFile(doc *yaml.Node, dir string) *raw {
 	}
 	d.decodeDHCP(top["dhcp"], dir, &r.base.DHCP, doc)
 	d.decodeTFTP(top["tftp"], dir, &r.base.TFTP, doc)
-	r.base.Boot = d.decodeBoot(top["boot"], r.bootSet)
+	r.base.Boot = d.decodeBoot(top["boot"])
 	d.decodeProfiles(top["profiles"], r)
 	d.decodeHosts(top["hosts"], r)
 	return r
@@ -235,7 +234,12 @@ func (d *decoder) size(n *yaml.Node, path string, def int64) int64 {
 		}
 	}
 	if m[2] != "" && m[2] != "B" {
-		v <<= 10 * (strings.IndexByte("KMGT", m[2][0]) + 1)
+		shift := 10 * (strings.IndexByte("KMGT", m[2][0]) + 1)
+		if v > 1<<50>>shift {
+			d.addf(s, path, "%q is too large", s.Value)
+			return def
+		}
+		v <<= shift
 	}
 	if v <= 0 {
 		d.addf(s, path, "must be more than 0")
@@ -246,16 +250,21 @@ func (d *decoder) size(n *yaml.Node, path string, def int64) int64 {
 
 // decodeBoot reads boot:, starting from DefaultBoot. A class written with
 // an empty value ("uefi-x64: \"\"") is removed: that class gets no boot
-// options. set records which classes the file wrote itself.
-func (d *decoder) decodeBoot(n *yaml.Node, set map[string]bool) map[string]string {
+// options.
+func (d *decoder) decodeBoot(n *yaml.Node) map[string]string {
 	boot := DefaultBoot()
 	m := d.mapping(n, "boot", Classes())
 	for class, v := range m {
-		set[class] = true
-		f := d.str(v, join("boot", class))
+		field := join("boot", class)
+		f := d.str(v, field)
 		if f == "" {
 			delete(boot, class)
 			continue
+		}
+		// UEFI HTTP boot firmware rejects anything but a URL (it has no
+		// TFTP to fetch a bare name with).
+		if class == "uefi-http" && !strings.HasPrefix(f, "http://") && !strings.HasPrefix(f, "https://") {
+			d.addf(d.nodes[field], field, "%q: UEFI HTTP boot needs an http:// or https:// URL", f)
 		}
 		boot[class] = f
 	}
