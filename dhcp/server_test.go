@@ -448,3 +448,43 @@ func FuzzServePacket(f *testing.F) {
 		}
 	})
 }
+
+// TestServeRealSocketLifecycle runs Serve on a real loopback socket: a
+// malformed datagram is survived and cancelling the context makes Serve
+// return nil with the socket closed.
+func TestServeRealSocketLifecycle(t *testing.T) {
+	conn, err := dhcp.ListenAddr("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, _ := leases.Open("", leases.Options{})
+	defer store.Close()
+	snap := testSnapshot(inventory.DHCPLimits{}, false)
+	srv, err := dhcp.NewServer(dhcp.Config{Snapshot: func() *inventory.Snapshot { return snap }, Leases: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, conn) }()
+	c, err := net.Dial("udp4", conn.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("garbage")); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve = %v after cancel, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return after cancel")
+	}
+	if _, _, err := conn.ReadFrom(make([]byte, 10)); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("socket still open after Serve returned: %v", err)
+	}
+}
