@@ -72,3 +72,14 @@ func TestDocsNameEveryKey(t *testing.T) {
 		}
 	}
 }
+
+func TestExampleLoadsAsWritten(t *testing.T) {
+	// As a user copies it: /srv/bootyard need not exist to check syntax.
+	snap, err := Load("../config.example.yaml", Options{SkipFileChecks: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Interface != "eth0" || snap.DHCP.Subnet.String() != "198.51.100.0/24" || snap.TFTP.Root != "/srv/bootyard" {
+		t.Errorf("interface %q, subnet %v, root %q", snap.Interface, snap.DHCP.Subnet, snap.TFTP.Root)
+	}
+}
