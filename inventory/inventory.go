@@ -2,8 +2,10 @@
 // host inventory. It decodes the file strictly, validates all of it at once
 // (every problem reported with its file, line and field), and produces an
 // immutable Snapshot that the DHCP and TFTP sides read. Store holds the
-// current snapshot and Watch replaces it when the file changes; a file that
-// fails validation is never applied.
+// current snapshot and a Watcher replaces it when the file changes; a file
+// that fails validation is never applied.
+//
+// The file format, every key and its default are in docs/configuration.md.
 package inventory
 
 import (
