@@ -32,6 +32,10 @@ type event struct {
 	FailedBuild string
 }
 
+// slow is how long a top-level test runs before its end is reported as it
+// happens rather than only in its package's line.
+const slow = 10 // seconds
+
 // maxLines bounds how much of one failed test's output is printed.
 const maxLines = 300
 
@@ -115,6 +119,11 @@ func (s *summary) handle(ev event) {
 			s.finishPkg(ev, p)
 		}
 		return
+	}
+	if (ev.Action == "pass" || ev.Action == "fail") && ev.Elapsed >= slow && !strings.Contains(ev.Test, "/") {
+		// Progress for long runs (qemu boots): without it a package
+		// of slow tests is silent for many minutes.
+		fmt.Fprintf(s.w, "      %s %s.%s %.1fs\n", ev.Action, ev.Package, ev.Test, ev.Elapsed)
 	}
 	switch ev.Action {
 	case "run":

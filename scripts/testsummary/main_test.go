@@ -14,6 +14,9 @@ import (
 const stream = `{"Action":"run","Package":"ex/a","Test":"TestOK"}
 {"Action":"output","Package":"ex/a","Test":"TestOK","Output":"=== RUN   TestOK\n"}
 {"Action":"pass","Package":"ex/a","Test":"TestOK","Elapsed":0.1}
+{"Action":"run","Package":"ex/a","Test":"TestBoot"}
+{"Action":"output","Package":"ex/a","Test":"TestBoot","Output":"    boot_test.go:1: kernel booted\n"}
+{"Action":"pass","Package":"ex/a","Test":"TestBoot","Elapsed":42.5}
 {"Action":"run","Package":"ex/a","Test":"TestLab"}
 {"Action":"output","Package":"ex/a","Test":"TestLab","Output":"    lab_test.go:12: needs root and ip, dnsmasq (missing: dnsmasq)\n"}
 {"Action":"output","Package":"ex/a","Test":"TestLab","Output":"--- SKIP: TestLab (0.00s)\n"}
@@ -44,7 +47,8 @@ func TestSummary(t *testing.T) {
 
 	for _, want := range []string{
 		"ok    ex/a ",
-		"1 passed, 1 skipped",
+		"      pass ex/a.TestBoot 42.5s\n",
+		"2 passed, 1 skipped",
 		"    b_test.go:7: got 1, want 2\n--- FAIL: TestBad (0.00s)\nFAIL  ex/b ",
 		"c.go:3:1: undefined: x\nFAIL  ex/c ",
 		"panic: boom\n    (TestHang had not finished)\nFAIL  ex/d ",
@@ -57,11 +61,11 @@ func TestSummary(t *testing.T) {
 		}
 	}
 	// Passing tests' output is not shown.
-	if strings.Contains(got, "=== RUN   TestOK") {
+	if strings.Contains(got, "=== RUN   TestOK") || strings.Contains(got, "kernel booted") {
 		t.Errorf("output of a passing test was printed:\n%s", got)
 	}
 	lines := strings.Split(strings.TrimSpace(got), "\n")
-	if diff := cmp.Diff("tests: 1 passed, 3 failed, 1 skipped", lines[len(lines)-1]); diff != "" {
+	if diff := cmp.Diff("tests: 2 passed, 3 failed, 1 skipped", lines[len(lines)-1]); diff != "" {
 		t.Errorf("closing line (-want +got):\n%s", diff)
 	}
 	if !s.pkgFailed {
