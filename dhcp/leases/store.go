@@ -239,15 +239,20 @@ func (s *Store) apply(c Change, now time.Time) ([]Lease, error) {
 			ended.Expires = now
 			out = append(out, ended)
 		}
-		st := Offered
+		st, exp := Offered, c.Expires
 		if c.Op == OpBind {
 			st = Bound
+		} else if held && sameMAC(cur.MAC, c.MAC) && cur.State == Bound && cur.Expires.After(now) {
+			// Re-offering a bound client its own address (a client that
+			// rebooted and DISCOVERs again) must not shorten its lease to
+			// an offer's hold: it keeps the address if it never REQUESTs.
+			st, exp = Bound, laterOf(cur.Expires, c.Expires)
 		}
 		host := c.Hostname
 		if host == "" && held && sameMAC(cur.MAC, c.MAC) {
 			host = cur.Hostname
 		}
-		out = append(out, Lease{MAC: slices.Clone(c.MAC), IP: c.IP, State: st, Expires: c.Expires, Hostname: host})
+		out = append(out, Lease{MAC: slices.Clone(c.MAC), IP: c.IP, State: st, Expires: exp, Hostname: host})
 		for _, l := range out {
 			s.put(l)
 		}
@@ -340,6 +345,13 @@ func (r *record) clone() Lease {
 	l := r.Lease
 	l.MAC = slices.Clone(l.MAC)
 	return l
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func sameMAC(a, b net.HardwareAddr) bool {

@@ -442,3 +442,14 @@ func FuzzDecodeLine(f *testing.F) {
 		}
 	})
 }
+
+func TestReofferKeepsBoundLease(t *testing.T) {
+	s := openT(t, "", &clock{t: t0})
+	ip := netip.MustParseAddr("198.51.100.61")
+	mustCommit(t, s, Change{Op: OpBind, MAC: mac(1), IP: ip, Expires: t0.Add(time.Hour)})
+	mustCommit(t, s, Change{Op: OpOffer, MAC: mac(1), IP: ip, Expires: t0.Add(time.Minute)})
+	l, ok := s.ByMAC(mac(1), t0.Add(30*time.Minute))
+	if !ok || l.State != Bound || !l.Expires.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("after a re-offer the lease is %+v, %v; want still bound until %v", l, ok, t0.Add(time.Hour))
+	}
+}
