@@ -265,3 +265,33 @@ func TestLabConflictProbe(t *testing.T) {
 		t.Fatal("server log does not name the squatter's MAC")
 	}
 }
+
+// TestLabRefusesPortHeldByDnsmasq: another DHCP server process (dnsmasq)
+// already serves the interface; bootyard's listener must refuse to start
+// rather than share the port.
+func TestLabRefusesPortHeldByDnsmasq(t *testing.T) {
+	netlab.Require(t, "dnsmasq")
+	lab := netlab.New(t)
+	h := lab.Host("both", "198.51.100.2/24")
+	dir := t.TempDir()
+	dm := h.Start(t, "dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--port=0", "--user=root",
+		"--interface=eth0", "--bind-interfaces", "--dhcp-range=198.51.100.150,198.51.100.199,1h",
+		"--dhcp-leasefile="+filepath.Join(dir, "dnsmasq.leases"), "--pid-file="+filepath.Join(dir, "dnsmasq.pid"))
+	if err := dm.WaitFor(10*time.Second, "DHCP, IP range"); err != nil {
+		t.Fatal(err)
+	}
+	err := h.Do(func() error {
+		c, err := dhcp.Listen("eth0", 67)
+		if err == nil {
+			c.Close()
+			return errors.New("bootyard bound port 67 next to a running dnsmasq")
+		}
+		if !strings.Contains(err.Error(), "another DHCP server is already listening on port 67 on eth0") {
+			return fmt.Errorf("unclear error: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
