@@ -70,7 +70,7 @@ request subnet-mask, routers, domain-name-servers, broadcast-address;
 			if ren["new_ip_address"] != ip {
 				t.Fatalf("renewal changed the address from %s to %s", ip, ren["new_ip_address"])
 			}
-			if !strings.Contains(run.logs.String(), "dest="+ip+":68") {
+			if !run.waitLog(t, "dest="+ip+":68") {
 				t.Fatalf("no unicast ACK to %s:68 in the server log", ip)
 			}
 			leases, err := os.ReadFile(filepath.Join(dir, "dhclient.leases"))
@@ -126,7 +126,7 @@ func TestLabUdhcpc(t *testing.T) {
 			if ren["ip"] != ip {
 				t.Fatalf("renewal changed the address from %s to %s", ip, ren["ip"])
 			}
-			if !strings.Contains(run.logs.String(), "dest="+ip+":68") {
+			if !run.waitLog(t, "dest="+ip+":68") {
 				t.Fatalf("no unicast ACK to %s:68 in the server log", ip)
 			}
 		})

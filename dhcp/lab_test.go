@@ -263,3 +263,17 @@ func host(name string, mac net.HardwareAddr, ip string) *inventory.Host {
 	}
 	return h
 }
+
+// waitLog waits until the server log contains substr: the server logs a
+// reply just after sending it, so a client can report it first.
+func (r *labServerRun) waitLog(t *testing.T, substr string) bool {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(r.logs.String(), substr) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
+}

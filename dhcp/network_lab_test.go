@@ -234,7 +234,7 @@ func TestLabRelayedClient(t *testing.T) {
 		t.Fatalf("relayed client got %q, want an address of the relayed pool 203.0.113.100-149", ev["ip"])
 	}
 	wantEnv(t, ev, map[string]string{"router": "203.0.113.1", "boot_file": "pxelinux.0", "siaddr": "198.51.100.2"})
-	if !strings.Contains(run.logs.String(), "dest=203.0.113.1:67") {
+	if !run.waitLog(t, "dest=203.0.113.1:67") {
 		t.Fatal("server log shows no unicast reply to the relay 203.0.113.1:67")
 	}
 }
@@ -261,7 +261,7 @@ func TestLabConflictProbe(t *testing.T) {
 	if !ok || l.State != leases.Declined {
 		t.Fatalf("squatted address not quarantined: %+v %v", l, ok)
 	}
-	if !strings.Contains(run.logs.String(), "owner="+squatter.MAC().String()) {
+	if !run.waitLog(t, "owner="+squatter.MAC().String()) {
 		t.Fatal("server log does not name the squatter's MAC")
 	}
 }
