@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -46,7 +47,19 @@ func run() error {
 	newRate := flag.Float64("new-client-rate", 0, "dhcp.limits.new_client_rate")
 	newBurst := flag.Int("new-client-burst", 0, "dhcp.limits.new_client_burst")
 	level := flag.String("log-level", "warn", "log level")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	start, end, ok := strings.Cut(*pool, "-")
 	if !ok {
