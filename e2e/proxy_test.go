@@ -8,8 +8,9 @@ import (
 // TestProxyDHCP puts bootyard next to another DHCP server that hands out
 // addresses only (dnsmasq, no boot options, like a home router): bootyard in
 // proxy mode adds the boot options, and a BIOS and a UEFI machine still boot
-// their per-host configs. The hosts have no reserved address in bootyard's
-// inventory: the router decides addresses, bootyard knows them by MAC.
+// their per-host configs (UEFI through iPXE, see below). The hosts have no
+// reserved address in bootyard's inventory: the router decides addresses,
+// bootyard knows them by MAC.
 func TestProxyDHCP(t *testing.T) {
 	b := newBootLab(t, "dnsmasq")
 	router := b.lab.Host("router", "198.51.100.3/24")
@@ -22,9 +23,19 @@ func TestProxyDHCP(t *testing.T) {
 	bios := machine{name: "px1", mac: "52:54:00:90:00:01", fw: fwBIOS}
 	uefi := machine{name: "px2", mac: "52:54:00:90:00:02", fw: fwUEFI}
 	tb, tu := token(t, "px1"), token(t, "px2")
+	// GRUB 2.06 (Debian) cannot boot from proxyDHCP: its efinet driver takes
+	// the TFTP server from the address server's ACK (siaddr; dnsmasq puts its
+	// own address there) and never looks at the firmware's proxy offer, so it
+	// asks the router for its config and hangs. UEFI machines chainload iPXE
+	// instead, which does its own proxyDHCP; iPXE expands settings in the
+	// boot file name, so ${mac:hexraw}.ipxe names the per-MAC script that
+	// bootyard generates without knowing the address the router gave.
+	boot := x86Boot()
+	boot["uefi-x64"] = "ipxe.efi"
+	boot["ipxe"] = "${mac:hexraw}.ipxe"
 	cfg := labConfig{
 		mode:     "proxy",
-		boot:     x86Boot(),
+		boot:     boot,
 		profiles: map[string]string{"marker": "vmlinuz"},
 		hosts: []labHost{
 			{name: "px1", mac: bios.mac, profile: "marker", token: tb, bootfile: "pxelinux.0"},
@@ -36,5 +47,5 @@ func TestProxyDHCP(t *testing.T) {
 	qb.waitMarker(t, tb)
 	qu := b.boot(t, uefi)
 	qu.waitMarker(t, tu)
-	requireTransferred(t, srv, "pxelinux.0", pxelinuxName(bios.mac), "grubnetx64.efi", grubName(uefi.mac))
+	requireTransferred(t, srv, "pxelinux.0", pxelinuxName(bios.mac), "ipxe.efi", "525400900002.ipxe")
 }

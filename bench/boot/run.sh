@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# bench/boot/run.sh: network-boot time, bootyard against dnsmasq.
+#
+# Boots a qemu BIOS machine (iPXE ROM -> pxelinux.0 -> per-MAC config ->
+# Linux) and a UEFI machine (OVMF's own PXE -> GRUB -> per-MAC grub.cfg ->
+# Linux) RUNS times each (default 3) from each server, in a private lab
+# (network namespaces; 198.51.100.0/24; never the machine's interfaces), and
+# prints the median time from power-on to the guest powering itself off after
+# its init printed the marker. The server is pinned to CPU 0, qemu to CPU 1
+# (taskset), so the two do not fight for one core.
+#
+# Both servers get the same TFTP root and the same per-host files: dnsmasq
+# serves files the script writes (the same text bootyard generates), bootyard
+# generates them from its inventory. qemu runs without KVM, so most of a
+# boot's time is the firmware and the emulated CPU; the servers differ in
+# how fast they answer and transfer.
+#
+# Usage: sudo bench/boot/run.sh     Env: RUNS (default 3)
+# Results: printed, and saved under bench/results/.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$repo"
+runs=${RUNS:-3}
+
+if [[ $(id -u) -ne 0 ]]; then
+	echo "bench/boot: skipped: needs root (network namespaces, tap devices)"
+	exit 0
+fi
+for c in qemu-system-x86_64 dnsmasq taskset ip; do
+	command -v "$c" >/dev/null || { echo "bench/boot: skipped: $c missing (scripts/deps/e2e.txt)"; exit 0; }
+done
+if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then
+	PATH=$PATH:/usr/local/go/bin
+fi
+scripts/boot-assets.sh
+assets=${BOOT_ASSETS:-$repo/.cache/boot-assets}/out
+
+work=$(mktemp -d /tmp/bootyard-bootbench.XXXXXX)
+go build -o "$work/bootyard" ./cmd/bootyard
+id=bybench$$
+sw=$id-sw srv=$id-srv
+server_pid= qemu_pid=
+stop_server() {
+	if [[ -n $server_pid ]]; then
+		kill "$server_pid" 2>/dev/null || true
+		wait "$server_pid" 2>/dev/null || true
+		server_pid=
+	fi
+}
+cleanup() {
+	trap - EXIT INT TERM
+	set +e
+	[[ -n $qemu_pid ]] && kill "$qemu_pid" 2>/dev/null
+	stop_server
+	ip netns del "$sw" 2>/dev/null
+	ip netns del "$srv" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ip netns add "$sw"
+ip netns add "$srv"
+ip -n "$sw" link set lo up
+ip -n "$srv" link set lo up
+ip -n "$sw" link add br0 type bridge
+ip -n "$sw" link set br0 up
+ip -n "$sw" link add port0 type veth peer name eth0 netns "$srv"
+ip -n "$sw" link set port0 master br0 up
+ip -n "$srv" addr add 198.51.100.2/24 dev eth0
+ip -n "$srv" link set eth0 up
+ip -n "$sw" tuntap add dev tap0 mode tap
+ip -n "$sw" link set tap0 master br0 up
+
+bios_mac=52:54:00:be:00:01 uefi_mac=52:54:00:be:00:02
+root=$work/root
+mkdir -p "$root/pxelinux.cfg" "$root/grub"
+for f in pxelinux.0 ldlinux.c32 vmlinuz initrd.gz grubnetx64.efi; do
+	cp "$assets/$f" "$root/$f"
+done
+# Files for dnsmasq, written like bootyard's generated ones. bootyard's own
+# take precedence over these when it serves the same root.
+cat >"$root/pxelinux.cfg/01-${bios_mac//:/-}" <<TXT
+DEFAULT linux
+PROMPT 0
+TIMEOUT 1
+LABEL linux
+  KERNEL vmlinuz
+  INITRD initrd.gz
+  APPEND console=ttyS0 quiet bootyard.token=bench-bios
+TXT
+cat >"$root/grub/grub.cfg-01-${uefi_mac//:/-}" <<TXT
+set timeout=0
+set default=0
+menuentry linux {
+	linux /vmlinuz console=ttyS0 quiet bootyard.token=bench-uefi
+	initrd /initrd.gz
+}
+TXT
+cat >"$work/bootyard.yaml" <<YAML
+interface: eth0
+dhcp:
+  mode: authoritative
+  subnet: 198.51.100.0/24
+  router: 198.51.100.2
+  lease_file: $work/leases
+  conflict_probe: false
+tftp:
+  root: $root
+boot: {bios: pxelinux.0, uefi-x64: grubnetx64.efi, ipxe: boot.ipxe, uefi-arm64: "", rpi: ""}
+profiles:
+  bench: {kernel: vmlinuz, initrd: initrd.gz, cmdline: "console=ttyS0 quiet"}
+hosts:
+  - {name: bench-bios, mac: $bios_mac, ip: 198.51.100.10, profile: bench, bootfile: pxelinux.0, cmdline: "bootyard.token=bench-bios"}
+  - {name: bench-uefi, mac: $uefi_mac, ip: 198.51.100.11, profile: bench, cmdline: "bootyard.token=bench-uefi"}
+YAML
+
+start_server() { # dnsmasq | bootyard
+	local log=$work/$1.log
+	case $1 in
+	dnsmasq)
+		ip netns exec "$srv" taskset -c 0 dnsmasq --no-daemon --conf-file=/dev/null --port=0 \
+			--interface=eth0 --bind-interfaces \
+			--dhcp-range=198.51.100.100,198.51.100.150,255.255.255.0,1h \
+			--dhcp-host=$bios_mac,198.51.100.10 --dhcp-host=$uefi_mac,198.51.100.11 \
+			--dhcp-leasefile="$work/dnsmasq.leases" --enable-tftp --tftp-root="$root" \
+			--dhcp-match=set:efi64,option:client-arch,7 \
+			--dhcp-boot=tag:efi64,grubnetx64.efi --dhcp-boot=tag:!efi64,pxelinux.0 >"$log" 2>&1 &
+		server_pid=$!
+		;;
+	bootyard)
+		ip netns exec "$srv" taskset -c 0 "$work/bootyard" serve -config "$work/bootyard.yaml" >"$log" 2>&1 &
+		server_pid=$!
+		;;
+	esac
+	for ((i = 0; i < 100; i++)); do
+		grep -q -E "bootyard serving|TFTP root is" "$log" && return 0
+		sleep 0.1
+	done
+	echo "bench/boot: $1 did not start"; cat "$log"; exit 1
+}
+
+boot_once() { # bios|uefi -> prints seconds, or fails
+	local fw=$1 console=$work/console.log args
+	args=(-accel tcg -m 256 -no-reboot -display none -vga none -monitor none
+		-serial "file:$console" -netdev tap,id=n0,ifname=tap0,script=no,downscript=no)
+	if [[ $fw == bios ]]; then
+		args+=(-boot n -device "e1000,netdev=n0,mac=$bios_mac")
+	else
+		cp "$assets/OVMF_VARS.fd" "$work/vars.fd"
+		args+=(-drive "if=pflash,format=raw,readonly=on,file=$assets/OVMF_CODE.fd"
+			-drive "if=pflash,format=raw,file=$work/vars.fd"
+			-device "virtio-net-pci,netdev=n0,romfile=,bootindex=1,mac=$uefi_mac")
+	fi
+	rm -f "$console"
+	local t0 t1
+	t0=$(date +%s.%N)
+	ip netns exec "$sw" taskset -c 1 qemu-system-x86_64 "${args[@]}" </dev/null >/dev/null 2>&1 &
+	qemu_pid=$!
+	for ((i = 0; i < 3000; i++)); do
+		kill -0 "$qemu_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$qemu_pid" 2>/dev/null; then
+		kill "$qemu_pid"; wait "$qemu_pid" || true; qemu_pid=
+		echo "bench/boot: $fw did not power off within 300 s" >&2; return 1
+	fi
+	wait "$qemu_pid" || true
+	qemu_pid=
+	t1=$(date +%s.%N)
+	if ! grep -q "BOOTYARD-MARKER host=bench-$fw" "$console"; then
+		echo "bench/boot: $fw powered off without its marker" >&2; tail -c 2000 "$console" >&2; return 1
+	fi
+	echo "$t1 - $t0" | bc
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {m=a[int((NR+1)/2)]; printf "%.1f", m}'; }
+
+mkdir -p bench/results
+out=bench/results/boot-$(date -u +%Y%m%dT%H%M%SZ).txt
+{
+	echo "# bench/boot: seconds from power-on to power-off after the marker, median of $runs"
+	echo "# $(qemu-system-x86_64 --version | head -1); $(dnsmasq --version | head -1); bootyard $(git describe --always --dirty 2>/dev/null)"
+	echo "# $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); no KVM"
+} | tee "$out"
+for server in dnsmasq bootyard; do
+	start_server "$server"
+	for fw in bios uefi; do
+		times=()
+		for ((r = 0; r < runs; r++)); do
+			times+=("$(boot_once "$fw")")
+		done
+		printf '%-9s %-5s median %6s s   runs: %s\n' "$server" "$fw" \
+			"$(printf '%s\n' "${times[@]}" | median)" "${times[*]}" | tee -a "$out"
+	done
+	stop_server
+	rm -f "$work"/*.leases "$work/leases"
+done
+echo "saved $out"
