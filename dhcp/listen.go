@@ -42,6 +42,12 @@ func Listen(iface string, port int) (*net.UDPConn, error) {
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_BROADCAST, 1); err != nil {
 		return nil, fmt.Errorf("dhcp: SO_BROADCAST: %w", err)
 	}
+	// A deeper receive queue than the default (~700 requests) absorbs a
+	// burst (a rack powering on) while the server is descheduled; 1 MiB is
+	// still under two seconds of backlog at a few thousand requests per
+	// second, so nothing is answered after the client gave up on it.
+	// Best effort: the kernel caps it at net.core.rmem_max.
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 1<<20)
 	where := "all interfaces"
 	if iface != "" {
 		where = iface
