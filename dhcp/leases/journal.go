@@ -368,3 +368,30 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
+
+// Read returns the leases stored at path (snapshot plus journal) without
+// changing either file, so it is safe while a server has them open (for
+// `bootyard leases`). A torn or corrupt line is skipped.
+func Read(path string) ([]Lease, error) {
+	s := &Store{byIP: make(map[netip.Addr]*record), byMAC: make(map[string]*record)}
+	found := false
+	for _, p := range []string{path, path + ".journal"} {
+		f, err := os.Open(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("leases: %w", err)
+		}
+		found = true
+		_, _, err = readLines(f, s.put)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("leases: read %s: %w", p, err)
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("leases: %s: %w", path, os.ErrNotExist)
+	}
+	return s.List(), nil
+}

@@ -453,3 +453,31 @@ func TestReofferKeepsBoundLease(t *testing.T) {
 		t.Fatalf("after a re-offer the lease is %+v, %v; want still bound until %v", l, ok, t0.Add(time.Hour))
 	}
 }
+
+func TestReadLeavesFilesAlone(t *testing.T) {
+	c := &clock{t: t0}
+	path := filepath.Join(t.TempDir(), "leases")
+	s := openT(t, path, c)
+	mustCommit(t, s, Change{Op: OpBind, MAC: mac(1), IP: netip.MustParseAddr("198.51.100.70"), Expires: t0.Add(time.Hour)})
+	mustCommit(t, s, Change{Op: OpBind, MAC: mac(2), IP: netip.MustParseAddr("198.51.100.71"), Expires: t0.Add(time.Hour)})
+	j := path + ".journal"
+	b, _ := os.ReadFile(j)
+	torn := append(append([]byte(nil), b...), []byte("1234")...)
+	if err := os.WriteFile(j, torn, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(lines(s.List()), lines(got)); diff != "" {
+		t.Fatalf("Read (-store +read):\n%s", diff)
+	}
+	after, _ := os.ReadFile(j)
+	if string(after) != string(torn) {
+		t.Fatal("Read changed the journal")
+	}
+	if _, err := Read(filepath.Join(t.TempDir(), "none")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Read of a missing store: %v, want ErrNotExist", err)
+	}
+}
