@@ -71,15 +71,24 @@ func explainServerIP(snap *inventory.Snapshot, flagValue string) netip.Addr {
 	return netip.Addr{}
 }
 
-// readOnlyLeases opens a copy of the lease store when the lease file exists,
-// so that explain shows the address a pool client would get back without
-// writing to the live file; otherwise an empty in-memory store.
+// readOnlyLeases loads the lease file (if any) into a memory-only store, so
+// that explain shows the address a pool client would get back without ever
+// writing to the live files.
 func readOnlyLeases(snap *inventory.Snapshot) (dhcp.LeaseView, func()) {
-	ls, err := openLeasesCopy(snap.DHCP.LeaseFile)
-	if err != nil {
-		ls, _ = leases.Open("", leases.Options{})
+	list, err := leases.Read(snap.DHCP.LeaseFile)
+	if err != nil || len(list) == 0 {
+		return dhcp.NoLeases{}, func() {}
 	}
-	return ls, func() { ls.Close() }
+	mem, err := leases.Open("", leases.Options{})
+	if err != nil {
+		return dhcp.NoLeases{}, func() {}
+	}
+	ops := map[leases.State]leases.Op{leases.Offered: leases.OpOffer, leases.Bound: leases.OpBind, leases.Declined: leases.OpDecline}
+	for _, l := range list {
+		// Commit can only fail on a conflict, which a stored file cannot hold.
+		_ = mem.Commit(leases.Change{Op: ops[l.State], MAC: l.MAC, IP: l.IP, Expires: l.Expires, Hostname: l.Hostname})
+	}
+	return mem, func() { mem.Close() }
 }
 
 // printGenerated lists the per-host files bootfiles would generate for the

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"text/tabwriter"
 	"time"
@@ -30,7 +28,7 @@ func runLeases(_ context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stdout, "no lease file configured (dhcp.lease_file)")
 		return nil
 	}
-	ls, err := openLeasesCopy(snap.DHCP.LeaseFile)
+	list, err := leases.Read(snap.DHCP.LeaseFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintf(e.stdout, "no leases yet (%s does not exist)\n", snap.DHCP.LeaseFile)
 		return nil
@@ -38,8 +36,7 @@ func runLeases(_ context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer ls.Close()
-	printLeases(e.stdout, ls.List(), time.Now(), *all)
+	printLeases(e.stdout, list, time.Now(), *all)
 	return nil
 }
 
@@ -79,45 +76,3 @@ func stateName(s leases.State) string {
 	}
 }
 
-// openLeasesCopy opens a private copy of the lease files. Opening the store
-// trims a torn journal tail and may compact, so a reader must never open the
-// files a running server writes.
-func openLeasesCopy(path string) (*leases.Store, error) {
-	if path == "" {
-		return nil, fs.ErrNotExist
-	}
-	if _, err := os.Stat(path); err != nil {
-		if _, jerr := os.Stat(path + ".journal"); jerr != nil {
-			return nil, err
-		}
-	}
-	dir, err := os.MkdirTemp("", "bootyard-leases-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	dst := filepath.Join(dir, "leases")
-	for _, suffix := range []string{"", ".journal"} {
-		if err := copyFile(path+suffix, dst+suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
-	}
-	return leases.Open(dst, leases.Options{})
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
