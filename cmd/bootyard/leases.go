@@ -75,4 +75,3 @@ func stateName(s leases.State) string {
 		return fmt.Sprintf("state-%d", s)
 	}
 }
-
