@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -60,12 +61,17 @@ func (l *Lab) logTopology(hosts []*Host) {
 // away from the process a test started, or a test's own clients run with
 // Command and never waited for) and deletes the namespace. Deleting it
 // destroys its veth ends, and with them their peers in the switch.
+// Its private /etc folder goes too.
 func removeNS(ns string) error {
-	if _, err := os.Stat("/run/netns/" + ns); errors.Is(err, os.ErrNotExist) {
-		return nil
+	var err error
+	if _, serr := os.Stat("/run/netns/" + ns); !errors.Is(serr, os.ErrNotExist) {
+		killAllIn(ns)
+		err = ip("netns", "del", ns)
 	}
-	killAllIn(ns)
-	return ip("netns", "del", ns)
+	if rerr := os.RemoveAll(filepath.Join(etcNetns, ns)); rerr != nil {
+		err = errors.Join(err, rerr)
+	}
+	return err
 }
 
 // killAllIn SIGKILLs every process in namespace ns, except this test process,
@@ -118,12 +124,16 @@ func alive(pid int) bool {
 // Labs of live processes, including parallel test binaries, are left alone.
 func sweepStale(t testing.TB) {
 	t.Helper()
-	entries, err := os.ReadDir("/run/netns")
-	if err != nil {
-		return // no namespaces at all yet
+	// A namespace, its /etc folder, or both may be left.
+	seen := map[string]bool{}
+	for _, dir := range []string{"/run/netns", etcNetns} {
+		entries, _ := os.ReadDir(dir) // missing: nothing left there
+		for _, e := range entries {
+			seen[e.Name()] = true
+		}
 	}
-	for _, e := range entries {
-		m := staleName.FindStringSubmatch(e.Name())
+	for name := range seen {
+		m := staleName.FindStringSubmatch(name)
 		if m == nil {
 			continue
 		}
@@ -133,8 +143,8 @@ func sweepStale(t testing.TB) {
 		}
 		// Another test binary may be sweeping the same leftovers: losing
 		// that race is fine, so the error is only logged.
-		if err := removeNS(e.Name()); err != nil {
-			t.Logf("netlab: sweeping stale namespace %s: %v", e.Name(), err)
+		if err := removeNS(name); err != nil {
+			t.Logf("netlab: sweeping stale namespace %s: %v", name, err)
 		}
 	}
 }

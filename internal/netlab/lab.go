@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,6 +19,9 @@ import (
 // nsPrefix starts every namespace netlab creates; sweepStale relies on the
 // pid that follows it.
 const nsPrefix = "by"
+
+// etcNetns is where `ip netns exec` looks for per-namespace /etc files.
+const etcNetns = "/etc/netns"
 
 // cmdTimeout bounds every ip invocation the lab makes itself.
 const cmdTimeout = 10 * time.Second
@@ -200,6 +204,9 @@ func (l *Lab) newNS(ns string) error {
 	if err := ip("netns", "add", ns); err != nil {
 		return err
 	}
+	if err := privateEtc(ns); err != nil {
+		return err
+	}
 	h := &Host{NS: ns}
 	if err := ip("-n", ns, "link", "set", "lo", "up"); err != nil {
 		return err
@@ -221,6 +228,22 @@ func (l *Lab) newNS(ns string) error {
 		}
 		return nil
 	})
+}
+
+// privateEtc gives a namespace its own /etc/resolv.conf. `ip netns exec`
+// bind-mounts the files of /etc/netns/NAME over /etc, so a DHCP client's
+// hook script run in a lab host (dhclient-script, udhcpc's default.script)
+// rewrites this copy instead of the machine's resolver configuration.
+func privateEtc(ns string) error {
+	dir := filepath.Join(etcNetns, ns)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("private /etc for %s: %w", ns, err)
+	}
+	conf := "# resolv.conf of netlab namespace " + ns + " (the machine's own is untouched)\n"
+	if err := os.WriteFile(filepath.Join(dir, "resolv.conf"), []byte(conf), 0o644); err != nil {
+		return fmt.Errorf("private /etc for %s: %w", ns, err)
+	}
+	return nil
 }
 
 // addBridge creates a bridge in the switch namespace that forwards at once.

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -231,6 +232,11 @@ func TestCleanupLeavesNothing(t *testing.T) {
 			t.Errorf("namespace %s still exists after the test:\n%s", ns, list)
 		}
 	}
+	for _, ns := range namespaces {
+		if _, err := os.Stat(filepath.Join(etcNetns, ns)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("private /etc of %s still there after the test (stat: %v)", ns, err)
+		}
+	}
 	if alive(procPid) {
 		t.Errorf("started process %d still alive after the test", procPid)
 	}
@@ -256,6 +262,12 @@ func TestNewSweepsStaleLabs(t *testing.T) {
 	}
 	stale := "by" + strconv.Itoa(dead.Process.Pid) + "-dead00-switch"
 	live := "by" + strconv.Itoa(os.Getpid()) + "-beef00-keep"
+	// Only the /etc folder left: the namespace itself was already gone.
+	staleEtc := filepath.Join(etcNetns, "by"+strconv.Itoa(dead.Process.Pid)+"-dead00-h")
+	if err := os.MkdirAll(staleEtc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(staleEtc) })
 	for _, ns := range []string{stale, live} {
 		if err := ip("netns", "add", ns); err != nil {
 			t.Fatal(err)
@@ -287,6 +299,9 @@ func TestNewSweepsStaleLabs(t *testing.T) {
 
 	if _, err := os.Stat("/run/netns/" + stale); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("stale namespace %s not swept (stat: %v)", stale, err)
+	}
+	if _, err := os.Stat(staleEtc); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stale /etc folder %s not swept (stat: %v)", staleEtc, err)
 	}
 	if _, err := os.Stat("/run/netns/" + live); err != nil {
 		t.Errorf("namespace %s of a live process was swept: %v", live, err)
@@ -360,5 +375,31 @@ func TestTapIsABridgePort(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("tap %s lacks %q:\n%s", tap, want, out)
 		}
+	}
+}
+
+// TestHostsHaveTheirOwnResolvConf guards the machine: a DHCP client's hook
+// script run in a lab host rewrites /etc/resolv.conf, and must not rewrite
+// the machine's.
+func TestHostsHaveTheirOwnResolvConf(t *testing.T) {
+	Require(t)
+	before, err := os.ReadFile("/etc/resolv.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if now, err := os.ReadFile("/etc/resolv.conf"); err == nil && !bytes.Equal(now, before) {
+			t.Errorf("the machine's /etc/resolv.conf was changed by a lab host; restoring it")
+			os.WriteFile("/etc/resolv.conf", before, 0o644)
+		}
+	})
+	lab := New(t)
+	h := lab.Host("h")
+	out, err := h.Run(t, 10*time.Second, "sh", "-c", "echo nameserver 198.51.100.53 > /etc/resolv.conf && cat /etc/resolv.conf")
+	if err != nil {
+		t.Fatalf("write resolv.conf in the host: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "198.51.100.53") {
+		t.Errorf("host does not see what it wrote:\n%s", out)
 	}
 }
