@@ -14,10 +14,10 @@ GO=${GO:-go}
 
 module=$($GO list -m)
 # Everything but ./e2e/...: that tree may not exist yet, and runs on its own.
-mapfile -t unit < <($GO list ./... | grep -v -E "^${module}/e2e(/|$)")
+mapfile -t unit < <($GO list -e ./... | grep -v -E "^${module}/e2e(/|$)")
 e2e=()
 if [ -d e2e ]; then
-	mapfile -t e2e < <($GO list ./e2e/... 2>/dev/null || true)
+	mapfile -t e2e < <($GO list -e ./e2e/... 2>/dev/null || true)
 fi
 
 # A vet finding fails the run, but the tests still run: one report shows all.
