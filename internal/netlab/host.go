@@ -64,6 +64,34 @@ func (h *Host) MAC() net.HardwareAddr {
 	return mac
 }
 
+// IfaceAddrs returns the IPv4 and IPv6 addresses Iface has right now,
+// including any a DHCP client in the host configured (Addr only knows the
+// ones the test gave). It fails the test when they cannot be read.
+func (h *Host) IfaceAddrs() []netip.Prefix {
+	h.lab.t.Helper()
+	var got []netip.Prefix
+	err := h.Do(func() error {
+		ifi, err := net.InterfaceByName(h.Iface)
+		if err != nil {
+			return err
+		}
+		addrs, err := ifi.Addrs()
+		if err != nil {
+			return err
+		}
+		for _, a := range addrs {
+			if p, err := netip.ParsePrefix(a.String()); err == nil {
+				got = append(got, p)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		h.lab.t.Fatalf("netlab: addresses of %s: %v", h.Name, err)
+	}
+	return got
+}
+
 // AddAddr gives the host's Iface another address (CIDR notation); the first
 // one given is what Addr returns. It fails the test on error.
 func (h *Host) AddAddr(cidr string) {

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestPingAcrossBridgeNotAcrossSegments(t *testing.T) {
@@ -147,6 +149,31 @@ func TestMACMatchesInterface(t *testing.T) {
 	}
 	if got, want := h.MAC().String(), strings.TrimSpace(out); got != want || got == "" {
 		t.Errorf("MAC() = %q, interface has %q", got, want)
+	}
+}
+
+func TestAddrsGivenAndLive(t *testing.T) {
+	t.Parallel()
+	lab := New(t)
+	h := lab.Host("h", "198.51.100.5/24")
+	h.AddAddr("203.0.113.5/24")
+	// As a DHCP client's script would: behind netlab's back.
+	if out, err := h.Run(t, 10*time.Second, "ip", "addr", "add", "198.51.100.77/24", "dev", "eth0"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if got, want := h.Addr(), netip.MustParseAddr("198.51.100.5"); got != want {
+		t.Errorf("Addr() = %v, want the first given, %v", got, want)
+	}
+	want := []netip.Prefix{
+		netip.MustParsePrefix("198.51.100.5/24"),
+		netip.MustParsePrefix("203.0.113.5/24"),
+		netip.MustParsePrefix("198.51.100.77/24"),
+	}
+	if diff := cmp.Diff(want, h.IfaceAddrs(), cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })); diff != "" {
+		t.Errorf("IfaceAddrs() (-want +got):\n%s", diff)
+	}
+	if got := lab.Host("dhcp").Addr(); got.IsValid() {
+		t.Errorf("Addr() of a host given no address = %v, want the zero Addr", got)
 	}
 }
 
