@@ -38,11 +38,11 @@ type Lab struct {
 	sw     *Host
 
 	mu      sync.Mutex
-	ports   int              // veth ports made so far: names v1, v2, ... in the switch
-	bridges int              // extra segments made so far: br1, br2, ...
-	names   map[string]bool  // host, segment and tap names in use
-	hosts   []*Host          // in creation order, for teardown
-	procs   map[*Proc]string // running processes, stopped before teardown
+	ports   int                // veth ports made so far: names v1, v2, ... in the switch
+	bridges int                // extra segments made so far: br1, br2, ...
+	names   map[string]bool    // host, segment and tap names in use
+	hosts   []*Host            // in creation order, for teardown
+	procs   map[*Proc]struct{} // running processes, stopped before teardown
 }
 
 // A Segment is an extra L2 segment: its own bridge in the switch namespace,
@@ -73,7 +73,7 @@ func New(t testing.TB) *Lab {
 		t:      t,
 		prefix: fmt.Sprintf("%s%d-%s-", nsPrefix, os.Getpid(), hex.EncodeToString(id)),
 		names:  map[string]bool{},
-		procs:  map[*Proc]string{},
+		procs:  map[*Proc]struct{}{},
 	}
 	l.sw = &Host{Name: "switch", NS: l.prefix + "switch", Iface: "br0", lab: l}
 	t.Cleanup(l.teardown)

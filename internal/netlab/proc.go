@@ -182,7 +182,7 @@ func (p *Proc) tail() string {
 func (l *Lab) track(p *Proc) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.procs[p] = p.line
+	l.procs[p] = struct{}{}
 }
 
 func (l *Lab) untrack(p *Proc) {
