@@ -25,13 +25,14 @@ echo "== go vet ./..."
 rc_vet=0
 $GO vet ./... || rc_vet=$?
 
-summary_bin=$(mktemp -d)/testsummary
-trap 'rm -rf "$(dirname "$summary_bin")"' EXIT
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+summary_bin=$tmp/testsummary
+status=$tmp/status # one line per go test run that exited non-zero
 $GO build -o "$summary_bin" ./scripts/testsummary
 
 echo "== go test -race (${#unit[@]} packages)${BOOTYARD_E2E:+ BOOTYARD_E2E=$BOOTYARD_E2E}"
 rc_unit=0 rc_sum=0
-status=$(mktemp)
 {
 	$GO test -json -race -count=1 -timeout 20m "${unit[@]}" || echo "unit $?" >>"$status"
 	if [ ${#e2e[@]} -gt 0 ]; then
@@ -43,7 +44,6 @@ if [ -s "$status" ]; then
 	rc_unit=1
 	sed 's/^/go test exit status: /' "$status"
 fi
-rm -f "$status"
 if [ "$rc_vet" -ne 0 ]; then
 	echo "go vet failed (see above)"
 fi
