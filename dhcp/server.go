@@ -64,6 +64,9 @@ type Server struct {
 // one line per MAC per interval is what a user needs to find it.
 const ignoreLogEvery = 30 * time.Second
 
+// maxReadErrors is how many read errors in a row end Serve.
+const maxReadErrors = 1000
+
 // maxDecideAttempts bounds deciding again after a lease conflict.
 const maxDecideAttempts = 4
 
@@ -123,6 +126,9 @@ func (s *Server) Serve(ctx context.Context, conn net.PacketConn) error {
 	for range s.cfg.Workers {
 		wg.Go(func() {
 			for p := range jobs {
+				if ctx.Err() != nil {
+					continue // shutting down: drain without answering
+				}
 				s.handleSafe(ctx, conn, port, p)
 			}
 		})
@@ -134,6 +140,7 @@ func (s *Server) Serve(ctx context.Context, conn net.PacketConn) error {
 
 	buf := make([]byte, 65536)
 	var dropped uint64
+	readErrs := 0
 	for {
 		n, addr, err := conn.ReadFrom(buf)
 		if err != nil {
@@ -144,10 +151,15 @@ func (s *Server) Serve(ctx context.Context, conn net.PacketConn) error {
 				return fmt.Errorf("dhcp: socket closed: %w", err)
 			}
 			// ICMP errors surface as read errors on Linux UDP sockets:
-			// not a reason to stop serving.
-			s.log.Debug("dhcp read error", "iface", s.cfg.Iface, "port", port, "err", err)
+			// not a reason to stop serving. An error that repeats without
+			// a single good read in between is the socket itself failing.
+			if readErrs++; readErrs >= maxReadErrors {
+				return fmt.Errorf("dhcp: reading port %d: %d errors in a row, last: %w", port, readErrs, err)
+			}
+			s.log.Debug("dhcp: read error", "iface", s.cfg.Iface, "port", port, "err", err)
 			continue
 		}
+		readErrs = 0
 		peer := addrPort(addr)
 		if !s.admit(buf[:n], port) {
 			continue

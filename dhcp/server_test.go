@@ -487,3 +487,23 @@ func TestServeRealSocketLifecycle(t *testing.T) {
 		t.Fatalf("socket still open after Serve returned: %v", err)
 	}
 }
+
+// failingConn returns an error other than ErrClosed on every read.
+type failingConn struct{ *memConn }
+
+func (failingConn) ReadFrom([]byte) (int, net.Addr, error) {
+	return 0, nil, errors.New("connection refused")
+}
+
+func TestServeGivesUpOnAFailingSocket(t *testing.T) {
+	store, _ := leases.Open("", leases.Options{})
+	defer store.Close()
+	srv, err := dhcp.NewServer(dhcp.Config{Snapshot: func() *inventory.Snapshot { return nil }, Leases: store, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = srv.Serve(context.Background(), failingConn{newMemConn(67)})
+	if err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("Serve on a socket that always fails = %v, want its error", err)
+	}
+}
