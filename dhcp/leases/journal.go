@@ -246,6 +246,12 @@ func (j *journal) append(recs []Lease) (uint64, error) {
 	return seq, nil
 }
 
+func (j *journal) isClosed() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.closed
+}
+
 // wait blocks until batch seq is on disk.
 func (j *journal) wait(seq uint64) error {
 	j.mu.Lock()

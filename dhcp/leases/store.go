@@ -201,6 +201,10 @@ func (s *Store) Commit(c Change) error {
 	}
 	now := s.opts.Now()
 	s.mu.Lock()
+	if s.j != nil && s.j.isClosed() {
+		s.mu.Unlock()
+		return ErrClosed
+	}
 	recs, err := s.apply(c, now)
 	if err != nil || len(recs) == 0 {
 		s.mu.Unlock()

@@ -481,3 +481,33 @@ func TestReadLeavesFilesAlone(t *testing.T) {
 		t.Fatalf("Read of a missing store: %v, want ErrNotExist", err)
 	}
 }
+
+func TestCommitAfterCloseFails(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "leases"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	err = s.Commit(Change{Op: OpBind, MAC: mac(1), IP: netip.MustParseAddr("198.51.100.80"), Expires: time.Now().Add(time.Hour)})
+	if !errors.Is(err, ErrClosed) {
+		t.Fatalf("Commit after Close = %v, want ErrClosed", err)
+	}
+}
+
+func TestClosedStoreKeepsItsState(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "leases"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	ip := netip.MustParseAddr("198.51.100.81")
+	s.Commit(Change{Op: OpBind, MAC: mac(1), IP: ip, Expires: time.Now().Add(time.Hour)})
+	if _, ok := s.ByIP(ip, time.Now()); ok {
+		t.Fatal("a refused commit changed the in-memory leases")
+	}
+}
