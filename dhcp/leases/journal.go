@@ -126,23 +126,21 @@ func readLines(r io.Reader, apply func(Lease)) (good int64, bad int, err error) 
 }
 
 // journal is the append-only change log with group commit: writers append
-// encoded records to an in-memory batch and wait; one goroutine writes the
-// batch and fsyncs once for all of them. A burst of N clients costs one fsync,
-// not N, so disk latency bounds the delay of a commit, not the commit rate.
+// encoded records to the current batch and wait for it; one goroutine writes
+// the batch and fsyncs once for all of them. A burst of N clients costs one
+// fsync, not N, so disk latency bounds the delay of a commit, not the commit
+// rate.
 type journal struct {
 	path, jpath string
-	f           *os.File
+	f           journalFile
+	size        int64 // bytes of good records in the journal file
+	resync      bool  // a failed write may have left half a line behind
 
-	mu       sync.Mutex
-	cond     *sync.Cond
-	buf      []byte
-	nbuf     int    // records in buf
-	appended uint64 // batch sequence of the last append
-	flushed  uint64 // everything up to this sequence is on disk
-	err      error  // sticky write or fsync error
-	closed   bool
-	count    int // records in the journal file since the last compaction
-	limit    int // compact when count reaches it
+	mu     sync.Mutex
+	cur    *batch
+	closed bool
+	count  int // records in the journal file since the last compaction
+	limit  int // compact when count reaches it
 
 	kick chan struct{}
 	stop chan struct{}
@@ -152,11 +150,32 @@ type journal struct {
 	bad int
 }
 
+// journalFile is what the journal needs of its file (*os.File; tests
+// substitute one that fails).
+type journalFile interface {
+	Write([]byte) (int, error)
+	Sync() error
+	Truncate(int64) error
+	Seek(int64, int) (int64, error)
+	Close() error
+}
+
+// batch is the records of one group commit. done is closed once they are on
+// disk, or failed to get there (err).
+type batch struct {
+	buf  []byte
+	n    int
+	done chan struct{}
+	err  error
+}
+
+func newBatch() *batch { return &batch{done: make(chan struct{})} }
+
 // openJournal loads path and path.journal through apply and opens the
 // journal for appending.
 func openJournal(path string, limit int, apply func(Lease)) (*journal, error) {
-	j := &journal{limit: limit, path: path, jpath: path + ".journal", kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	j.cond = sync.NewCond(&j.mu)
+	j := &journal{limit: limit, path: path, jpath: path + ".journal", cur: newBatch(),
+		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("leases: %w", err)
 	}
@@ -200,6 +219,7 @@ func openJournal(path string, limit int, apply func(Lease)) (*journal, error) {
 		return nil, err
 	}
 	j.f = f
+	j.size = good
 	return j, nil
 }
 
@@ -225,25 +245,24 @@ func (j *journal) run(compact func()) {
 	}
 }
 
-// append queues records and returns the batch sequence to wait for.
-func (j *journal) append(recs []Lease) (uint64, error) {
+// append adds records to the current batch and returns it to wait for.
+func (j *journal) append(recs []Lease) (*batch, error) {
 	j.mu.Lock()
 	if j.closed {
 		j.mu.Unlock()
-		return 0, ErrClosed
+		return nil, ErrClosed
 	}
+	b := j.cur
 	for _, l := range recs {
-		j.buf = encodeLine(j.buf, l)
+		b.buf = encodeLine(b.buf, l)
 	}
-	j.nbuf += len(recs)
-	j.appended++
-	seq := j.appended
+	b.n += len(recs)
 	j.mu.Unlock()
 	select {
 	case j.kick <- struct{}{}:
 	default:
 	}
-	return seq, nil
+	return b, nil
 }
 
 func (j *journal) isClosed() bool {
@@ -252,47 +271,54 @@ func (j *journal) isClosed() bool {
 	return j.closed
 }
 
-// wait blocks until batch seq is on disk.
-func (j *journal) wait(seq uint64) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	for j.flushed < seq && j.err == nil {
-		j.cond.Wait()
-	}
-	if j.flushed >= seq {
-		return nil
-	}
-	return j.err
+// wait blocks until b is on disk or failed.
+func (j *journal) wait(b *batch) error {
+	<-b.done
+	return b.err
 }
 
-// flush writes and fsyncs the pending batch. Only the writer goroutine (and
-// compaction, which runs on it) calls it.
-func (j *journal) flush() {
+// flush writes and fsyncs the current batch. Only the writer goroutine (and
+// compaction, which runs on it) calls it. A failed write fails that batch's
+// commits only: the file is cut back to its last good record so the next
+// batch starts clean (a full disk that frees up, a transient I/O error).
+func (j *journal) flush() error {
 	j.mu.Lock()
-	b, n, seq := j.buf, j.nbuf, j.appended
-	j.buf, j.nbuf = nil, 0
+	b := j.cur
+	j.cur = newBatch()
 	j.mu.Unlock()
 	var err error
-	if len(b) > 0 {
-		if _, err = j.f.Write(b); err == nil {
+	if len(b.buf) > 0 {
+		out := b.buf
+		if j.resync {
+			out = append([]byte{'\n'}, out...)
+		}
+		if _, err = j.f.Write(out); err == nil {
 			err = j.f.Sync()
 		}
+		if err == nil {
+			j.size += int64(len(out))
+			j.resync = false
+			j.mu.Lock()
+			j.count += b.n
+			j.mu.Unlock()
+		} else {
+			err = fmt.Errorf("leases: write journal: %w", err)
+			if terr := j.f.Truncate(j.size); terr != nil {
+				j.resync = true
+			} else if _, serr := j.f.Seek(j.size, io.SeekStart); serr != nil {
+				j.resync = true
+			}
+		}
 	}
-	j.mu.Lock()
-	if err != nil {
-		j.err = fmt.Errorf("leases: write journal: %w", err)
-	} else {
-		j.flushed = seq
-		j.count += n
-	}
-	j.cond.Broadcast()
-	j.mu.Unlock()
+	b.err = err
+	close(b.done)
+	return err
 }
 
 func (j *journal) needCompact() bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.err == nil && j.count >= j.limit
+	return j.count >= j.limit
 }
 
 // close flushes what is queued and stops the writer.
@@ -303,12 +329,12 @@ func (j *journal) close() error {
 		return nil
 	}
 	j.closed = true
+	last := j.cur
 	j.mu.Unlock()
 	close(j.stop)
 	<-j.done
-	j.mu.Lock()
-	err := j.err
-	j.mu.Unlock()
+	<-last.done // flushed by the writer on its way out
+	err := last.err
 	if cerr := j.f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("leases: %w", cerr)
 	}
@@ -357,6 +383,7 @@ func (j *journal) rewrite(recs []*record) error {
 	if err := j.f.Sync(); err != nil {
 		return fmt.Errorf("leases: compact: %w", err)
 	}
+	j.size, j.resync = 0, false
 	j.mu.Lock()
 	j.count = 0
 	j.mu.Unlock()

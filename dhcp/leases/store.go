@@ -214,12 +214,12 @@ func (s *Store) Commit(c Change) error {
 		s.mu.Unlock()
 		return nil
 	}
-	seq, err := s.j.append(recs)
+	b, err := s.j.append(recs)
 	s.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	return s.j.wait(seq)
+	return s.j.wait(b)
 }
 
 // apply checks c against the current state and applies it, returning the
@@ -382,7 +382,10 @@ func (s State) String() string {
 func (s *Store) compact() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.j.flush()
+	if err := s.j.flush(); err != nil {
+		s.opts.Logger.Error("lease journal write failed before compaction", "err", err)
+		return
+	}
 	if err := s.j.rewrite(s.records(s.opts.Now())); err != nil {
 		s.opts.Logger.Error("lease store compaction failed; the journal keeps growing", "err", err)
 		s.j.mu.Lock()

@@ -511,3 +511,50 @@ func TestClosedStoreKeepsItsState(t *testing.T) {
 		t.Fatal("a refused commit changed the in-memory leases")
 	}
 }
+
+// flakyFile fails one Write after writing half of it, as a full disk does.
+type flakyFile struct {
+	journalFile
+	fail bool
+}
+
+func (f *flakyFile) Write(b []byte) (int, error) {
+	if f.fail {
+		f.fail = false
+		n, _ := f.journalFile.Write(b[:len(b)/2])
+		return n, errors.New("no space left on device")
+	}
+	return f.journalFile.Write(b)
+}
+
+// TestFailedWriteFailsOnlyItsBatch: a journal write that fails half way fails
+// that commit, leaves no half record behind, and later commits work and
+// survive a reload.
+func TestFailedWriteFailsOnlyItsBatch(t *testing.T) {
+	c := &clock{t: t0}
+	path := filepath.Join(t.TempDir(), "leases")
+	s, err := Open(path, Options{Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCommit(t, s, Change{Op: OpBind, MAC: mac(1), IP: netip.MustParseAddr("198.51.100.90"), Expires: t0.Add(time.Hour)})
+	s.j.f = &flakyFile{journalFile: s.j.f, fail: true}
+	if err := s.Commit(Change{Op: OpBind, MAC: mac(2), IP: netip.MustParseAddr("198.51.100.91"), Expires: t0.Add(time.Hour)}); err == nil {
+		t.Fatal("commit whose write failed returned nil")
+	}
+	mustCommit(t, s, Change{Op: OpBind, MAC: mac(3), IP: netip.MustParseAddr("198.51.100.92"), Expires: t0.Add(time.Hour)})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := openT(t, path, c)
+	if s2.Corrupt() != 0 {
+		t.Fatalf("half-written record left corruption behind: %d", s2.Corrupt())
+	}
+	var ips []string
+	for _, l := range s2.List() {
+		ips = append(ips, l.IP.String())
+	}
+	if diff := cmp.Diff([]string{"198.51.100.90", "198.51.100.92"}, ips); diff != "" {
+		t.Fatalf("leases after reload (-want +got):\n%s", diff)
+	}
+}
