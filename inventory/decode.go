@@ -167,11 +167,10 @@ func (d *decoder) decodeDHCP(n *yaml.Node, dir string, c *DHCP, doc *yaml.Node) 
 	c.Limits.NewClientRate = d.float(lm["new_client_rate"], "dhcp.limits.new_client_rate", c.Limits.NewClientRate)
 	c.Limits.NewClientBurst = int(d.integer(lm["new_client_burst"], "dhcp.limits.new_client_burst", int64(c.Limits.NewClientBurst), 0, 1<<20))
 	if c.Mode == ModeAuthoritative && !d.present(m["subnet"]) {
-		at := d.keys["dhcp"]
-		if at == nil {
-			at = doc
+		d.noSubnetAt = d.keys["dhcp"]
+		if d.noSubnetAt == nil {
+			d.noSubnetAt = doc
 		}
-		d.missing(at, "dhcp.subnet", "authoritative mode needs the subnet it serves (or set dhcp.mode: proxy or off)")
 	}
 }
 

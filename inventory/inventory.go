@@ -23,6 +23,12 @@ type Options struct {
 	// SkipFileChecks turns off the checks that named files exist under the
 	// TFTP root (for `bootyard explain` on another machine's config, and tests).
 	SkipFileChecks bool
+	// Running, when set, is the snapshot being served. The settings that are
+	// only read at start-up (sockets, lease file, the TFTP server) keep its
+	// values, and the file is validated with them in place, so a reload is
+	// checked as it will actually run. Snapshot.RestartNeeded lists each
+	// such setting the file changes.
+	Running *Snapshot
 }
 
 // Errors is every problem found in one file. Load returns it (as error) when

@@ -65,13 +65,25 @@ func Parse(path string, data []byte, opts Options) (snap *Snapshot, err error) {
 	}
 	d := &decoder{file: path, nodes: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}, budget: 4*countNodes(doc) + 10000}
 	r := d.decodeFile(doc, dir)
+	var kept []fieldChange
+	if opts.Running != nil && len(d.problems) == 0 {
+		kept = keepRunning(opts.Running, &r.base)
+	}
 	if !d.exhausted {
 		d.check(r)
 	}
 	if len(d.problems) > 0 {
+		for _, k := range kept {
+			// Say why a check may refer to a value the file does not hold.
+			d.problems = append(d.problems, Problem{File: path, Field: k.name,
+				Msg: fmt.Sprintf("changed from %v to %v, which needs a restart: the file was checked with the running value", k.was, k.now)})
+		}
 		return nil, sorted(d.problems)
 	}
 	snap = New(r.base, r.profiles, r.hosts)
+	for _, k := range kept {
+		snap.RestartNeeded = append(snap.RestartNeeded, SettingChange{k.name, fmt.Sprint(k.was), fmt.Sprint(k.now)})
+	}
 	snap.Path = path
 	snap.sum = sha256.Sum256(data)
 	warnings := d.checkFiles(snap, opts)

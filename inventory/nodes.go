@@ -22,6 +22,9 @@ type decoder struct {
 	// hits it and a bomb stops early with one problem.
 	budget    int
 	exhausted bool
+	// noSubnetAt is where an authoritative file without dhcp.subnet is
+	// reported (check decides whether it is a problem).
+	noSubnetAt *yaml.Node
 	// nodes remembers where each decoded field came from, so the checks that
 	// run after decoding (duplicates, subnets, files) can report its line.
 	nodes map[string]*yaml.Node

@@ -35,6 +35,9 @@ type Snapshot struct {
 	// Warnings are problems that do not stop the snapshot from being used
 	// (e.g. a per-firmware default boot file missing under the TFTP root).
 	Warnings []Problem
+	// RestartNeeded lists the start-up settings that the file changes but
+	// that kept their running values (see Options.Running).
+	RestartNeeded []SettingChange
 
 	// sum is the SHA-256 of the file's bytes, so Watcher can tell whether
 	// the file on disk is the one being served.
@@ -198,6 +201,14 @@ type Option struct {
 	Code  uint8
 	Value []byte
 	Line  int
+}
+
+// SettingChange is a setting whose value in the file differs from the one
+// running, which a reload does not apply.
+type SettingChange struct {
+	Field   string // e.g. "dhcp.mode"
+	Running string
+	File    string
 }
 
 // Problem is one thing wrong with a configuration file, located at a line.

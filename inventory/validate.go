@@ -11,6 +11,16 @@ import (
 // d.problems and never stops early.
 func (d *decoder) check(r *raw) {
 	c := &r.base.DHCP
+	d.checkBootFileLengths(r)
+	// Checked here, not while decoding, so that a reload is checked with
+	// the running mode (Options.Running) rather than the file's.
+	if c.Mode == ModeAuthoritative && !c.Subnet.IsValid() && d.nodes["dhcp.subnet"] == nil {
+		at := d.noSubnetAt
+		if at == nil {
+			at = d.keys["dhcp"]
+		}
+		d.missing(at, "dhcp.subnet", "authoritative mode needs the subnet it serves (or set dhcp.mode: proxy or off)")
+	}
 	d.checkSubnets(c)
 
 	byName := map[string]*Profile{}
@@ -183,5 +193,29 @@ func (d *decoder) checkReservation(c *DHCP, ip netip.Addr, field string) {
 	}
 	if ip == c.ServerIP {
 		d.addf(d.nodes[field], field, "%s is the server's own address", ip)
+	}
+}
+
+// maxBootFile is the longest boot file name a client can receive: the BOOTP
+// file field is 128 bytes and must end with a NUL (RFC 951), and U-Boot reads
+// only that field, never option 67.
+const maxBootFile = 127
+
+// checkBootFileLengths refuses boot file names that would be cut short on
+// the wire, where the client would then ask for a file that does not exist.
+func (d *decoder) checkBootFileLengths(r *raw) {
+	check := func(name, field string) {
+		if len(name) > maxBootFile {
+			d.addf(d.nodes[field], field, "boot file name is %d bytes; DHCP carries at most %d", len(name), maxBootFile)
+		}
+	}
+	for _, class := range Classes() {
+		check(r.base.Boot[class], join("boot", class))
+	}
+	for _, p := range r.profiles {
+		check(p.BootFile, join(join("profiles", p.Name), "bootfile"))
+	}
+	for i, h := range r.hosts {
+		check(h.BootFile, join(index("hosts", i), "bootfile"))
 	}
 }

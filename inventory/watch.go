@@ -179,7 +179,10 @@ func (r *reloader) reload(force bool) {
 		return
 	}
 	r.lastSum = sum
-	snap, err := Parse(r.w.Path, data, r.w.Options)
+	old := r.w.Store.Current()
+	opts := r.w.Options
+	opts.Running = old
+	snap, err := Parse(r.w.Path, data, opts)
 	if err != nil {
 		var n int
 		if errs, ok := err.(Errors); ok {
@@ -194,9 +197,8 @@ func (r *reloader) reload(force bool) {
 		r.log.Error("config not applied; still serving the previous configuration", "problems", n)
 		return
 	}
-	old := r.w.Store.Current()
-	if old != nil {
-		snap = keepRestartSettings(old, snap, r.log)
+	for _, k := range snap.RestartNeeded {
+		r.log.Warn("this change needs a restart of bootyard; the rest of the file is applied", "field", k.Field, "running", k.Running, "file", k.File)
 	}
 	r.w.Store.Swap(snap)
 	for _, p := range snap.Warnings {
@@ -221,39 +223,39 @@ func readCapped(path string) ([]byte, error) {
 	return b.Bytes(), err
 }
 
-// keepRestartSettings returns next with the settings that are bound at
-// start-up (sockets, the lease file, the whole TFTP server) put back to the
-// running values, warning about each one that changed: applying them live
-// would make the snapshot disagree with the sockets actually open.
-func keepRestartSettings(old, next *Snapshot, log *slog.Logger) *Snapshot {
-	s := *next
-	warn := func(field string, was, now any) {
-		log.Warn("this change needs a restart of bootyard; the rest of the file is applied", "field", field, "running", was, "file", now)
+// keepRunning puts the settings that are bound at start-up (sockets, the
+// lease file, the whole TFTP server) in next back to their running values and
+// returns each one that the file changed: applying them live would make the
+// snapshot disagree with the sockets actually open.
+func keepRunning(old *Snapshot, next *Snapshot) []fieldChange {
+	var out []fieldChange
+	keep := func(name string, was, now any) bool {
+		if reflect.DeepEqual(was, now) {
+			return false
+		}
+		out = append(out, fieldChange{name, was, now})
+		return true
 	}
-	if s.Interface != old.Interface {
-		warn("interface", old.Interface, s.Interface)
-		s.Interface = old.Interface
+	if keep("interface", old.Interface, next.Interface) {
+		next.Interface = old.Interface
 	}
-	if s.DHCP.Mode != old.DHCP.Mode {
-		warn("dhcp.mode", old.DHCP.Mode, s.DHCP.Mode)
-		s.DHCP.Mode = old.DHCP.Mode
+	if keep("dhcp.mode", old.DHCP.Mode, next.DHCP.Mode) {
+		next.DHCP.Mode = old.DHCP.Mode
 	}
-	if s.DHCP.ServerIP != old.DHCP.ServerIP {
-		warn("dhcp.server_ip", old.DHCP.ServerIP, s.DHCP.ServerIP)
-		s.DHCP.ServerIP = old.DHCP.ServerIP
+	if keep("dhcp.server_ip", old.DHCP.ServerIP, next.DHCP.ServerIP) {
+		next.DHCP.ServerIP = old.DHCP.ServerIP
 	}
-	if s.DHCP.LeaseFile != old.DHCP.LeaseFile {
-		warn("dhcp.lease_file", old.DHCP.LeaseFile, s.DHCP.LeaseFile)
-		s.DHCP.LeaseFile = old.DHCP.LeaseFile
+	if keep("dhcp.lease_file", old.DHCP.LeaseFile, next.DHCP.LeaseFile) {
+		next.DHCP.LeaseFile = old.DHCP.LeaseFile
 	}
 	// The TFTP server is built once at start-up from these settings.
-	if !reflect.DeepEqual(s.TFTP, old.TFTP) {
-		for _, f := range tftpFieldsChanged(old.TFTP, s.TFTP) {
-			warn("tftp."+f.name, f.was, f.now)
+	if changed := tftpFieldsChanged(old.TFTP, next.TFTP); len(changed) > 0 {
+		for _, f := range changed {
+			out = append(out, fieldChange{"tftp." + f.name, f.was, f.now})
 		}
-		s.TFTP = old.TFTP
+		next.TFTP = old.TFTP
 	}
-	return &s
+	return out
 }
 
 type fieldChange struct {

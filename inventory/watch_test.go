@@ -3,6 +3,7 @@ package inventory
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -306,5 +307,65 @@ func TestWatchFunction(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("Watch did not return after cancel")
+	}
+}
+
+// TestReloadIsCheckedWithRunningSettings: the settings a reload cannot
+// change are put back before validation, so a file that is only valid with
+// its own (unapplied) values is refused instead of applied half-checked.
+func TestReloadIsCheckedWithRunningSettings(t *testing.T) {
+	running, err := Parse("", []byte(`interface: eth0
+dhcp:
+  mode: authoritative
+  server_ip: 198.51.100.2
+  subnet: 198.51.100.0/24
+tftp: {enabled: false}
+hosts:
+  - {name: a, mac: "52:54:00:00:00:01", ip: 198.51.100.10}
+`), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, file string
+		field      string // a problem must name this field
+	}{
+		{"proxy without a subnet, while authoritative runs", `interface: eth0
+dhcp:
+  mode: proxy
+  server_ip: 198.51.100.2
+tftp: {enabled: false}
+hosts:
+  - {name: a, mac: "52:54:00:00:00:01", ip: 198.51.100.10}
+`, "dhcp.mode"},
+		{"the running server address given to a host", `interface: eth0
+dhcp:
+  mode: authoritative
+  server_ip: 198.51.100.3
+  subnet: 198.51.100.0/24
+tftp: {enabled: false}
+hosts:
+  - {name: a, mac: "52:54:00:00:00:01", ip: 198.51.100.2}
+`, "hosts[0].ip"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// On its own the file is fine ...
+			if _, err := Parse("", []byte(tc.file), Options{}); err != nil {
+				t.Fatalf("file invalid on its own: %v", err)
+			}
+			// ... but not with the running settings in place.
+			_, err := Parse("", []byte(tc.file), Options{Running: running})
+			var ps Errors
+			if !errors.As(err, &ps) {
+				t.Fatalf("reload accepted: err = %v", err)
+			}
+			found := false
+			for _, p := range ps {
+				found = found || p.Field == tc.field
+			}
+			if !found {
+				t.Errorf("no problem for %s in:\n%v", tc.field, err)
+			}
+		})
 	}
 }
