@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -23,6 +24,11 @@ func (d *decoder) checkFiles(snap *Snapshot, opts Options) (warnings []Problem) 
 	if u := snap.TFTP.Uploads; u != nil && u.Dir != "" {
 		if msg := folderProblem(u.Dir); msg != "" {
 			d.addf(d.at("tftp.uploads.dir", "tftp.uploads"), "tftp.uploads.dir", "upload folder %s %s", u.Dir, msg)
+		} else if overlaps(u.Dir, snap.TFTP.Root) {
+			// Uploads inside the served tree would let any client plant a
+			// pxelinux.cfg/<uuid> or grub.cfg that other machines boot.
+			d.addf(d.at("tftp.uploads.dir", "tftp.uploads"), "tftp.uploads.dir",
+				"upload folder %s overlaps the TFTP root %s: uploads must go to a folder that is never served", u.Dir, snap.TFTP.Root)
 		}
 	}
 	rootDir := snap.TFTP.Root
@@ -133,4 +139,27 @@ func folderProblem(dir string) string {
 		return "is not a folder"
 	}
 	return ""
+}
+
+// overlaps reports whether folders a and b are the same or one is inside the
+// other, after following symlinks as far as they exist.
+func overlaps(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	real := func(p string) string {
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			p = r
+		}
+		return filepath.Clean(p)
+	}
+	ra, rb := real(a), real(b)
+	within := func(inner, outer string) bool {
+		rel, err := filepath.Rel(outer, inner)
+		return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+	}
+	return within(ra, rb) || within(rb, ra)
 }

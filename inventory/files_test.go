@@ -155,3 +155,44 @@ func TestLoadMissingFile(t *testing.T) {
 		t.Errorf("Load of a missing file: %v, want fs.ErrNotExist", err)
 	}
 }
+
+// TestUploadFolderMustNotBeServed: an upload folder that is the TFTP root,
+// inside it, or above it would let any client plant boot configs that other
+// machines then load.
+func TestUploadFolderMustNotBeServed(t *testing.T) {
+	for _, tc := range []struct {
+		dir  string
+		want bool // refused
+	}{
+		{"tftp", true},
+		{"tftp/incoming", true},
+		{".", true},
+		{"uploads", false},
+	} {
+		t.Run(tc.dir, func(t *testing.T) {
+			cfg := filesHead + "  uploads: {dir: " + tc.dir + "}\n"
+			_, problems, _ := loadIn(t, cfg, Options{}, append([]string{"incoming/.keep", "../uploads/.keep"}, allDefaults...)...)
+			refused := false
+			for _, p := range problems {
+				if p.Field == "tftp.uploads.dir" && strings.Contains(p.Msg, "overlaps the TFTP root") {
+					refused = true
+				}
+			}
+			if refused != tc.want {
+				t.Errorf("uploads dir %q: refused = %v, want %v; problems: %v", tc.dir, refused, tc.want, problems)
+			}
+		})
+	}
+}
+
+// TestBootFileNameFitsTheFileField: the BOOTP file field holds 127 bytes and
+// a NUL; a longer name would reach U-Boot cut short.
+func TestBootFileNameFitsTheFileField(t *testing.T) {
+	long := strings.Repeat("d/", 63) + "x.efi" // 131 bytes
+	cfg := filesHead + "boot: {bios: " + long + "}\nhosts:\n  - {name: a, mac: \"52:54:00:00:00:01\", bootfile: " + long[:127] + "}\n"
+	_, problems, _ := loadIn(t, cfg, Options{SkipFileChecks: true})
+	want := []Problem{{Line: 5, Field: "boot.bios", Msg: "boot file name is 131 bytes; DHCP carries at most 127"}}
+	if diff := cmp.Diff(want, problems); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}
