@@ -36,6 +36,7 @@ ROOT=$WORK/root
 OUT=$WORK/out
 mkdir -p "$ROOT" "$OUT"
 chmod 755 "$ROOT"
+CG=/sys/fs/cgroup/cpuacct/tbench-$$
 NS_S=tbench-$$-srv
 NS_C=tbench-$$-cli
 SAMPLER_PID=
@@ -45,6 +46,9 @@ cleanup() {
 	for pid in "${PID[@]}"; do
 		kill "$pid" 2>/dev/null || true
 	done
+	sleep 0.5
+	for d in "$CG"/*/; do rmdir "$d" 2>/dev/null || true; done
+	rmdir "$CG" 2>/dev/null || true
 	ip netns del "$NS_S" 2>/dev/null || true
 	ip netns del "$NS_C" 2>/dev/null || true
 	rm -rf "$WORK"
@@ -103,6 +107,8 @@ start_server() {
 		;;
 	esac
 	PID[$name]=$!
+	mkdir -p "$CG/$name"
+	echo "${PID[$name]}" >"$CG/$name/cgroup.procs"
 	for _ in $(seq 100); do
 		if ip netns exec "$NS_S" ss -Hunl "src $ip" | grep -q ":69 "; then
 			return 0
@@ -134,15 +140,24 @@ fetch() {
 
 now_ns() { date +%s%N; }
 
+# cpu_ms NAME: CPU time in ms used by server NAME and every process it
+# forked (a cpuacct cgroup per server: tftpd-hpa ignores SIGCHLD, so its
+# children's time never reaches its own /proc stat). On a shared machine
+# this, per byte served, is the number that outside load moves least.
+cpu_ms() {
+	echo $(( $(cat "$CG/$1/cpuacct.usage") / 1000000 ))
+}
+
 # single: REPS fetches of big per server and blksize, alternating servers;
 # prints the median MB/s.
 single() {
-	local size rep name t0 t1 ms
-	declare -A runs=()
+	local size rep name t0 t1 ms c0
+	declare -A runs=() cpu=()
 	for size in $SIZES; do
 		for rep in $(seq "$REPS"); do
 			for name in $SERVERS; do
 				rm -f "$OUT/big"
+				c0=$(cpu_ms "$name")
 				t0=$(now_ns)
 				if ! fetch "$name" "$size" big "$OUT/big"; then
 					echo "$name blksize $size: fetch failed" >&2
@@ -150,6 +165,7 @@ single() {
 					continue
 				fi
 				t1=$(now_ns)
+				cpu[$name]=$(( ${cpu[$name]:-0} + $(cpu_ms "$name") - c0 ))
 				if ! cmp -s "$ROOT/big" "$OUT/big"; then
 					echo "$name blksize $size: bytes differ" >&2
 					runs[$name]="${runs[$name]:-} FAIL"
@@ -160,9 +176,11 @@ single() {
 			done
 		done
 		for name in $SERVERS; do
-			printf "single   %-10s %d MiB blksize %-5s MB/s median %-7s runs:%s\n" "$name" "$BIG_MB" "$size" \
-				"$(echo ${runs[$name]} | tr ' ' '\n' | grep -v FAIL | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')" "${runs[$name]}"
+			printf "single   %-10s %d MiB blksize %-5s MB/s median %-7s server CPU %5.2f s/GiB  runs:%s\n" "$name" "$BIG_MB" "$size" \
+				"$(echo ${runs[$name]} | tr ' ' '\n' | grep -v FAIL | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')" \
+				"$(awk -v ms="${cpu[$name]:-0}" -v mb="$BIG_MB" -v n="$REPS" 'BEGIN{printf "%.2f", ms/1000/(mb*n/1024)}')" "${runs[$name]}"
 			runs[$name]=
+			cpu[$name]=0
 		done
 	done
 }
@@ -192,6 +210,8 @@ concurrent() {
 		done
 	) &
 	SAMPLER_PID=$!
+	local c0
+	c0=$(cpu_ms "$name")
 	t0=$(now_ns)
 	local pids=()
 	for i in $(seq "$CLIENTS"); do
@@ -210,6 +230,8 @@ concurrent() {
 	wait "$SAMPLER_PID" 2>/dev/null || true
 	SAMPLER_PID=
 	hwm=$(awk '/^VmHWM:/{print $2}' /proc/"${PID[$name]}"/status)
+	sleep 1 # let a forking server reap its last children before reading its CPU time
+	local cpu=$(( $(cpu_ms "$name") - c0 ))
 	fails=0
 	for i in $(seq "$CLIENTS"); do
 		if ! grep -q "^$i 0 " "$WORK/times" || ! cmp -s "$ROOT/each" "$OUT/c$i"; then
@@ -221,10 +243,11 @@ concurrent() {
 	local p99 p50
 	p99=$(awk '{print $3}' "$WORK/times" | sort -n | awk -v n="$CLIENTS" '{a[NR]=$1} END{i=int(n*0.99+0.999); if(i>NR)i=NR; print a[i]}')
 	p50=$(awk '{print $3}' "$WORK/times" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
-	printf "parallel %-10s clients %d x %d MiB blksize %d: aggregate %s MB/s, wall %d ms, p50 %s ms, p99 %s ms, failed %d, VmHWM %s kB, peak RSS (process tree) %s kB\n" \
+	printf "parallel %-10s clients %d x %d MiB blksize %d: aggregate %s MB/s, wall %d ms, p50 %s ms, p99 %s ms, failed %d, VmHWM %s kB, peak RSS (process tree) %s kB, server CPU %s s/GiB\n" \
 		"$name" "$CLIENTS" "$EACH_MB" "$CONC_BLKSIZE" \
 		"$(awk -v c="$CLIENTS" -v mb="$EACH_MB" -v ms="$wall_ms" 'BEGIN{printf "%.1f", c*mb*1.048576*1000/ms}')" \
-		"$wall_ms" "$p50" "$p99" "$fails" "$hwm" "$(cat "$WORK/peak" 2>/dev/null || echo ?)"
+		"$wall_ms" "$p50" "$p99" "$fails" "$hwm" "$(cat "$WORK/peak" 2>/dev/null || echo ?)" \
+		"$(awk -v ms="$cpu" -v c="$CLIENTS" -v mb="$EACH_MB" 'BEGIN{printf "%.2f", ms/1000/(c*mb/1024)}')"
 }
 
 echo "# $(date -u +%FT%TZ) $(uname -r), $(nproc) CPUs; server CPU 1, client CPU 0; veth MTU 9000; MB = 10^6 bytes"
@@ -234,7 +257,7 @@ for name in $SERVERS; do
 	start_server "$name"
 done
 single
-for name in $SERVERS; do
+for name in ${PARALLEL_ORDER:-$SERVERS}; do
 	concurrent "$name"
 done
 for name in $SERVERS; do
