@@ -107,6 +107,7 @@ func TestUploads(t *testing.T) {
 	if err := put(t, srv.addr, "small.txt", payload[:3000]); err != nil {
 		t.Errorf("upload within quota: %v", err)
 	}
+	srv.log.waitTransfers(t, 7)
 	if st := srv.Stats(); st.BytesReceived < 5500+3000 {
 		t.Errorf("stats %+v: received bytes not counted", st)
 	}
