@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"sort"
 	"strconv"
 	"time"
 
@@ -83,6 +84,9 @@ func readOnlyLeases(snap *inventory.Snapshot) (dhcp.LeaseView, func()) {
 	if err != nil {
 		return dhcp.NoLeases{}, func() {}
 	}
+	// Replayed oldest first, so each client ends with the lease it holds
+	// now: a later commit for the same MAC replaces its earlier address.
+	sort.Slice(list, func(i, j int) bool { return list[i].Expires.Before(list[j].Expires) })
 	ops := map[leases.State]leases.Op{leases.Offered: leases.OpOffer, leases.Bound: leases.OpBind, leases.Declined: leases.OpDecline}
 	for _, l := range list {
 		// Commit can only fail on a conflict, which a stored file cannot hold.

@@ -176,3 +176,35 @@ func TestLeasesLists(t *testing.T) {
 		t.Errorf("-all does not list the expired lease:\n%s", out)
 	}
 }
+
+// TestExplainShowsTheCurrentLease: a client that moved from one pool address
+// to another is explained with the address it holds now, not the old one.
+func TestExplainShowsTheCurrentLease(t *testing.T) {
+	path, dir := explainConfig(t)
+	mac, _ := net.ParseMAC("52:54:00:aa:bb:cd")
+	ls, err := leases.Open(filepath.Join(dir, "leases"), leases.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	// Held .109 earlier (expired), holds .101 now: the older lease sorts
+	// after the newer by address, the order Read returns them in.
+	for _, c := range []leases.Change{
+		{Op: leases.OpBind, MAC: mac, IP: netip.MustParseAddr("198.51.100.109"), Expires: now.Add(-time.Hour)},
+		{Op: leases.OpBind, MAC: mac, IP: netip.MustParseAddr("198.51.100.101"), Expires: now.Add(time.Hour)},
+	} {
+		if err := ls.Commit(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ls.Close(); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCmd(t, "explain", "-config", path, "-mac", mac.String())
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "198.51.100.101") {
+		t.Errorf("explain does not show the current lease 198.51.100.101:\n%s", out)
+	}
+}

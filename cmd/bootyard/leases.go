@@ -57,21 +57,8 @@ func printLeases(w io.Writer, list []leases.Lease, now time.Time, all bool) {
 		} else {
 			exp += " (in " + l.Expires.Sub(now).Round(time.Second).String() + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", l.IP, l.MAC, stateName(l.State), exp, l.Hostname)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", l.IP, l.MAC, l.State, exp, l.Hostname)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "%d lease(s)\n", n)
-}
-
-func stateName(s leases.State) string {
-	switch s {
-	case leases.Offered:
-		return "offered"
-	case leases.Bound:
-		return "bound"
-	case leases.Declined:
-		return "declined"
-	default:
-		return fmt.Sprintf("state-%d", s)
-	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -71,7 +72,9 @@ func hangups(ctx context.Context) <-chan struct{} {
 }
 
 // serve builds every enabled part once and runs them under one errgroup until
-// ctx is cancelled or one of them fails.
+// ctx is cancelled or one of them fails. Every socket is opened before any
+// part starts, so a port that cannot be had stops start-up with nothing left
+// running.
 func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.Snapshot, grace time.Duration, reload <-chan struct{}) error {
 	store := inventory.NewStore(snap)
 	serverIP, err := serverAddress(snap)
@@ -79,10 +82,12 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 		return err
 	}
 
-	// The lease store is opened even without a pool: TFTP asks it which host
-	// a pool address belongs to, and an empty store costs nothing.
+	// In authoritative mode the lease file is always used, even without a
+	// pool at start: a pool added by a reload must keep its leases across a
+	// restart. Otherwise the store is memory-only; TFTP still asks it which
+	// host a pool address belongs to.
 	leaseFile := ""
-	if snap.DHCP.Mode == inventory.ModeAuthoritative && hasPool(snap) {
+	if snap.DHCP.Mode == inventory.ModeAuthoritative {
 		leaseFile = snap.DHCP.LeaseFile
 	}
 	ls, err := leases.Open(leaseFile, leases.Options{Logger: log.With("part", "leases")})
@@ -91,16 +96,29 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 	}
 	defer ls.Close()
 
-	g, gctx := errgroup.WithContext(ctx)
-	if snap.DHCP.Mode != inventory.ModeOff {
-		if err := startDHCP(gctx, g, log, snap, store, ls, serverIP); err != nil {
-			return err
+	var parts []func(context.Context) error
+	var conns []io.Closer
+	fail := func(err error) error {
+		for _, c := range conns {
+			c.Close()
 		}
+		return err
+	}
+	if snap.DHCP.Mode != inventory.ModeOff {
+		run, opened, err := buildDHCP(log, snap, store, ls, serverIP)
+		conns = append(conns, opened...)
+		if err != nil {
+			return fail(err)
+		}
+		parts = append(parts, run...)
 	}
 	if snap.TFTP.Enabled {
-		if err := startTFTP(gctx, g, log, snap, store, ls, serverIP, grace); err != nil {
-			return err
+		run, opened, err := buildTFTP(log, snap, store, ls, serverIP, grace)
+		conns = append(conns, opened...)
+		if err != nil {
+			return fail(err)
 		}
+		parts = append(parts, run)
 	}
 	watcher := &inventory.Watcher{
 		Path:    path,
@@ -109,7 +127,12 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 		Log:     log.With("part", "inventory"),
 		Reload:  reload,
 	}
-	g.Go(func() error { return watcher.Run(gctx) })
+	parts = append(parts, watcher.Run)
+
+	g, gctx := errgroup.WithContext(ctx)
+	for _, run := range parts {
+		g.Go(func() error { return run(gctx) })
+	}
 	log.Info("bootyard serving", "version", version, "interface", snap.Interface, "server_ip", serverIP,
 		"dhcp", snap.DHCP.Mode, "tftp", snap.TFTP.Enabled, "hosts", len(snap.Hosts()))
 	err = g.Wait()
@@ -120,20 +143,10 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 	return err
 }
 
-func hasPool(s *inventory.Snapshot) bool {
-	if s.DHCP.Pool != nil {
-		return true
-	}
-	for _, r := range s.DHCP.Relayed {
-		if r.Pool != nil {
-			return true
-		}
-	}
-	return false
-}
-
-func startDHCP(ctx context.Context, g *errgroup.Group, log *slog.Logger, snap *inventory.Snapshot,
-	store *inventory.Store, ls *leases.Store, serverIP netip.Addr) error {
+// buildDHCP opens the DHCP sockets and returns a runner per socket, and the
+// sockets opened so far (also on error, for the caller to close).
+func buildDHCP(log *slog.Logger, snap *inventory.Snapshot, store *inventory.Store, ls *leases.Store,
+	serverIP netip.Addr) (run []func(context.Context) error, opened []io.Closer, err error) {
 	srv, err := dhcp.NewServer(dhcp.Config{
 		Snapshot: store.Current,
 		Leases:   ls,
@@ -142,7 +155,7 @@ func startDHCP(ctx context.Context, g *errgroup.Group, log *slog.Logger, snap *i
 		ServerIP: serverIP,
 	})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	ports := []int{dhcp.ServerPort}
 	if snap.DHCP.Mode == inventory.ModeProxy {
@@ -152,29 +165,30 @@ func startDHCP(ctx context.Context, g *errgroup.Group, log *slog.Logger, snap *i
 	for _, port := range ports {
 		conn, err := dhcp.Listen(snap.Interface, port)
 		if err != nil {
-			return err
+			return nil, opened, err
 		}
-		g.Go(func() error { return srv.Serve(ctx, conn) })
+		opened = append(opened, conn)
+		run = append(run, func(ctx context.Context) error { return srv.Serve(ctx, conn) })
 	}
-	return nil
+	return run, opened, nil
 }
 
-func startTFTP(ctx context.Context, g *errgroup.Group, log *slog.Logger, snap *inventory.Snapshot,
-	store *inventory.Store, ls *leases.Store, serverIP netip.Addr, grace time.Duration) error {
-	files := bootfiles.New(store.Current, clientHosts{store: store, leases: ls}, log.With("part", "bootfiles"),
-		bootfiles.DefaultServerIP(serverIP))
-	srv := tftpd.New(tftpConfig(snap.TFTP, grace), files, log.With("part", "tftp"))
+// buildTFTP opens the TFTP socket and returns its runner.
+func buildTFTP(log *slog.Logger, snap *inventory.Snapshot, store *inventory.Store, ls *leases.Store,
+	serverIP netip.Addr, grace time.Duration) (func(context.Context) error, []io.Closer, error) {
 	// Bound to the server address, not 0.0.0.0: TFTP needs no broadcast, and
 	// pin/tftp opens each transfer's socket on the address the request hit.
 	conn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(serverIP, 69)))
 	if err != nil {
-		return fmt.Errorf("tftp: listen on %s:69: %w", serverIP, err)
+		return nil, nil, fmt.Errorf("tftp: listen on %s:69: %w", serverIP, err)
 	}
-	g.Go(func() error {
+	files := bootfiles.New(store.Current, clientHosts{store: store, leases: ls}, log.With("part", "bootfiles"),
+		bootfiles.DefaultServerIP(serverIP))
+	srv := tftpd.New(tftpConfig(snap.TFTP, grace), files, log.With("part", "tftp"))
+	return func(ctx context.Context) error {
 		defer files.Close()
 		return srv.Serve(ctx, conn)
-	})
-	return nil
+	}, []io.Closer{conn}, nil
 }
 
 func tftpConfig(t inventory.TFTP, grace time.Duration) tftpd.Config {
