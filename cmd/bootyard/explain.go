@@ -43,7 +43,11 @@ func runExplain(_ context.Context, e *env, args []string) error {
 		a := uint16(n)
 		arch = &a
 	}
-	snap, err := loadSnapshot(*config)
+	// explain answers "what would this client get" for any copy of a
+	// config, also on a machine without the TFTP tree: no file checks.
+	opts := loadOptions()
+	opts.SkipFileChecks = true
+	snap, err := inventory.Load(*config, opts)
 	if err != nil {
 		return reportLoadError(e.stderr, err)
 	}
