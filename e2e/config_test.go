@@ -37,7 +37,7 @@ func (c labConfig) yaml(dir, root string) string {
 	fmt.Fprintf(&b, "  lease_file: %s\n  conflict_probe: false\n", filepath.Join(dir, "leases"))
 	fmt.Fprintf(&b, "tftp:\n  root: %s\n", root)
 	b.WriteString("boot:\n")
-	for _, class := range []string{"bios", "uefi-x64", "ipxe", "uboot-arm", "uboot-arm64"} {
+	for _, class := range []string{"bios", "uefi-x64", "uefi-arm32", "uefi-arm64", "ipxe", "uboot-arm", "uboot-arm64"} {
 		if f, ok := c.boot[class]; ok {
 			fmt.Fprintf(&b, "  %s: %q\n", class, f)
 		}

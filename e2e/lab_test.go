@@ -72,11 +72,11 @@ func (b *bootLab) startBootyard(t *testing.T, cfg string) *netlab.Proc {
 	return p
 }
 
-// transferred reports whether a server log has a line for a completed TFTP
-// read of file (bootyard's transfer log: file=NAME ... outcome=ok). The
+// transferred returns the server log line of a completed TFTP read of
+// file (bootyard's transfer log: file=NAME ... outcome=ok), or "". The
 // logged name may carry a leading folder or "/" (GRUB asks for
 // /grub/grub.cfg-01-<mac>), so the logged name must end with file.
-func transferred(log, file string) bool {
+func transferred(log, file string) string {
 	sc := bufio.NewScanner(strings.NewReader(log))
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
@@ -94,20 +94,27 @@ func transferred(log, file string) bool {
 			v, _, _ = strings.Cut(v, " ")
 		}
 		if v == file || strings.HasSuffix(v, "/"+file) {
-			return true
+			return l
 		}
 	}
-	return false
+	return ""
 }
 
 // requireTransferred fails the test when the server never completed a
-// read of each named file: the boot must have gone through them.
+// read of each named file: the boot must have gone through them. The
+// transfer lines are logged (sizes, block sizes and durations on record).
 func requireTransferred(t *testing.T, srv *netlab.Proc, files ...string) {
 	t.Helper()
 	out := srv.Output()
 	for _, f := range files {
-		if !transferred(out, f) {
+		l := transferred(out, f)
+		if l == "" {
 			t.Errorf("server log has no completed transfer of %s", f)
+			continue
 		}
+		if _, rest, ok := strings.Cut(l, " file="); ok {
+			l = "file=" + rest
+		}
+		t.Logf("tftp: %s", l)
 	}
 }

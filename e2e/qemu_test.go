@@ -53,9 +53,18 @@ func (b *bootLab) boot(t *testing.T, m machine) *qemuRun {
 	t.Helper()
 	tap := b.lab.Tap(m.name)
 	args := []string{
-		"-nographic", "-no-reboot", "-m", "256",
-		"-serial", "stdio", "-monitor", "none",
+		"-nographic", "-no-reboot", "-m", "256", "-monitor", "none",
 		"-netdev", "tap,id=n0,ifname=" + tap + ",script=no,downscript=no",
+	}
+	// U-Boot tests type at its prompt: its console is a socket qemu waits
+	// on before it starts the guest, so no output is lost. The others print
+	// to qemu's stdout, kept by the Proc.
+	sock := ""
+	if m.fw == fwUBootARM || m.fw == fwUBootARM64 {
+		sock = filepath.Join(b.dir, m.name+".sock")
+		args = append(args, "-chardev", "socket,id=con,path="+sock+",server=on,wait=on", "-serial", "chardev:con")
+	} else {
+		args = append(args, "-serial", "stdio")
 	}
 	switch m.fw {
 	case fwBIOS:
@@ -79,14 +88,28 @@ func (b *bootLab) boot(t *testing.T, m machine) *qemuRun {
 	default:
 		t.Fatalf("unknown firmware %q", m.fw)
 	}
-	return &qemuRun{m: m, p: b.lab.Switch().Start(t, qemuBinary(m.fw), args...), start: time.Now()}
+	q := &qemuRun{m: m, p: b.lab.Switch().Start(t, qemuBinary(m.fw), args...), start: time.Now()}
+	if sock != "" {
+		q.con = dialConsole(t, sock)
+	}
+	return q
 }
 
 // qemuRun is a running machine.
 type qemuRun struct {
 	m     machine
 	p     *netlab.Proc
+	con   *console // nil: the console is p's output
 	start time.Time
+	seen  int // console offset past the last waitConsole match (con only)
+}
+
+// output is what the guest printed so far.
+func (q *qemuRun) output() string {
+	if q.con != nil {
+		return q.con.Output()
+	}
+	return q.p.Output()
 }
 
 // marker is the line the test initramfs prints for a kernel command line
@@ -98,16 +121,35 @@ func marker(tok string) string { return "BOOTYARD-MARKER host=" + tok }
 func (q *qemuRun) waitMarker(t *testing.T, tok string) {
 	t.Helper()
 	if err := q.p.WaitFor(bootBound, marker(tok)); err != nil {
-		t.Fatalf("%s (%s) did not boot to %q: %v\nconsole tail:\n%s", q.m.name, q.m.fw, marker(tok), err, tail(q.p.Output(), 3000))
+		t.Fatalf("%s (%s) did not boot to %q: %v\nconsole tail:\n%s", q.m.name, q.m.fw, marker(tok), err, tail(q.output(), 3000))
 	}
 	t.Logf("%s (%s): marker after %s", q.m.name, q.m.fw, time.Since(q.start).Round(100*time.Millisecond))
 }
 
 // waitConsole waits for text on the machine's console.
+// With a socket console, the text must come after the previous match: a
+// test can wait for a command's answer after typing it.
 func (q *qemuRun) waitConsole(t *testing.T, text string) {
 	t.Helper()
-	if err := q.p.WaitFor(bootBound, text); err != nil {
-		t.Fatalf("%s (%s): console never showed %q: %v\nconsole tail:\n%s", q.m.name, q.m.fw, text, err, tail(q.p.Output(), 3000))
+	var err error
+	if q.con != nil {
+		q.seen, err = q.con.WaitFor(bootBound, q.seen, text)
+	} else {
+		err = q.p.WaitFor(bootBound, text)
+	}
+	if err != nil {
+		t.Fatalf("%s (%s): console never showed %q: %v\nconsole tail:\n%s", q.m.name, q.m.fw, text, err, tail(q.output(), 3000))
+	}
+}
+
+// typeLine types a command at the guest's prompt (socket console only).
+func (q *qemuRun) typeLine(t *testing.T, line string) {
+	t.Helper()
+	if q.con == nil {
+		t.Fatalf("%s: no interactive console", q.m.name)
+	}
+	if err := q.con.Type(line); err != nil {
+		t.Fatalf("%s: typing %q: %v", q.m.name, line, err)
 	}
 }
 

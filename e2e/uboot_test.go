@@ -3,19 +3,26 @@ package e2e
 import (
 	"crypto/rand"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // TestUBoot boots U-Boot for qemu's `virt` machine, ARM64 and ARM32,
 // unattended: its distro boot asks DHCP for an address and fetches
 // boot.scr.uimg, which bootyard generates for the host. The script names
 // the host and loads the host's kernel by TFTP. The kernel here is a file
-// of random bytes, unique to the host and of an odd size: U-Boot's
-// "Bytes transferred = N" for that size proves the per-host kernel came
-// through whole (it is no ARM image, so the script's booti/bootz then
-// fails, as it must, and prints "bootyard: boot failed").
+// of random bytes, unique to the host and of an odd size: it is no ARM
+// image, so the script's booti/bootz then fails, as it must, and prints
+// "bootyard: boot failed", and U-Boot ends at its prompt. There the test
+// types, as a person would:
+//   - crc32 over the kernel the generated script loaded: U-Boot's CRC must
+//     be the host file's (the whole file came through);
+//   - pxe get: U-Boot's PXELINUX search must find the per-MAC
+//     pxelinux.cfg file bootyard generates;
+//   - pxe boot: the entry of that file must name the host's kernel.
 func TestUBoot(t *testing.T) {
 	for _, tc := range []struct {
 		fw   firmware
@@ -29,9 +36,19 @@ func TestUBoot(t *testing.T) {
 		t.Run(string(tc.fw), func(t *testing.T) {
 			b := newBootLab(t, qemuBinary(tc.fw))
 			kernel := "kernels/" + tc.name + ".img"
-			size := writeRandom(t, filepath.Join(b.root, kernel), 3<<20+12345)
+			data := writeRandom(t, filepath.Join(b.root, kernel), 3<<20+12345)
 			cfg := labConfig{
-				boot:     map[string]string{"uboot-arm": "boot.scr.uimg", "uboot-arm64": "boot.scr.uimg"},
+				// After the script, distro boot tries EFI over DHCP (arch
+				// 11 on arm64, 10 on arm) and fetches that class's boot
+				// file to the kernel's address. Both names are absent
+				// from this root on purpose, so the TFTP read fails at
+				// once and the kernel stays for crc32. (A class with no
+				// boot file, uefi-arm32's default, makes U-Boot reuse the
+				// previous name and load boot.scr.uimg over the kernel.)
+				boot: map[string]string{
+					"uboot-arm": "boot.scr.uimg", "uboot-arm64": "boot.scr.uimg",
+					"uefi-arm32": "grubarm.efi", "uefi-arm64": "grubaa64.efi",
+				},
 				profiles: map[string]string{"arm": kernel},
 				hosts: []labHost{
 					{name: tc.name, mac: tc.mac, ip: tc.ip, profile: "arm", token: token(t, tc.name)},
@@ -42,15 +59,28 @@ func TestUBoot(t *testing.T) {
 			q := b.boot(t, machine{name: tc.name, mac: tc.mac, fw: tc.fw})
 			q.waitConsole(t, "DHCP client bound to address "+tc.ip)
 			q.waitConsole(t, "bootyard: booting "+tc.name)
-			q.waitConsole(t, fmt.Sprintf("Bytes transferred = %d (%x hex)", size, size))
+			q.waitConsole(t, fmt.Sprintf("Bytes transferred = %d (%x hex)", len(data), len(data)))
 			q.waitConsole(t, "bootyard: boot failed")
-			requireTransferred(t, srv, "boot.scr.uimg", kernel)
+			q.waitConsole(t, "=> ")
+			t.Logf("%s: U-Boot prompt after %s", tc.name, time.Since(q.start).Round(100*time.Millisecond))
+
+			q.typeLine(t, fmt.Sprintf("crc32 ${kernel_addr_r} %x", len(data)))
+			q.waitConsole(t, fmt.Sprintf("==> %08x", crc32.ChecksumIEEE(data)))
+			q.waitConsole(t, "=> ")
+
+			cfgName := pxelinuxName(tc.mac)
+			q.typeLine(t, "pxe get")
+			q.waitConsole(t, "Retrieving file: "+cfgName)
+			q.waitConsole(t, "=> ")
+			q.typeLine(t, "pxe boot")
+			q.waitConsole(t, "Retrieving file: "+kernel)
+			requireTransferred(t, srv, "boot.scr.uimg", kernel, cfgName)
 		})
 	}
 }
 
-// writeRandom writes n random bytes to path and returns n.
-func writeRandom(t *testing.T, path string, n int) int {
+// writeRandom writes n random bytes to path and returns them.
+func writeRandom(t *testing.T, path string, n int) []byte {
 	t.Helper()
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
@@ -62,5 +92,5 @@ func writeRandom(t *testing.T, path string, n int) int {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return n
+	return b
 }
