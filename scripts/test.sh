@@ -34,10 +34,10 @@ $GO build -o "$summary_bin" ./scripts/testsummary
 echo "== go test -race (${#unit[@]} packages)${BOOTYARD_E2E:+ BOOTYARD_E2E=$BOOTYARD_E2E}"
 rc_unit=0 rc_sum=0
 {
-	$GO test -json -race -count=1 -timeout 20m "${unit[@]}" || echo "unit $?" >>"$status"
+	$GO test -json -race -count=1 -timeout 8m "${unit[@]}" || echo "unit $?" >>"$status"
 	if [ ${#e2e[@]} -gt 0 ]; then
 		echo "== go test e2e (${#e2e[@]} packages, one at a time, no race detector)"
-		$GO test -json -count=1 -p 1 -timeout 25m "${e2e[@]}" || echo "e2e $?" >>"$status"
+		$GO test -json -count=1 -p 1 -timeout 16m "${e2e[@]}" || echo "e2e $?" >>"$status"
 	fi
 } 2>&1 | "$summary_bin" || rc_sum=$?
 if [ -s "$status" ]; then
