@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -348,14 +347,5 @@ func wire(t *testing.T, d Decision) Decision {
 }
 
 func u32hex(v uint32) string { return hex.EncodeToString(binary.BigEndian.AppendUint32(nil, v)) }
-
-func keys(m map[uint8]string) []int {
-	var k []int
-	for c := range m {
-		k = append(k, int(c))
-	}
-	sort.Ints(k)
-	return k
-}
 
 func hexOf(b []byte) string { return hex.EncodeToString(b) }

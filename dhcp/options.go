@@ -32,18 +32,6 @@ const (
 	prioKeep         = 100
 )
 
-// protected reports option codes that extra options from the inventory
-// may not set: they carry the protocol itself (50, 52-55, 57, 61, 82),
-// must agree with the lease store (51, 58, 59), or must agree with the
-// boot file field (66, 67: set a bootfile instead).
-func protected(code uint8) bool {
-	switch code {
-	case 0, 255, 50, 51, 52, 53, 54, 55, 57, 58, 59, 61, 66, 67, 82:
-		return true
-	}
-	return false
-}
-
 // optEntry is one option of a reply being built.
 type optEntry struct {
 	code  uint8
@@ -72,21 +60,12 @@ func (s *optionSet) setRaw(code uint8, value []byte, prio int, from string) {
 	s.entries = append(s.entries, optEntry{code, value, prio, from})
 }
 
-func (s *optionSet) has(code dhcpv4.OptionCode) bool {
-	for _, e := range s.entries {
-		if e.code == code.Code() {
-			return true
-		}
-	}
-	return false
-}
-
 // addExtras applies inventory extra options (site, then profile, then
-// host: later wins). Protected codes are skipped with a reason.
+// host: later wins). Codes bootyard sets itself are skipped with a reason.
 func (s *optionSet) addExtras(opts []inventory.Option, prio int, from string, why *[]string) {
 	for _, o := range opts {
-		if protected(o.Code) {
-			*why = append(*why, fmt.Sprintf("extra option %d from %s not sent: bootyard sets it itself", o.Code, from))
+		if reason := inventory.ManagedOption(int(o.Code)); reason != "" {
+			*why = append(*why, fmt.Sprintf("extra option %d from %s not sent: it %s", o.Code, from, reason))
 			continue
 		}
 		s.setRaw(o.Code, o.Value, prio, from)

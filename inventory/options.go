@@ -16,8 +16,10 @@ import (
 // gives option 26 two, option 2 four), so numbers always name their size.
 var optionForms = []string{"ip", "string", "uint8", "uint16", "uint32", "int32", "bool", "hex"}
 
-// managedOption says why a code may not be set by hand, or "" when it may.
-func managedOption(code int) string {
+// ManagedOption says why an option code may not be set as an extra option,
+// or "" when it may. The loader refuses such codes; the DHCP side skips them
+// in snapshots built in code, so both follow this one list.
+func ManagedOption(code int) string {
 	switch code {
 	case 0, 255:
 		return "is pad/end, not an option"
@@ -56,7 +58,7 @@ func (d *decoder) options(n *yaml.Node, path string) []Option {
 			d.addf(kv.key, p, "option %q: the key must be an option number from 1 to 254", kv.key.Value)
 			continue
 		}
-		if why := managedOption(code); why != "" {
+		if why := ManagedOption(code); why != "" {
 			d.addf(kv.key, p, "option %d %s", code, why)
 			continue
 		}
