@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -25,18 +24,11 @@ type console struct {
 	done    bool          // the guest side closed (qemu exited)
 }
 
-// dialConsole connects to qemu's console socket, retrying while qemu starts
-// (bounded), and reads from it until the connection closes.
+// dialConsole connects to qemu's console socket (qemu listens on it before
+// it starts the guest) and reads from it until the connection closes.
 func dialConsole(t *testing.T, path string) *console {
 	t.Helper()
-	var conn net.Conn
-	var err error
-	for deadline := time.Now().Add(serverUp); ; {
-		if conn, err = net.Dial("unix", path); err == nil || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond) // qemu creates the socket shortly after start
-	}
+	conn, err := net.Dial("unix", path)
 	if err != nil {
 		t.Fatalf("console %s: %v", path, err)
 	}
@@ -92,14 +84,13 @@ func (c *console) WaitFor(timeout time.Duration, from int, substr string) (int, 
 		select {
 		case <-ch:
 		case <-deadline.C:
-			return 0, errors.New("timed out after " + timeout.String() + " waiting for " + fmt.Sprintf("%q", substr))
+			return 0, fmt.Errorf("timed out after %s waiting for %q", timeout, substr)
 		}
 	}
 }
 
-// Type sends one command line to the guest. U-Boot reads a console line
-// byte by byte; a whole line at once is fine for its 16550/PL011 FIFO
-// under qemu.
+// Type sends one command line to the guest, ended by a carriage return:
+// the Enter key on a serial terminal.
 func (c *console) Type(line string) error {
 	_, err := io.WriteString(c.conn, line+"\r")
 	return err

@@ -46,7 +46,8 @@ func qemuBinary(fw firmware) string {
 }
 
 // boot powers the machine on, attached to the lab's switch by a tap device.
-// Its serial console is the returned Proc's output. The guest powers off
+// Its serial console is qemu's output (or, for U-Boot, a socket the test
+// can type into; see console). The guest powers off
 // by itself once its init has printed the marker (-no-reboot turns a reboot
 // into an exit too); the Proc is stopped by PID at cleanup otherwise.
 func (b *bootLab) boot(t *testing.T, m machine) *qemuRun {
@@ -90,6 +91,10 @@ func (b *bootLab) boot(t *testing.T, m machine) *qemuRun {
 	}
 	q := &qemuRun{m: m, p: b.lab.Switch().Start(t, qemuBinary(m.fw), args...), start: time.Now()}
 	if sock != "" {
+		// qemu says so on stderr once the socket listens.
+		if err := q.p.WaitFor(serverUp, "waiting for connection"); err != nil {
+			t.Fatalf("%s: qemu console socket: %v\n%s", m.name, err, q.p.Output())
+		}
 		q.con = dialConsole(t, sock)
 	}
 	return q
