@@ -109,7 +109,7 @@ start=$SECONDS
 # Not under timeout(1): it would move qemu to its own process group, out of
 # reach of Ctrl-C. The loop below bounds the boot instead.
 ip netns exec "$sw" qemu-system-x86_64 -accel tcg -m 256 -no-reboot -boot n \
-	-display none -vga none -monitor none \
+	-nographic -monitor none \
 	-chardev stdio,id=con,signal=on -serial chardev:con \
 	-netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
 	-device e1000,netdev=n0,mac=52:54:00:de:00:01 </dev/null &
