@@ -25,16 +25,17 @@ import (
 //   - pxe boot: the entry of that file must name the host's kernel.
 func TestUBoot(t *testing.T) {
 	for _, tc := range []struct {
-		fw   firmware
-		name string
-		mac  string
-		ip   string
+		fw     firmware
+		name   string
+		mac    string
+		ip     string
+		vendor string // option 60 of its own DHCP (golden capture)
 	}{
-		{fwUBootARM64, "ub64", "52:54:00:a6:40:01", "198.51.100.31"},
-		{fwUBootARM, "ub32", "52:54:00:a3:20:01", "198.51.100.32"},
+		{fwUBootARM64, "ub64", "52:54:00:a6:40:01", "198.51.100.31", "U-Boot.armv8"},
+		{fwUBootARM, "ub32", "52:54:00:a3:20:01", "198.51.100.32", "U-Boot.armv7"},
 	} {
 		t.Run(string(tc.fw), func(t *testing.T) {
-			b := newBootLab(t, qemuBinary(tc.fw))
+			b := newBootLab(t, qemuBinary(tc.fw), "tcpdump")
 			kernel := "kernels/" + tc.name + ".img"
 			data := writeRandom(t, filepath.Join(b.root, kernel), 3<<20+12345)
 			cfg := labConfig{
@@ -56,6 +57,7 @@ func TestUBoot(t *testing.T) {
 				},
 			}
 			srv := b.startBootyard(t, cfg.yaml(b.dir, b.root))
+			capture := b.captureDHCP(t)
 			q := b.boot(t, machine{name: tc.name, mac: tc.mac, fw: tc.fw})
 			q.waitConsole(t, "DHCP client bound to address "+tc.ip)
 			q.waitConsole(t, "bootyard: booting "+tc.name)
@@ -75,6 +77,7 @@ func TestUBoot(t *testing.T) {
 			q.typeLine(t, "pxe boot")
 			q.waitConsole(t, "Retrieving file: "+kernel)
 			requireTransferred(t, srv, "boot.scr.uimg", kernel, cfgName)
+			checkGolden(t, capture.packets(t), string(tc.fw), tc.mac, tc.vendor)
 		})
 	}
 }

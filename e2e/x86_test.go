@@ -32,7 +32,7 @@ func TestBIOSPXELinux(t *testing.T) {
 // TestBIOSiPXEScript boots the same BIOS ROM with no bootfile of its own:
 // as an iPXE client it gets the per-host iPXE script straight away.
 func TestBIOSiPXEScript(t *testing.T) {
-	b := newBootLab(t)
+	b := newBootLab(t, "tcpdump")
 	m := machine{name: "bios2", mac: "52:54:00:b1:05:02", fw: fwBIOS}
 	tok := token(t, "bios2")
 	cfg := labConfig{
@@ -41,9 +41,11 @@ func TestBIOSiPXEScript(t *testing.T) {
 		hosts:    []labHost{{name: "bios2", mac: m.mac, ip: "198.51.100.11", profile: "marker", token: tok}},
 	}
 	srv := b.startBootyard(t, cfg.yaml(b.dir, b.root))
+	capture := b.captureDHCP(t)
 	q := b.boot(t, m)
 	q.waitMarker(t, tok)
 	requireTransferred(t, srv, "boot.ipxe", "vmlinuz", "initrd.gz")
+	checkGolden(t, capture.packets(t), "ipxe-bios", m.mac, "PXEClient:Arch:00000:")
 }
 
 // TestUEFIGRUB boots OVMF's own PXE (arch 7) into the GRUB netboot image,
@@ -67,7 +69,7 @@ func TestUEFIGRUB(t *testing.T) {
 // recognised as iPXE (no second ipxe.efi: that is the chainload loop) and
 // gets its per-host script, which boots Linux.
 func TestUEFIiPXEChainload(t *testing.T) {
-	b := newBootLab(t)
+	b := newBootLab(t, "tcpdump")
 	m := machine{name: "uefi2", mac: "52:54:00:ef:01:02", fw: fwUEFI}
 	tok := token(t, "uefi2")
 	boot := x86Boot()
@@ -78,9 +80,13 @@ func TestUEFIiPXEChainload(t *testing.T) {
 		hosts:    []labHost{{name: "uefi2", mac: m.mac, ip: "198.51.100.13", profile: "marker", token: tok}},
 	}
 	srv := b.startBootyard(t, cfg.yaml(b.dir, b.root))
+	capture := b.captureDHCP(t)
 	q := b.boot(t, m)
 	q.waitMarker(t, tok)
 	requireTransferred(t, srv, "ipxe.efi", "boot.ipxe", "vmlinuz", "initrd.gz")
+	pkts := capture.packets(t)
+	checkGolden(t, pkts, "ovmf-x64", m.mac, "PXEClient:Arch:00007:UNDI:003000")
+	checkGolden(t, pkts, "ipxe-efi", m.mac, "PXEClient:Arch:00007:UNDI:003010")
 	if n := strings.Count(q.p.Output(), "iPXE initialising devices"); n != 1 {
 		t.Errorf("iPXE started %d times, want 1 (a chainload loop?)", n)
 	}
