@@ -69,7 +69,9 @@ func New(cfg Config, files Files, log *slog.Logger) *Server {
 // Config.ShutdownGrace, aborts the rest and returns nil. conn must be a UDP
 // socket (pin/tftp reads the packet's destination address and interface
 // from it to answer from the same address); Serve closes it when it stops.
-// A Server serves once.
+// Stop Serve by cancelling ctx, never by closing conn: pin/tftp's read loop
+// ignores read errors and would spin on a closed socket. A Server serves
+// once.
 func (s *Server) Serve(ctx context.Context, conn *net.UDPConn) error {
 	s.mu.Lock()
 	if s.serving {
