@@ -33,9 +33,8 @@ type Config struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Workers is the number of packets handled at once per Serve call
-	// (default 256). A worker mostly waits: for the fsync of its lease
-	// (shared with the others by group commit) or for a conflict probe, so
-	// throughput is about Workers / fsync latency and workers are cheap.
+	// (default 256). Replies waiting for their lease's fsync do not hold a
+	// worker; a worker waits only for a conflict probe (up to 300 ms).
 	// Packets beyond Workers plus a queue of 512 are dropped: clients
 	// retransmit, and a flood must not grow memory.
 	Workers int
@@ -58,7 +57,14 @@ type Server struct {
 	log    *slog.Logger
 	lim    *limiter
 	probes *probeCache
+	// awaiting bounds the replies waiting for their lease's fsync.
+	awaiting chan struct{}
 }
+
+// maxAwaiting bounds the replies waiting for the disk at once (a few
+// hundred bytes each): at 10,000 commits per second and 100 ms fsyncs,
+// 1,000 wait.
+const maxAwaiting = 4096
 
 // ignoreLogEvery rate-limits the info line for a board we do not answer:
 // one line per MAC per interval is what a user needs to find it.
@@ -94,10 +100,11 @@ func NewServer(cfg Config) (*Server, error) {
 		cfg.Prober = &ARPProber{Iface: cfg.Iface}
 	}
 	return &Server{
-		cfg:    cfg,
-		log:    cfg.Logger,
-		lim:    newLimiter(cfg.MaxTrackedClients),
-		probes: newProbeCache(),
+		cfg:      cfg,
+		log:      cfg.Logger,
+		lim:      newLimiter(cfg.MaxTrackedClients),
+		probes:   newProbeCache(),
+		awaiting: make(chan struct{}, maxAwaiting),
 	}, nil
 }
 
@@ -122,20 +129,23 @@ func (s *Server) Serve(ctx context.Context, conn net.PacketConn) error {
 	defer stopClose()
 
 	jobs := make(chan packet, 512)
-	var wg sync.WaitGroup
+	// pending holds replies waiting for their lease to reach the disk;
+	// each exits once its batch is fsynced (see finishDurable).
+	var wg, pending sync.WaitGroup
 	for range s.cfg.Workers {
 		wg.Go(func() {
 			for p := range jobs {
 				if ctx.Err() != nil {
 					continue // shutting down: drain without answering
 				}
-				s.handleSafe(ctx, conn, port, p)
+				s.handleSafe(ctx, conn, port, p, &pending)
 			}
 		})
 	}
 	defer func() {
 		close(jobs)
 		wg.Wait()
+		pending.Wait()
 	}()
 
 	buf := make([]byte, 65536)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/bootyard/bootyard/dhcp/leases"
@@ -22,19 +23,22 @@ const probeDeclineHold = 10 * time.Minute
 
 // handleSafe handles one packet; a panic anywhere in it is logged with the
 // packet and the server keeps serving.
-func (s *Server) handleSafe(ctx context.Context, conn net.PacketConn, port int, p packet) {
-	defer func() {
-		if r := recover(); r != nil {
-			s.log.Error("dhcp: panic handling a request (packet dropped)", "iface", s.cfg.Iface, "port", port,
-				"peer", p.peer, "panic", fmt.Sprint(r), "packet", hex.EncodeToString(p.b), "stack", string(debug.Stack()))
-		}
-	}()
-	s.handle(ctx, conn, port, p)
+func (s *Server) handleSafe(ctx context.Context, conn net.PacketConn, port int, p packet, pending *sync.WaitGroup) {
+	defer s.recoverPacket(port, p)
+	s.handle(ctx, conn, port, p, pending)
+}
+
+// recoverPacket logs a panic while handling p (deferred).
+func (s *Server) recoverPacket(port int, p packet) {
+	if r := recover(); r != nil {
+		s.log.Error("dhcp: panic handling a request (packet dropped)", "iface", s.cfg.Iface, "port", port,
+			"peer", p.peer, "panic", fmt.Sprint(r), "packet", hex.EncodeToString(p.b), "stack", string(debug.Stack()))
+	}
 }
 
 // handle is one request from bytes to reply: parse, limit, decide, commit,
 // send.
-func (s *Server) handle(ctx context.Context, conn net.PacketConn, port int, p packet) {
+func (s *Server) handle(ctx context.Context, conn net.PacketConn, port int, p packet, pending *sync.WaitGroup) {
 	msg, err := dhcpv4.FromBytes(p.b)
 	if err != nil {
 		s.log.Debug("dhcp: malformed packet dropped", "iface", s.cfg.Iface, "port", port, "peer", p.peer, "len", len(p.b), "err", err)
@@ -66,7 +70,7 @@ func (s *Server) handle(ctx context.Context, conn net.PacketConn, port int, p pa
 			if s.inUse(ctx, snap, d.Change, now, attrs) {
 				continue // declined; Free will not offer it again
 			}
-			err := s.cfg.Leases.Commit(*d.Change)
+			durable, err := s.cfg.Leases.CommitAsync(*d.Change)
 			if errors.Is(err, leases.ErrConflict) {
 				s.log.LogAttrs(ctx, slog.LevelDebug, "dhcp: lease conflict, deciding again", append(attrs, slog.Any("err", err))...)
 				continue
@@ -75,11 +79,44 @@ func (s *Server) handle(ctx context.Context, conn net.PacketConn, port int, p pa
 				s.log.LogAttrs(ctx, slog.LevelError, "dhcp: lease store failed, no reply sent", append(attrs, slog.Any("err", err))...)
 				return
 			}
+			s.finishDurable(ctx, conn, port, p, d, mac, attrs, now, durable, pending)
+			return
 		}
 		s.finish(ctx, conn, d, mac, attrs, now)
 		return
 	}
 	s.log.LogAttrs(ctx, slog.LevelWarn, "dhcp: gave up after repeated lease conflicts", attrs...)
+}
+
+// finishDurable sends the reply once its lease is on disk (a reply must
+// never promise an address a crash could forget). The wait happens on a
+// goroutine of its own so that the worker goes back to reading requests: the
+// fsync is shared by every commit of its batch, and throughput is then no
+// longer workers / fsync latency. When too many replies already wait for the
+// disk, the worker waits itself, which slows intake instead of growing
+// memory.
+func (s *Server) finishDurable(ctx context.Context, conn net.PacketConn, port int, p packet, d Decision, mac net.HardwareAddr,
+	attrs []slog.Attr, now time.Time, durable func() error, pending *sync.WaitGroup) {
+	send := func() {
+		if err := durable(); err != nil {
+			s.log.LogAttrs(ctx, slog.LevelError, "dhcp: lease store failed, no reply sent", append(attrs, slog.Any("err", err))...)
+			return
+		}
+		if ctx.Err() != nil {
+			return // shutting down: the socket is closed
+		}
+		s.finish(ctx, conn, d, mac, attrs, now)
+	}
+	select {
+	case s.awaiting <- struct{}{}:
+		pending.Go(func() {
+			defer func() { <-s.awaiting }()
+			defer s.recoverPacket(port, p)
+			send()
+		})
+	default:
+		send()
+	}
 }
 
 // known reports whether mac is in the inventory or holds a lease: such

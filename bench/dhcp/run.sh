@@ -73,11 +73,14 @@ start_server() { # name scenario
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	case $name in
-	bootyard)
-		local resv=()
+	bootyard | bootyard-nosync)
+		# bootyard-nosync keeps leases in memory only: what the lease
+		# fsync costs (dnsmasq and Kea do not fsync their lease files).
+		local resv=() lf="$dir/leases"
 		[ "$scen" = reservations ] && resv=(-reservations "$work/resv")
+		[ "$name" = bootyard-nosync ] && lf=""
 		ip netns exec "$S" taskset -c "$SERVER_CPU" "$work/benchserver" -iface veth0 \
-			-pool "$POOL_START-$POOL_END" -lease-file "$dir/leases" "${resv[@]}" 2>"$dir/log" &
+			-pool "$POOL_START-$POOL_END" -lease-file "$lf" "${resv[@]}" 2>"$dir/log" &
 		;;
 	dnsmasq)
 		local resv=()

@@ -196,31 +196,41 @@ func (s *Store) Free(rg inventory.Range, mac net.HardwareAddr, now time.Time, sk
 // address now and return ErrConflict if one does; a release of an address the
 // client does not hold is a no-op.
 func (s *Store) Commit(c Change) error {
+	durable, err := s.CommitAsync(c)
+	if err != nil {
+		return err
+	}
+	return durable()
+}
+
+// CommitAsync is Commit in two steps: it applies c at once (returning
+// ErrConflict and the like), and returns durable, which blocks until c is on
+// disk. A server sends the reply after durable returns nil, without keeping
+// a worker blocked for the fsync meanwhile.
+func (s *Store) CommitAsync(c Change) (durable func() error, err error) {
 	if !c.IP.Is4() {
-		return fmt.Errorf("leases: commit %v: not an IPv4 address", c.IP)
+		return nil, fmt.Errorf("leases: commit %v: not an IPv4 address", c.IP)
 	}
 	now := s.opts.Now()
 	s.mu.Lock()
 	if s.j != nil && s.j.isClosed() {
 		s.mu.Unlock()
-		return ErrClosed
+		return nil, ErrClosed
 	}
 	recs, err := s.apply(c, now)
-	if err != nil || len(recs) == 0 {
+	if err != nil || len(recs) == 0 || s.j == nil {
 		s.mu.Unlock()
-		return err
-	}
-	if s.j == nil {
-		s.mu.Unlock()
-		return nil
+		return noWait, err
 	}
 	b, err := s.j.append(recs)
 	s.mu.Unlock()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return s.j.wait(b)
+	return func() error { return s.j.wait(b) }, nil
 }
+
+func noWait() error { return nil }
 
 // apply checks c against the current state and applies it, returning the
 // records to journal. Called with s.mu held.
