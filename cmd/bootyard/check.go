@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/bootyard/bootyard/inventory"
@@ -45,8 +44,12 @@ func printSummary(w io.Writer, s *inventory.Snapshot) {
 	fmt.Fprintf(w, "interface:  %s\n", s.Interface)
 	fmt.Fprintf(w, "dhcp:       %s", s.DHCP.Mode)
 	if s.DHCP.Mode != inventory.ModeOff {
-		fmt.Fprintf(w, ", subnet %s", s.DHCP.Subnet)
-		if s.DHCP.Pool != nil {
+		if s.DHCP.Subnet.IsValid() {
+			fmt.Fprintf(w, ", subnet %s", s.DHCP.Subnet)
+		}
+		if s.DHCP.Mode == inventory.ModeProxy {
+			fmt.Fprintf(w, ", boot options only (another server hands out addresses)")
+		} else if s.DHCP.Pool != nil {
 			fmt.Fprintf(w, ", pool %s-%s (%d addresses)", s.DHCP.Pool.Start, s.DHCP.Pool.End, s.DHCP.Pool.Size())
 		} else {
 			fmt.Fprintf(w, ", no pool (inventory hosts only)")
@@ -118,6 +121,6 @@ func hostBootFile(h *inventory.Host) string {
 	case h.Profile != nil && h.Profile.BootFile != "":
 		return h.Profile.BootFile + " (profile)"
 	default:
-		return strings.Join([]string{"by firmware class"}, "")
+		return "by firmware class"
 	}
 }
