@@ -6,7 +6,8 @@
 #   RATES="1000 4000" DURATION=5 sudo bench/dhcp/run.sh
 #
 # Needs root, iproute2, taskset, perfdhcp (Debian: kea-admin), dnsmasq,
-# kea-dhcp4 (kea-dhcp4-server) and Go. Nothing leaves the two namespaces it
+# kea-dhcp4 (kea-dhcp4-server) and Go. PROFILE=DIR keeps a CPU profile of
+# bootyard per scenario (its last rate) in DIR. Nothing leaves the two namespaces it
 # creates; they are removed on exit. See README.md for how to read the output.
 set -euo pipefail
 
@@ -56,6 +57,7 @@ POOL_END=198.18.39.25 # 10,000 addresses
 : >"$work/macs"
 : >"$work/resv"
 : >"$work/dnsmasq-hosts"
+: >"$work/bootyard-hosts"
 kea_resv=""
 for i in $(seq 0 999); do
 	mac=$(printf '02:42:00:00:%02x:%02x' $((i / 256)) $((i % 256)))
@@ -64,23 +66,45 @@ for i in $(seq 0 999); do
 	echo "$mac $ip" >>"$work/resv"
 	echo "$mac,$ip" >>"$work/dnsmasq-hosts"
 	kea_resv+="${kea_resv:+,}{\"hw-address\":\"$mac\",\"ip-address\":\"$ip\"}"
+	printf '  - {name: r%d, mac: "%s", ip: %s}\n' "$i" "$mac" "$ip" >>"$work/bootyard-hosts"
 done
 
-(cd "$here/../.." && go build -o "$work/benchserver" ./bench/dhcp/benchserver)
+(cd "$here/../.." && go build -o "$work/bootyard" ./cmd/bootyard)
+
+# bootyard_config SCENARIO LEASEFILE: the server as a user would run it, with
+# every dhcp.limits rate off (perfdhcp's 10,000 new MACs per run would be, and
+# should be, throttled by new_client_rate) and no conflict probe (dnsmasq runs
+# with --no-ping for the same reason).
+bootyard_config() {
+	cat <<-EOF
+		interface: veth0
+		dhcp:
+		  mode: authoritative
+		  server_ip: 198.51.100.2
+		  subnet: 198.51.100.0/24
+		  lease_time: 1h
+		  lease_file: $2
+		  conflict_probe: false
+		  limits: {per_client_rate: 0, per_client_burst: 0, new_client_rate: 0, new_client_burst: 0}
+		  relayed:
+		    - {subnet: 198.18.0.0/15, router: 198.18.0.1, pool: $POOL_START-$POOL_END}
+		tftp: {enabled: false}
+	EOF
+	if [ "$1" = reservations ]; then
+		echo "hosts:"
+		cat "$work/bootyard-hosts"
+	fi
+}
 
 start_server() { # name scenario
 	local name=$1 scen=$2 dir="$work/run-$1-$2"
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	case $name in
-	bootyard | bootyard-nosync)
-		# bootyard-nosync keeps leases in memory only: what the lease
-		# fsync costs (dnsmasq and Kea do not fsync their lease files).
-		local resv=() lf="$dir/leases"
-		[ "$scen" = reservations ] && resv=(-reservations "$work/resv")
-		[ "$name" = bootyard-nosync ] && lf=""
-		ip netns exec "$S" taskset -c "$SERVER_CPU" "$work/benchserver" -iface veth0 \
-			-pool "$POOL_START-$POOL_END" -lease-file "$lf" "${resv[@]}" 2>"$dir/log" &
+	bootyard)
+		bootyard_config "$scen" "$dir/leases" >"$dir/bootyard.yaml"
+		ip netns exec "$S" taskset -c "$SERVER_CPU" "$work/bootyard" serve -config "$dir/bootyard.yaml" \
+			-log-level warn ${PROFILE:+-cpuprofile "$PROFILE/bootyard-$scen.prof"} 2>"$dir/log" &
 		;;
 	dnsmasq)
 		local resv=()

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -26,6 +27,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", "[-config FILE] [-log-format text|json] [-log-level LEVEL]")
 	config := fs.String("config", defaultConfig, "configuration and inventory file")
 	grace := fs.Duration("grace", 30*time.Second, "on SIGINT/SIGTERM, how long TFTP transfers in flight may take to finish")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until bootyard stops (for benchmarks)")
 	var lf logFlags
 	lf.register(fs)
 	if help, err := parseFlags(fs, args); help || err != nil {
@@ -44,6 +46,17 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		log.Warn("config", "problem", w.String())
 	}
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	return serve(ctx, log, *config, snap, *grace, hangups(ctx))
