@@ -27,12 +27,12 @@ func TestProxyDHCP(t *testing.T) {
 	// the TFTP server from the address server's ACK (siaddr; dnsmasq puts its
 	// own address there) and never looks at the firmware's proxy offer, so it
 	// asks the router for its config and hangs. UEFI machines chainload iPXE
-	// instead, which does its own proxyDHCP; iPXE expands settings in the
-	// boot file name, so ${mac:hexraw}.ipxe names the per-MAC script that
-	// bootyard generates without knowing the address the router gave.
+	// instead, which does its own proxyDHCP. iPXE then asks for the plain
+	// boot.ipxe: bootyard has no lease for the address the router gave, and
+	// finds the host through the kernel's neighbour table.
 	boot := x86Boot()
 	boot["uefi-x64"] = "ipxe.efi"
-	boot["ipxe"] = "${mac:hexraw}.ipxe"
+	boot["ipxe"] = "boot.ipxe"
 	cfg := labConfig{
 		mode:     "proxy",
 		boot:     boot,
@@ -47,5 +47,5 @@ func TestProxyDHCP(t *testing.T) {
 	qb.waitMarker(t, tb)
 	qu := b.boot(t, uefi)
 	qu.waitMarker(t, tu)
-	requireTransferred(t, srv, "pxelinux.0", pxelinuxName(bios.mac), "ipxe.efi", "525400900002.ipxe")
+	requireTransferred(t, srv, "pxelinux.0", pxelinuxName(bios.mac), "ipxe.efi", "boot.ipxe")
 }

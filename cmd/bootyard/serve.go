@@ -19,6 +19,7 @@ import (
 	"github.com/bootyard/bootyard/bootfiles"
 	"github.com/bootyard/bootyard/dhcp"
 	"github.com/bootyard/bootyard/dhcp/leases"
+	"github.com/bootyard/bootyard/internal/neigh"
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/bootyard/bootyard/tftpd"
 )
@@ -246,10 +247,14 @@ func serverAddress(s *inventory.Snapshot) (netip.Addr, error) {
 }
 
 // clientHosts tells bootfiles which inventory host a client address belongs
-// to: a reservation, or else the host whose MAC holds a pool lease on it.
+// to: a reservation, else the host whose MAC holds a pool lease on it, else
+// the host whose MAC the kernel's neighbour table has for it. The last one is
+// what makes per-host files work in proxy mode, where another server hands
+// out the addresses and neither reservations nor leases know them.
 type clientHosts struct {
 	store  *inventory.Store
 	leases *leases.Store
+	neigh  neigh.Table
 }
 
 func (c clientHosts) HostByIP(ip netip.Addr) (*inventory.Host, bool) {
@@ -257,9 +262,11 @@ func (c clientHosts) HostByIP(ip netip.Addr) (*inventory.Host, bool) {
 	if h, ok := snap.HostByIP(ip); ok {
 		return h, true
 	}
-	l, ok := c.leases.ByIP(ip, time.Now())
-	if !ok {
-		return nil, false
+	if l, ok := c.leases.ByIP(ip, time.Now()); ok {
+		return snap.HostByMAC(l.MAC)
 	}
-	return snap.HostByMAC(l.MAC)
+	if mac, ok := c.neigh.Lookup(ip); ok {
+		return snap.HostByMAC(mac)
+	}
+	return nil, false
 }
