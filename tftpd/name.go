@@ -35,7 +35,12 @@ var ErrBadName = errors.New("bad file name")
 // The result is never empty, never starts with "/" and contains no "." or ".."
 // element and no empty element: it is what path.Clean would give for it.
 func CleanName(raw string) (string, error) {
-	name := strings.TrimRight(raw, "\x00\xff")
+	// Byte by byte: strings.TrimRight works on runes and would also eat a
+	// trailing invalid UTF-8 byte, which must be refused, not repaired.
+	name := raw
+	for len(name) > 0 && (name[len(name)-1] == 0x00 || name[len(name)-1] == 0xff) {
+		name = name[:len(name)-1]
+	}
 	if name == "" {
 		return "", fmt.Errorf("%w: empty", ErrBadName)
 	}

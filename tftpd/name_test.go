@@ -45,6 +45,7 @@ func TestCleanName(t *testing.T) {
 		{"tab", "a\tb", ""},
 		{"DEL", "a\x7fb", ""},
 		{"invalid utf-8", "a\xc3(b", ""},
+		{"trailing invalid utf-8 is refused, not trimmed", "bootx64.efi\xc3", ""},
 		{"too long", strings.Repeat("a", MaxNameLen+1), ""},
 		{"600 bytes", strings.Repeat("x/", 300), ""},
 		{"empty", "", ""},
