@@ -44,6 +44,7 @@ type FS struct {
 	mu      sync.RWMutex
 	rootDir string
 	root    *os.Root
+	closed  bool
 	rootErr error
 }
 
@@ -81,6 +82,9 @@ func (f *FS) Close() error {
 		err = f.root.Close()
 		f.root, f.rootDir = nil, ""
 	}
+	// Final: a transfer still running after Close must not reopen the root
+	// and leak it.
+	f.closed = true
 	return err
 }
 
@@ -242,6 +246,9 @@ func (f *FS) withRoot(dir string, fn func(r *os.Root) error) error {
 
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.closed {
+		return fmt.Errorf("bootfiles: closed: %w", fs.ErrNotExist)
+	}
 	if f.rootDir != dir || f.root == nil {
 		if f.root != nil {
 			f.root.Close()

@@ -1,7 +1,9 @@
 package bootfiles
 
 import (
+	"errors"
 	"io"
+	"io/fs"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -209,5 +211,26 @@ func TestNoSnapshot(t *testing.T) {
 	f := New(func() *inventory.Snapshot { return nil }, nil, nil)
 	if _, _, err := f.Open(netip.MustParseAddr("198.51.100.5"), "x"); !isNotExist(err) {
 		t.Errorf("err %v, want not found", err)
+	}
+}
+
+// TestClosedStaysClosed: a transfer still asking after shutdown closed the
+// FS gets "not found"; the root is not reopened (and leaked).
+func TestClosedStaysClosed(t *testing.T) {
+	f, root := newTestFS(t)
+	writeFile(t, root, "pxelinux.0", "x")
+	rc, _, err := f.Open(poolIP, "pxelinux.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.Close()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.Open(poolIP, "pxelinux.0"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Open after Close: err = %v, want not found", err)
+	}
+	if f.root != nil {
+		t.Error("Open after Close reopened the root")
 	}
 }
