@@ -147,6 +147,27 @@ func (h *recLog) waitTransfers(t testing.TB, n int) []logRecord {
 	}
 }
 
+// waitMsg waits until a record with message msg exists.
+func (h *recLog) waitMsg(t testing.TB, msg string) {
+	t.Helper()
+	deadline := time.After(waitBound)
+	for {
+		h.mu.Lock()
+		for _, r := range h.recs {
+			if r.Msg == msg {
+				h.mu.Unlock()
+				return
+			}
+		}
+		h.mu.Unlock()
+		select {
+		case <-h.notify:
+		case <-deadline:
+			t.Fatalf("waited %v for log %q", waitBound, msg)
+		}
+	}
+}
+
 // testServer is a Server running on 127.0.0.1:0.
 type testServer struct {
 	*Server

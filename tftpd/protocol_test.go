@@ -223,6 +223,9 @@ func TestShutdownLetsTransfersFinish(t *testing.T) {
 			}
 			stopped := make(chan error, 1)
 			go func() { stopped <- srv.stop() }()
+			// The rest of the file moves only once the server is
+			// shutting down, so the test covers a transfer in flight.
+			srv.log.waitMsg(t, "tftp stopping: transfers in flight may finish")
 			c.ack(1)
 			rest, _ := fetchRawFrom(t, c, 2, 512)
 			if len(rest) != len(want)-512 {

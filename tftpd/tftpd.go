@@ -117,6 +117,7 @@ func (s *Server) Serve(ctx context.Context, conn *net.UDPConn) error {
 		return fmt.Errorf("tftpd: serve: %w", err)
 	case <-ctx.Done():
 	}
+	s.log.Info("tftp stopping: transfers in flight may finish", "active", s.Stats().Active, "grace", s.cfg.ShutdownGrace)
 
 	// pin/tftp's Shutdown waits for every transfer without a bound, and in
 	// single-port mode Serve does; wait for both, but only for the grace
