@@ -27,12 +27,14 @@ type dhcpCapture struct {
 }
 
 // captureDHCP starts tcpdump in the server namespace, as root (-Z root: the
-// file is in the test's private temp folder), writing every packet at once
-// (-U) so nothing is lost when it is stopped.
+// file is in the test's private temp folder), taking every packet from the
+// kernel at once (--immediate-mode: without it the capture ring hands packets
+// over in blocks, and a stop within a second of them lost them all) and
+// writing it at once (-U), so nothing is lost when it is stopped.
 func (b *bootLab) captureDHCP(t *testing.T) *dhcpCapture {
 	t.Helper()
 	file := filepath.Join(b.dir, "dhcp.pcap")
-	p := b.srv.Start(t, "tcpdump", "-i", "eth0", "-n", "-U", "-Z", "root", "-w", file, "udp dst port 67")
+	p := b.srv.Start(t, "tcpdump", "-i", "eth0", "-n", "--immediate-mode", "-U", "-Z", "root", "-w", file, "udp dst port 67")
 	if err := p.WaitFor(serverUp, "listening on"); err != nil {
 		t.Fatalf("tcpdump: %v\n%s", err, p.Output())
 	}

@@ -15,7 +15,7 @@ import (
 func (l *Lab) Capture(t testing.TB, args ...string) *Proc {
 	t.Helper()
 	Require(t, "tcpdump")
-	p := l.sw.Start(t, "tcpdump", append([]string{"-i", "br0", "-n", "-e", "-l"}, args...)...)
+	p := l.sw.Start(t, "tcpdump", append([]string{"-i", "br0", "-n", "-e", "-l", "--immediate-mode"}, args...)...)
 	if err := p.WaitFor(10*time.Second, "listening on br0"); err != nil {
 		t.Fatalf("netlab: capture: %v", err)
 	}
