@@ -1,6 +1,7 @@
 package tftpd
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -37,7 +38,10 @@ func (s *Server) handleRead(raw string, rf io.ReaderFrom) (err error) {
 	}
 	defer rc.Close()
 
-	tr := &transferReader{ctx: t.ctx, r: rc, n: &t.bytes}
+	// pin/tftp reads one block at a time; a read-ahead buffer turns 64
+	// read syscalls per 32 KiB at blksize 512 into one (about a tenth of
+	// the server's CPU in the 128-client bench profile).
+	tr := &transferReader{ctx: t.ctx, r: bufio.NewReaderSize(rc, readAhead), n: &t.bytes}
 	var r io.Reader = tr
 	if size >= 0 {
 		// pin/tftp answers tsize by seeking the reader it is given, and only
@@ -58,6 +62,10 @@ func (s *Server) setName(t *transfer, name string) {
 	t.name = name
 	s.mu.Unlock()
 }
+
+// readAhead is the read-ahead buffer of one transfer: 4 blocks of 8192, 22
+// of 1468; 4 MiB for 128 transfers at once.
+const readAhead = 32 << 10
 
 // transferReader counts the bytes handed to pin/tftp (its stats have none),
 // aborts the transfer at the next block once ctx ends (deadline or shutdown),
