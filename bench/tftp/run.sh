@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# TFTP benchmark: bootyard (tftpd via bench/tftp/tftpbench) against tftpd-hpa
+# TFTP benchmark: bootyard (`bootyard serve`, TFTP only) against tftpd-hpa
 # and dnsmasq, with one client (atftp) for every server, in one run.
 #
 # Two network namespaces joined by one veth pair (MTU 9000, so 8192-byte
@@ -56,8 +56,8 @@ cleanup() {
 trap cleanup EXIT
 trap "exit 130" INT TERM
 
-echo "# building tftpbench"
-(cd "$HERE/../.." && go build -o "$WORK/tftpbench" ./bench/tftp/tftpbench)
+echo "# building bootyard"
+(cd "$HERE/../.." && go build -o "$WORK/bootyard" ./cmd/bootyard)
 
 echo "# files: big ${BIG_MB} MiB, each ${EACH_MB} MiB"
 dd if=/dev/urandom of="$ROOT/big" bs=1M count="$BIG_MB" status=none
@@ -93,8 +93,15 @@ start_server() {
 	bootyard*)
 		# Cap raised to 8192: the link's MTU is 9000 (the default cap 1468
 		# is for 1500-byte links).
-		ip netns exec "$NS_S" taskset -c 1 "$WORK/tftpbench" -addr "$ip:69" -root "$ROOT" \
-			-blksize 8192 -log error "$@" >"$WORK/$name.log" 2>&1 &
+		# bootyard as a user runs it, TFTP only, both transfer limits off.
+		cat >"$WORK/$name.yaml" <<-EOF
+			interface: eth0
+			dhcp: {mode: off, server_ip: $ip}
+			tftp: {root: $ROOT, max_block_size: 8192, max_transfers: 0, max_per_client: 0}
+			boot: {bios: "", uefi-x64: "", uefi-arm64: "", ipxe: "", uboot-arm: "", uboot-arm64: "", rpi: ""}
+		EOF
+		ip netns exec "$NS_S" taskset -c 1 "$WORK/bootyard" serve -config "$WORK/$name.yaml" \
+			-log-level error "$@" >"$WORK/$name.log" 2>&1 &
 		;;
 	tftpd-hpa)
 		ip netns exec "$NS_S" taskset -c 1 in.tftpd -L -s "$ROOT" --address "$ip:69" \
@@ -275,6 +282,6 @@ if [ "$PROFILE" = 1 ] && [[ " $SERVERS " == *" bootyard "* ]]; then
 		stop_server bootyard-profiled
 		ip -n "$NS_S" addr del "${IP[bootyard-profiled]}/24" dev eth0
 		echo "# CPU profile of bootyard, $what (top 30 by cumulative time)"
-		(cd "$HERE/../.." && go tool pprof -top -cum -nodecount=30 "$WORK/tftpbench" "$WORK/$what.pprof" 2>/dev/null) | sed 's/^/    /'
+		(cd "$HERE/../.." && go tool pprof -top -cum -nodecount=30 "$WORK/bootyard" "$WORK/$what.pprof" 2>/dev/null) | sed 's/^/    /'
 	done
 fi
