@@ -15,13 +15,7 @@ import (
 func (s *Server) handleRead(raw string, rf io.ReaderFrom) (err error) {
 	t := s.begin(raw, remoteOf(rf), false)
 	var cause error
-	defer func() {
-		if r := recover(); r != nil {
-			cause = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
-			err = errInternal
-		}
-		s.handlerDone(t, err, cause)
-	}()
+	defer s.finish(t, &err, &cause)
 	if !t.admitted {
 		return errBusy
 	}
@@ -55,6 +49,17 @@ func (s *Server) handleRead(raw string, rf io.ReaderFrom) (err error) {
 		cause = tr.err
 	}
 	return err
+}
+
+// finish ends a read or write handler, deferred directly so that its
+// recover sees the handler's panic: a panic becomes "internal error" for the
+// client with its stack in the log, and every request ends in one record.
+func (s *Server) finish(t *transfer, err, cause *error) {
+	if r := recover(); r != nil {
+		*cause = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		*err = errInternal
+	}
+	s.handlerDone(t, *err, *cause)
 }
 
 func (s *Server) setName(t *transfer, name string) {

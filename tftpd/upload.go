@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"runtime/debug"
 	"strconv"
 	"sync"
 
@@ -20,13 +19,7 @@ import (
 func (s *Server) handleWrite(raw string, wt io.WriterTo) (err error) {
 	t := s.begin(raw, remoteOf(wt), true)
 	var cause error
-	defer func() {
-		if r := recover(); r != nil {
-			cause = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
-			err = errInternal
-		}
-		s.handlerDone(t, err, cause)
-	}()
+	defer s.finish(t, &err, &cause)
 	s.mu.Lock()
 	up := s.uploads
 	s.mu.Unlock()
