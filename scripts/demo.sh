@@ -17,6 +17,8 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
+# shellcheck source=scripts/lab.sh
+source "$repo/scripts/lab.sh"
 
 if [[ $(id -u) -ne 0 ]]; then
 	echo "demo: needs root (network namespaces, tap devices, apt-get): sudo make demo" >&2
@@ -64,8 +66,7 @@ cleanup() {
 	[[ -n $by_pid ]] && kill "$by_pid" 2>/dev/null
 	[[ -n $qemu_pid ]] && wait "$qemu_pid" 2>/dev/null
 	[[ -n $by_pid ]] && wait "$by_pid" 2>/dev/null
-	ip netns del "$sw" 2>/dev/null
-	ip netns del "$srv" 2>/dev/null
+	lab_down "$sw" "$srv"
 	rm -rf "$work"
 	echo "demo: lab removed"
 }
@@ -73,19 +74,7 @@ trap cleanup EXIT
 trap 'echo; echo "demo: interrupted"; exit 130' INT TERM
 
 say "private lab: namespaces $sw (bridge + tap) and $srv (198.51.100.2/24)"
-ip netns add "$sw"
-ip netns add "$srv"
-ip -n "$sw" link set lo up
-ip -n "$srv" link set lo up
-ip -n "$sw" link add br0 type bridge
-ip -n "$sw" link set br0 up
-# The veth pair is created directly inside the two namespaces.
-ip -n "$sw" link add port0 type veth peer name eth0 netns "$srv"
-ip -n "$sw" link set port0 master br0 up
-ip -n "$srv" addr add 198.51.100.2/24 dev eth0
-ip -n "$srv" link set eth0 up
-ip -n "$sw" tuntap add dev tap0 mode tap
-ip -n "$sw" link set tap0 master br0 up
+lab_up "$sw" "$srv"
 
 mkdir -p "$work/root"
 for f in pxelinux.0 ldlinux.c32 vmlinuz initrd.gz grubnetx64.efi ipxe.efi; do

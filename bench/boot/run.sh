@@ -20,6 +20,8 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
+# shellcheck source=scripts/lab.sh
+source "$repo/scripts/lab.sh"
 runs=${RUNS:-3}
 
 if [[ $(id -u) -ne 0 ]]; then
@@ -52,25 +54,13 @@ cleanup() {
 	set +e
 	[[ -n $qemu_pid ]] && kill "$qemu_pid" 2>/dev/null
 	stop_server
-	ip netns del "$sw" 2>/dev/null
-	ip netns del "$srv" 2>/dev/null
+	lab_down "$sw" "$srv"
 	rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ip netns add "$sw"
-ip netns add "$srv"
-ip -n "$sw" link set lo up
-ip -n "$srv" link set lo up
-ip -n "$sw" link add br0 type bridge
-ip -n "$sw" link set br0 up
-ip -n "$sw" link add port0 type veth peer name eth0 netns "$srv"
-ip -n "$sw" link set port0 master br0 up
-ip -n "$srv" addr add 198.51.100.2/24 dev eth0
-ip -n "$srv" link set eth0 up
-ip -n "$sw" tuntap add dev tap0 mode tap
-ip -n "$sw" link set tap0 master br0 up
+lab_up "$sw" "$srv"
 
 bios_mac=52:54:00:be:00:01 uefi_mac=52:54:00:be:00:02
 root=$work/root
