@@ -134,8 +134,8 @@ cat <<'TXT'
      host per machine (its MAC, an address, a profile with kernel/initrd/cmdline).
      Next to a home router that already hands out addresses, use
      `dhcp: {mode: proxy}`.
-  3. Check it:   bin/bootyard check -config /etc/bootyard/bootyard.yaml
-  4. Run it:     sudo bin/bootyard serve -config /etc/bootyard/bootyard.yaml
+  3. Check it:   bin/bootyard check -config /etc/bootyard/config.yaml
+  4. Run it:     sudo bin/bootyard serve -config /etc/bootyard/config.yaml
      or install contrib/systemd/bootyard.service (see docs/quickstart.md).
   5. Power the machine on with network boot first in its boot order.
 TXT
