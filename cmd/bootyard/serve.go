@@ -196,7 +196,7 @@ func buildTFTP(log *slog.Logger, snap *inventory.Snapshot, store *inventory.Stor
 	if err != nil {
 		return nil, nil, fmt.Errorf("tftp: listen on %s:69: %w", serverIP, err)
 	}
-	files := bootfiles.New(store.Current, clientHosts{store: store, leases: ls}, log.With("part", "bootfiles"),
+	files := bootfiles.New(store.Current, clientHosts{store: store, leases: ls, neigh: neigh.Table{Device: snap.Interface}}, log.With("part", "bootfiles"),
 		bootfiles.DefaultServerIP(serverIP))
 	srv := tftpd.New(tftpConfig(snap.TFTP, grace), files, log.With("part", "tftp"))
 	return func(ctx context.Context) error {

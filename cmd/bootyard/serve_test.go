@@ -38,7 +38,7 @@ func TestClientHosts(t *testing.T) {
 		"198.51.100.158   0x1         0x2         52:54:00:00:00:99     *        eth0\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c := clientHosts{store: store, leases: ls, neigh: neigh.Table{Path: arp}}
+	c := clientHosts{store: store, leases: ls, neigh: neigh.Table{Path: arp, Device: "eth0"}}
 	for ip, want := range map[string]string{
 		"198.51.100.10":  "reserved",
 		"198.51.100.101": "pooled",

@@ -21,6 +21,10 @@ type Table struct {
 	// Path is the table in /proc/net/arp format; "" means /proc/net/arp
 	// (the one of the network namespace the process runs in).
 	Path string
+	// Device, when set, keeps only entries learned on that interface: the
+	// same address may be a different machine on another link (a container
+	// bridge, a VPN, another VLAN).
+	Device string
 }
 
 // completeFlag is ATF_COM: the entry holds a resolved hardware address.
@@ -37,20 +41,20 @@ func (t Table) Lookup(ip netip.Addr) (net.HardwareAddr, bool) {
 		return nil, false
 	}
 	defer f.Close()
-	return find(f, ip)
+	return find(f, ip, t.Device)
 }
 
 // find scans a /proc/net/arp listing:
 //
 //	IP address       HW type     Flags       HW address            Mask     Device
 //	198.51.100.57    0x1         0x2         52:54:00:12:34:56     *        eth0
-func find(r io.Reader, ip netip.Addr) (net.HardwareAddr, bool) {
+func find(r io.Reader, ip netip.Addr, device string) (net.HardwareAddr, bool) {
 	want := ip.Unmap().String()
 	sc := bufio.NewScanner(r)
 	sc.Scan() // header
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) < 4 || f[0] != want {
+		if len(f) < 6 || f[0] != want || (device != "" && f[5] != device) {
 			continue
 		}
 		flags, err := strconv.ParseUint(f[2], 0, 32)

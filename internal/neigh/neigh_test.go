@@ -12,6 +12,8 @@ const table = `IP address       HW type     Flags       HW address            Ma
 198.51.100.58    0x1         0x0         00:00:00:00:00:00     *        eth0
 198.51.100.59    0x1         0x0         52:54:00:00:00:59     *        eth0
 198.51.100.60    0x1         0x6         52:54:00:00:00:60     *        eth0
+198.51.100.70    0x1         0x2         02:42:ac:11:00:70     *        docker0
+198.51.100.70    0x1         0x2         52:54:00:00:00:70     *        eth0
 `
 
 func TestLookup(t *testing.T) {
@@ -19,7 +21,7 @@ func TestLookup(t *testing.T) {
 	if err := os.WriteFile(path, []byte(table), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tb := Table{Path: path}
+	tb := Table{Path: path, Device: "eth0"}
 	for _, tc := range []struct {
 		ip, want string // want "" means not found
 	}{
@@ -29,6 +31,7 @@ func TestLookup(t *testing.T) {
 		{"198.51.100.60", "52:54:00:00:00:60"}, // complete and permanent
 		{"198.51.100.61", ""},                  // no entry
 		{"198.51.100.5", ""},                   // a prefix of another entry's address
+		{"198.51.100.70", "52:54:00:00:00:70"}, // the same address on another link is not ours
 	} {
 		mac, ok := tb.Lookup(netip.MustParseAddr(tc.ip))
 		got := ""
@@ -38,6 +41,9 @@ func TestLookup(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("Lookup(%s) = %q, want %q", tc.ip, got, tc.want)
 		}
+	}
+	if mac, _ := (Table{Path: path}).Lookup(netip.MustParseAddr("198.51.100.70")); mac.String() != "02:42:ac:11:00:70" {
+		t.Errorf("without a device the first entry wins, got %v", mac)
 	}
 	if _, ok := (Table{Path: filepath.Join(t.TempDir(), "missing")}).Lookup(netip.MustParseAddr("198.51.100.57")); ok {
 		t.Error("a missing table found an entry")
