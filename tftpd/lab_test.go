@@ -13,33 +13,49 @@ import (
 	"github.com/bootyard/bootyard/internal/netlab"
 )
 
-// buildBench builds bench/tftp/tftpbench (tftpd serving a folder). The lab
-// runs the server as its own process inside the server's namespace: in
-// per-transfer-port mode pin/tftp opens a socket for every transfer from its
-// own goroutines, which would land in the test process's namespace.
-func buildBench(t *testing.T) string {
+// buildBootyard builds the bootyard command. The lab runs the server as its
+// own process inside the server's namespace: in per-transfer-port mode
+// pin/tftp opens a socket for every transfer from its own goroutines, which
+// would land in the test process's namespace.
+func buildBootyard(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "tftpbench")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/bootyard/bootyard/bench/tftp/tftpbench").CombinedOutput()
+	bin := filepath.Join(t.TempDir(), "bootyard")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/bootyard/bootyard/cmd/bootyard").CombinedOutput()
 	if err != nil {
-		t.Fatalf("building tftpbench: %v\n%s", err, out)
+		t.Fatalf("building bootyard: %v\n%s", err, out)
 	}
 	return bin
 }
 
-// labServer starts tftpbench on port 69 of a server host in a new lab and
-// returns the lab's client host and the server's process.
-func labServer(t *testing.T, root string, args ...string) (*netlab.Host, *netlab.Proc) {
+// startBootyard runs `bootyard serve` with TFTP only on srv (serving root
+// from srv's eth0 address, port 69, both transfer limits off) and waits until
+// it serves.
+func startBootyard(t *testing.T, srv *netlab.Host, root string, maxBlockSize int) *netlab.Proc {
 	t.Helper()
-	bin := buildBench(t)
+	config := filepath.Join(t.TempDir(), "bootyard.yaml")
+	yaml := fmt.Sprintf(`interface: eth0
+dhcp: {mode: off}
+tftp: {root: %s, max_block_size: %d, max_transfers: 0, max_per_client: 0}
+boot: {bios: "", uefi-x64: "", uefi-arm64: "", ipxe: "", uboot-arm: "", uboot-arm64: "", rpi: ""}
+`, root, maxBlockSize)
+	if err := os.WriteFile(config, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := srv.Start(t, buildBootyard(t), "serve", "-config", config, "-log-level", "info")
+	if err := p.WaitFor(waitBound, "bootyard serving"); err != nil {
+		t.Fatalf("bootyard: %v\n%s", err, p.Output())
+	}
+	return p
+}
+
+// labServer starts bootyard on port 69 of a server host in a new lab and
+// returns the lab's client host and the server's process.
+func labServer(t *testing.T, root string) (*netlab.Host, *netlab.Proc) {
+	t.Helper()
 	lab := netlab.New(t)
 	srv := lab.Host("srv", "198.51.100.2/24")
 	cli := lab.Host("cli", "198.51.100.3/24")
-	p := srv.Start(t, bin, append([]string{"-addr", "198.51.100.2:69", "-root", root, "-log", "info"}, args...)...)
-	if err := p.WaitFor(waitBound, "listening on"); err != nil {
-		t.Fatalf("tftpbench: %v\n%s", err, p.Output())
-	}
-	return cli, p
+	return cli, startBootyard(t, srv, root, DefaultMaxBlockSize)
 }
 
 // TestInteropClients fetches files around every block-size edge with the
@@ -129,7 +145,7 @@ func TestInteropClients(t *testing.T) {
 	}
 	// Every fetch is one "ok" record in the server's log.
 	if err := srv.Stop(); err != nil {
-		t.Logf("stopping tftpbench: %v", err)
+		t.Logf("stopping bootyard: %v", err)
 	}
 	log := srv.Output()
 	if n := strings.Count(log, "outcome=ok"); n != want && !t.Failed() {
@@ -169,7 +185,6 @@ func TestInteropJumbo(t *testing.T) {
 	netlab.Require(t, "go", "atftp")
 	root := t.TempDir()
 	sum := sha256.Sum256(writeFile(t, root, "big", 8192*100+1))
-	bin := buildBench(t)
 	lab := netlab.New(t)
 	srv := lab.Host("srv", "198.51.100.2/24")
 	cli := lab.Host("cli", "198.51.100.3/24")
@@ -180,10 +195,7 @@ func TestInteropJumbo(t *testing.T) {
 			t.Fatalf("mtu on %s: %v\n%s", h.Name, err, o)
 		}
 	}
-	p := srv.Start(t, bin, "-addr", "198.51.100.2:69", "-root", root, "-log", "info", "-blksize", "8192")
-	if err := p.WaitFor(waitBound, "listening on"); err != nil {
-		t.Fatalf("tftpbench: %v\n%s", err, p.Output())
-	}
+	p := startBootyard(t, srv, root, 8192)
 	dst := filepath.Join(t.TempDir(), "out")
 	if o, err := cli.Run(t, 60*time.Second, "atftp", "--option", "blksize 8192", "--option", "tsize 0", "-g", "-r", "big", "-l", dst, "198.51.100.2"); err != nil {
 		t.Fatalf("atftp: %v\n%s", err, o)
