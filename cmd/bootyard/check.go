@@ -7,6 +7,7 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/bootyard/bootyard/dhcp"
 	"github.com/bootyard/bootyard/inventory"
 )
 
@@ -99,7 +100,7 @@ func printSummary(w io.Writer, s *inventory.Snapshot) {
 			if h.Profile != nil {
 				prof = h.Profile.Name
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", h.Name, h.MAC, ip, prof, hostBootFile(h))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", h.Name, h.MAC, ip, prof, hostBootFile(s, h))
 		}
 		tw.Flush()
 	}
@@ -112,15 +113,13 @@ func printSummary(w io.Writer, s *inventory.Snapshot) {
 	fmt.Fprintf(w, "\nOK\n")
 }
 
-// hostBootFile says which boot file a host gets independent of firmware, or
-// that it follows the class defaults.
-func hostBootFile(h *inventory.Host) string {
-	switch {
-	case h.BootFile != "":
-		return h.BootFile + " (host)"
-	case h.Profile != nil && h.Profile.BootFile != "":
-		return h.Profile.BootFile + " (profile)"
-	default:
-		return "by firmware class"
+// hostBootFile says which boot file a host gets whatever its firmware: asked
+// of the DHCP side's own selection with a class that has no default, so only
+// the host's or its profile's bootfile can answer (the order lives in one
+// place, dhcp.ChooseBootFile).
+func hostBootFile(s *inventory.Snapshot, h *inventory.Host) string {
+	if b := dhcp.ChooseBootFile(dhcp.Class{Name: dhcp.ClassOther, Boot: true}, h, s); b.File != "" {
+		return b.File
 	}
+	return "by firmware class"
 }

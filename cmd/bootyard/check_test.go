@@ -88,6 +88,10 @@ func TestCheckExampleConfig(t *testing.T) {
 		if !strings.Contains(out, h.Name) || !strings.Contains(out, h.MAC.String()) {
 			t.Errorf("summary does not list host %s (%s):\n%s", h.Name, h.MAC, out)
 		}
+		// A host's own bootfile wins for every firmware: the summary says so.
+		if h.BootFile != "" && !regexp.MustCompile(`(?m)`+regexp.QuoteMeta(h.MAC.String())+`.*\s`+regexp.QuoteMeta(h.BootFile)+`\s*$`).MatchString(out) {
+			t.Errorf("summary does not show host %s's bootfile %s:\n%s", h.Name, h.BootFile, out)
+		}
 	}
 	for _, c := range inventory.Classes() {
 		if !regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(c) + `\s`).MatchString(out) {
