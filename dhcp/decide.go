@@ -38,14 +38,16 @@ type LeaseView interface {
 	Free(r inventory.Range, mac net.HardwareAddr, now time.Time, skip func(netip.Addr) bool) (ip netip.Addr, ok bool)
 }
 
+// Broadcast reports that Dest is the limited broadcast, sent on the arrival
+// interface.
+func (d Decision) Broadcast() bool { return d.Dest.Addr() == limitedBroadcast }
+
 // Decision is what to do with one request.
 type Decision struct {
 	// Reply is the message to send; nil means ignore the request.
 	Reply *dhcpv4.DHCPv4
 	// Dest is where Reply goes (RFC 2131 4.1).
 	Dest netip.AddrPort
-	// Broadcast reports that Dest is the limited broadcast on the arrival interface.
-	Broadcast bool
 	// Change is the lease change to commit before Reply is sent; nil for none.
 	// It can be set when Reply is nil: DECLINE and RELEASE get no answer
 	// (RFC 2131 4.3.3, 4.3.4) but still change the lease store.

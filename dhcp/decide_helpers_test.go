@@ -322,7 +322,7 @@ func viewOf(d Decision) view {
 	r := d.Reply
 	v := view{
 		Type: messageName(r), YIAddr: r.YourIPAddr.String(), SIAddr: r.ServerIPAddr.String(),
-		CIAddr: r.ClientIPAddr.String(), File: r.BootFileName, Dest: d.Dest.String(), Broadcast: d.Broadcast,
+		CIAddr: r.ClientIPAddr.String(), File: r.BootFileName, Dest: d.Dest.String(), Broadcast: d.Broadcast(),
 		Opts: map[uint8]string{},
 	}
 	for c, val := range r.Options {

@@ -203,20 +203,20 @@ func (d *decider) nak(format string, args ...any) Decision {
 		// RFC 2131 4.3.2: through a relay, ask it to broadcast the NAK.
 		r.SetBroadcast()
 	}
-	dest, bc := replyDest(d.req.Port, d.req.Peer, d.giaddr, d.ciaddr, true)
-	return Decision{Reply: r, Dest: dest, Broadcast: bc, Level: slog.LevelInfo, Why: d.why}
+	dest, _ := replyDest(d.req.Port, d.req.Peer, d.giaddr, d.ciaddr, true)
+	return Decision{Reply: r, Dest: dest, Level: slog.LevelInfo, Why: d.why}
 }
 
 // reply finishes a decision that sends r.
 func (d *decider) reply(r *dhcpv4.DHCPv4) Decision {
-	dest, bc := replyDest(d.req.Port, d.req.Peer, d.giaddr, d.ciaddr, false)
+	dest, _ := replyDest(d.req.Port, d.req.Peer, d.giaddr, d.ciaddr, false)
 	d.rep.Boot = d.choice
 	d.rep.Boot.File = r.BootFileName
 	if y := headerAddr(r.YourIPAddr); isSet(y) {
 		d.rep.Addr = y
 	}
 	d.note("reply %s to %v", messageName(r), dest)
-	return Decision{Reply: r, Dest: dest, Broadcast: bc, Level: slog.LevelInfo, Why: d.why}
+	return Decision{Reply: r, Dest: dest, Level: slog.LevelInfo, Why: d.why}
 }
 
 // ipOf is the 4-byte header form of an address (0.0.0.0 when invalid).

@@ -29,7 +29,7 @@ func outcomeOf(t *testing.T, d Decision) outcome {
 	if d.Reply != nil {
 		d = wire(t, d)
 		o.Type, o.YIAddr, o.CIAddr = messageName(d.Reply), d.Reply.YourIPAddr.String(), d.Reply.ClientIPAddr.String()
-		o.Dest, o.Bcast = d.Dest.String(), d.Broadcast
+		o.Dest, o.Bcast = d.Dest.String(), d.Broadcast()
 	}
 	if c := d.Change; c != nil {
 		o.Change = []string{"", "offer", "bind", "release", "decline"}[c.Op] + " " + c.IP.String()
