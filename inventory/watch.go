@@ -51,24 +51,6 @@ type Watcher struct {
 	noInotify bool
 }
 
-// Watch runs a Watcher on path until ctx is cancelled and returns nil then.
-// It loads the file once at the start to know what is being served, then
-// calls apply(old, new) for each good reload; the caller swaps new in.
-// old is nil when the file could not be loaded as Watch started.
-// Prefer a Watcher with Store set: it compares against what is actually
-// being served, so an edit made between the caller's Load and the start of
-// Watch is not mistaken for the baseline.
-func Watch(ctx context.Context, path string, opts Options, log *slog.Logger, reload <-chan struct{}, apply func(old, new *Snapshot)) error {
-	w := &Watcher{Path: path, Options: opts, Log: log, Reload: reload}
-	if snap, err := Load(path, opts); err == nil {
-		w.Store = NewStore(snap)
-	} else {
-		w.Store = &Store{}
-	}
-	w.Apply = apply
-	return w.Run(ctx)
-}
-
 // fileState is what the poll compares to notice a change without reading.
 type fileState struct {
 	size       int64

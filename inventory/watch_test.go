@@ -274,7 +274,9 @@ func TestWatchReturnsOnCancel(t *testing.T) {
 	}
 }
 
-func TestWatchFunction(t *testing.T) {
+// TestWatcherApplyGetsOldAndNew: Apply sees the snapshot it replaces and
+// the new one, and Run returns nil on cancel.
+func TestWatcherApplyGetsOldAndNew(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "b.yaml")
 	writeFile(t, path, hostsConfig("eth0", "52:54:00:00:00:01"))
@@ -284,11 +286,16 @@ func TestWatchFunction(t *testing.T) {
 	done := make(chan error, 1)
 	logs := &lockedBuffer{}
 	go func() {
-		done <- Watch(ctx, path, Options{}, slog.New(slog.NewTextHandler(logs, nil)), nil, func(old, n *Snapshot) {
-			applied <- pair{old, n}
-		})
+		snap, err := Load(path, Options{})
+		if err != nil {
+			done <- err
+			return
+		}
+		w := &Watcher{Path: path, Store: NewStore(snap), Log: slog.New(slog.NewTextHandler(logs, nil)),
+			Apply: func(old, n *Snapshot) { applied <- pair{old, n} }}
+		done <- w.Run(ctx)
 	}()
-	waitFor(t, "Watch to start", func() bool { return strings.Contains(logs.String(), "watching the config file") })
+	waitFor(t, "the watcher to start", func() bool { return strings.Contains(logs.String(), "watching the config file") })
 	writeFile(t, path, hostsConfig("eth0", "52:54:00:00:00:01", "52:54:00:00:00:02"))
 	var got pair
 	select {
@@ -297,16 +304,16 @@ func TestWatchFunction(t *testing.T) {
 		t.Fatalf("no reload; log:\n%s", logs)
 	}
 	if got.old == nil || len(got.old.Hosts()) != 1 || len(got.n.Hosts()) != 2 {
-		t.Fatalf("Watch applied %v over %v", got.n, got.old)
+		t.Fatalf("Apply got %v over %v", got.n, got.old)
 	}
 	cancel()
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Errorf("Watch = %v", err)
+			t.Errorf("Run = %v", err)
 		}
 	case <-time.After(20 * time.Second):
-		t.Fatal("Watch did not return after cancel")
+		t.Fatal("Run did not return after cancel")
 	}
 }
 
