@@ -50,12 +50,7 @@ request subnet-mask, routers, domain-name-servers, broadcast-address;
 				"-pf", filepath.Join(dir, "dhclient.pid"), "-lf", filepath.Join(dir, "dhclient.leases"), "eth0")
 			ev, n := waitEvent(t, log, 0, "BOUND")
 			ip := ev["new_ip_address"]
-			if c.wantIP != "" && ip != c.wantIP {
-				t.Fatalf("dhclient bound %s, want the reservation %s", ip, c.wantIP)
-			}
-			if c.wantIP == "" {
-				inPool(t, ip)
-			}
+			wantAddress(t, "dhclient", ip, c.wantIP)
 			wantEnv(t, ev, map[string]string{
 				"new_routers":                "198.51.100.1",
 				"new_domain_name_servers":    "198.51.100.53",
@@ -103,12 +98,7 @@ func TestLabUdhcpc(t *testing.T) {
 				"-p", filepath.Join(dir, "udhcpc.pid"), "-t", "10", "-T", "1", "-A", "1")
 			ev, n := waitEvent(t, log, 0, "bound")
 			ip := ev["ip"]
-			if c.wantIP != "" && ip != c.wantIP {
-				t.Fatalf("udhcpc bound %s, want the reservation %s", ip, c.wantIP)
-			}
-			if c.wantIP == "" {
-				inPool(t, ip)
-			}
+			wantAddress(t, "udhcpc", ip, c.wantIP)
 			wantEnv(t, ev, map[string]string{
 				"router":    "198.51.100.1",
 				"dns":       "198.51.100.53",

@@ -256,6 +256,19 @@ func inPool(t *testing.T, s string) netip.Addr {
 	return a
 }
 
+// wantAddress checks the address a client bound: its reservation when it
+// has one (want), otherwise an address from the pool.
+func wantAddress(t *testing.T, client, got, want string) {
+	t.Helper()
+	if want == "" {
+		inPool(t, got)
+		return
+	}
+	if got != want {
+		t.Fatalf("%s bound %s, want the reservation %s", client, got, want)
+	}
+}
+
 func host(name string, mac net.HardwareAddr, ip string) *inventory.Host {
 	h := &inventory.Host{Name: name, MAC: mac}
 	if ip != "" {

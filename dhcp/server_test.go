@@ -72,8 +72,9 @@ func (c *memConn) send(t testing.TB, m *dhcpv4.DHCPv4) {
 	c.in <- sent{b: m.ToBytes(), addr: netip.MustParseAddrPort("0.0.0.0:68")}
 }
 
-// reply waits for the next reply for xid, skipping others.
-func (c *memConn) reply(t testing.TB, xid dhcpv4.TransactionID) (*dhcpv4.DHCPv4, netip.AddrPort) {
+// next waits for the reply for xid and returns it, its destination, and the
+// replies for other xids sent before it.
+func (c *memConn) next(t testing.TB, xid dhcpv4.TransactionID) (before []*dhcpv4.DHCPv4, m *dhcpv4.DHCPv4, dest netip.AddrPort) {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
@@ -84,34 +85,27 @@ func (c *memConn) reply(t testing.TB, xid dhcpv4.TransactionID) (*dhcpv4.DHCPv4,
 				t.Fatalf("server sent an unparsable reply: %v", err)
 			}
 			if m.TransactionID == xid {
-				return m, p.addr
-			}
-		case <-deadline:
-			t.Fatalf("no reply for xid %v", xid)
-		}
-	}
-}
-
-// until returns the replies sent before the one for xid.
-func (c *memConn) until(t testing.TB, xid dhcpv4.TransactionID) []*dhcpv4.DHCPv4 {
-	t.Helper()
-	var before []*dhcpv4.DHCPv4
-	deadline := time.After(10 * time.Second)
-	for {
-		select {
-		case p := <-c.out:
-			m, err := dhcpv4.FromBytes(p.b)
-			if err != nil {
-				t.Fatalf("server sent an unparsable reply: %v", err)
-			}
-			if m.TransactionID == xid {
-				return before
+				return before, m, p.addr
 			}
 			before = append(before, m)
 		case <-deadline:
 			t.Fatalf("no reply for xid %v", xid)
 		}
 	}
+}
+
+// reply waits for the next reply for xid, skipping others.
+func (c *memConn) reply(t testing.TB, xid dhcpv4.TransactionID) (*dhcpv4.DHCPv4, netip.AddrPort) {
+	t.Helper()
+	_, m, dest := c.next(t, xid)
+	return m, dest
+}
+
+// until returns the replies sent before the one for xid.
+func (c *memConn) until(t testing.TB, xid dhcpv4.TransactionID) []*dhcpv4.DHCPv4 {
+	t.Helper()
+	before, _, _ := c.next(t, xid)
+	return before
 }
 
 // syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
