@@ -79,16 +79,29 @@ func Decide(req Request, snap *inventory.Snapshot, lv LeaseView) Decision {
 // truncated or malformed packet is an error (log it at debug and drop it);
 // it never panics, whatever the bytes (FuzzDecide checks).
 func DecideBytes(b []byte, meta Request, snap *inventory.Snapshot, lv LeaseView) (Decision, error) {
-	// The library clamps hlen to 16 while parsing, so check the raw byte:
-	// a longer hardware address is not something we can answer.
-	if len(b) > 2 && b[2] > 16 {
-		return Decision{Ignore: fmt.Sprintf("hardware address length %d exceeds 16", b[2]), Level: slog.LevelWarn,
-			Why: []string{fmt.Sprintf("ignored: hardware address length %d exceeds 16", b[2])}}, nil
-	}
-	m, err := dhcpv4.FromBytes(b)
+	m, unusable, err := parsePacket(b)
 	if err != nil {
-		return Decision{}, fmt.Errorf("malformed DHCP packet (%d bytes): %w", len(b), err)
+		return Decision{}, err
+	}
+	if unusable != "" {
+		return Decision{Ignore: unusable, Level: slog.LevelWarn, Why: []string{"ignored: " + unusable}}, nil
 	}
 	meta.Msg = m
 	return Decide(meta, snap, lv), nil
+}
+
+// parsePacket is the one bytes-to-message step of the server and of
+// DecideBytes. err means malformed (drop, debug); unusable says why a
+// well-formed packet cannot be answered (drop, warn).
+func parsePacket(b []byte) (m *dhcpv4.DHCPv4, unusable string, err error) {
+	// The library clamps hlen to 16 while parsing, so check the raw byte:
+	// a longer hardware address is not something we can answer.
+	if len(b) > 2 && b[2] > 16 {
+		return nil, fmt.Sprintf("hardware address length %d exceeds 16", b[2]), nil
+	}
+	m, err = dhcpv4.FromBytes(b)
+	if err != nil {
+		return nil, "", fmt.Errorf("malformed DHCP packet (%d bytes): %w", len(b), err)
+	}
+	return m, "", nil
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/bootyard/bootyard/dhcp/leases"
 	"github.com/bootyard/bootyard/inventory"
-	"github.com/insomniacslk/dhcp/dhcpv4"
 )
 
 // probeDeclineHold is how long an address found in use by the conflict probe is
@@ -39,9 +38,13 @@ func (s *Server) recoverPacket(port int, p packet) {
 // handle is one request from bytes to reply: parse, limit, decide, commit,
 // send.
 func (s *Server) handle(ctx context.Context, conn net.PacketConn, port int, p packet, pending *sync.WaitGroup) {
-	msg, err := dhcpv4.FromBytes(p.b)
+	msg, unusable, err := parsePacket(p.b)
 	if err != nil {
 		s.log.Debug("dhcp: malformed packet dropped", "iface", s.cfg.Iface, "port", port, "peer", p.peer, "len", len(p.b), "err", err)
+		return
+	}
+	if unusable != "" {
+		s.log.Warn("dhcp: unusable packet dropped", "iface", s.cfg.Iface, "port", port, "peer", p.peer, "why", unusable)
 		return
 	}
 	snap := s.cfg.Snapshot()

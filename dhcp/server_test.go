@@ -247,6 +247,26 @@ func TestServeSurvivesPanicAndMalformedPackets(t *testing.T) {
 	}
 }
 
+// TestServeDropsOverlongHardwareAddress: a DISCOVER from a known MAC whose
+// hlen byte says 17 is dropped with a warning, as DecideBytes ignores it;
+// the library alone would clamp hlen to 16 and parse it.
+func TestServeDropsOverlongHardwareAddress(t *testing.T) {
+	// One worker: packets are handled in order, so an answer to the first
+	// would come before the answer to the second.
+	h := startServer(t, testSnapshot(inventory.DHCPLimits{}, false), func(c *dhcp.Config) { c.Workers = 1 })
+	long := discover(t, knownMAC)
+	b := long.ToBytes()
+	b[2] = 17
+	h.conn.in <- sent{b: b, addr: netip.MustParseAddrPort("0.0.0.0:68")}
+	d := discover(t, knownMAC)
+	h.conn.send(t, d)
+	// The next reply is for d: nothing was sent for the overlong packet.
+	if before := h.conn.until(t, d.TransactionID); len(before) != 0 {
+		t.Fatalf("the overlong packet was answered: %v", before[0].Summary())
+	}
+	waitFor(t, func() bool { return strings.Contains(h.logs.String(), "hardware address length 17 exceeds 16") })
+}
+
 func TestServeDORAAndRelease(t *testing.T) {
 	h := startServer(t, testSnapshot(inventory.DHCPLimits{}, false), nil)
 	mac := net.HardwareAddr{0x02, 0, 0, 0, 0, 7}
