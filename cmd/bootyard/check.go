@@ -13,7 +13,7 @@ import (
 
 func runCheck(_ context.Context, e *env, args []string) error {
 	fs := newFlags(e, "check", "[-config FILE]")
-	config := fs.String("config", defaultConfig, "configuration and inventory file")
+	config := configFlag(fs)
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}

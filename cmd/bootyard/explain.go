@@ -18,7 +18,7 @@ import (
 
 func runExplain(_ context.Context, e *env, args []string) error {
 	fs := newFlags(e, "explain", "-mac MAC [-arch N] [-vendor-class S] [-user-class S] [-config FILE]")
-	config := fs.String("config", defaultConfig, "configuration and inventory file")
+	config := configFlag(fs)
 	macFlag := fs.String("mac", "", "client MAC address (required)")
 	archFlag := fs.String("arch", "", "client system architecture, option 93 (e.g. 0 BIOS, 7 UEFI x64, 11 UEFI ARM64, 22 U-Boot ARM64)")
 	vendor := fs.String("vendor-class", "", `vendor class, option 60 (e.g. "PXEClient:Arch:00007:UNDI:003000", "U-Boot.armv8")`)

@@ -15,7 +15,7 @@ import (
 
 func runLeases(_ context.Context, e *env, args []string) error {
 	fset := newFlags(e, "leases", "[-config FILE] [-all]")
-	config := fset.String("config", defaultConfig, "configuration and inventory file")
+	config := configFlag(fset)
 	all := fset.Bool("all", false, "also list expired leases (remembered so a client gets its address back)")
 	if help, err := parseFlags(fset, args); help || err != nil {
 		return err

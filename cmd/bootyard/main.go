@@ -118,6 +118,11 @@ func newFlags(e *env, name, synopsis string) *flag.FlagSet {
 	return fs
 }
 
+// configFlag registers -config, which every command but version takes.
+func configFlag(fs *flag.FlagSet) *string {
+	return fs.String("config", defaultConfig, "configuration and inventory file")
+}
+
 // parseFlags parses args and maps -h to a nil error and other flag errors to
 // errUsage.
 func parseFlags(fs *flag.FlagSet, args []string) (help bool, err error) {

@@ -26,7 +26,7 @@ import (
 
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", "[-config FILE] [-log-format text|json] [-log-level LEVEL]")
-	config := fs.String("config", defaultConfig, "configuration and inventory file")
+	config := configFlag(fs)
 	grace := fs.Duration("grace", 30*time.Second, "on SIGINT/SIGTERM, how long TFTP transfers in flight may take to finish")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until bootyard stops (for benchmarks)")
 	var lf logFlags
