@@ -1,20 +1,18 @@
 package bootfiles
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"net/netip"
 	"os"
-	"path"
 	"strings"
 	"sync"
 	"syscall"
 
 	"github.com/bootyard/bootyard/inventory"
+	"github.com/bootyard/bootyard/served"
 )
 
 // Hosts finds the inventory host that a client address belongs to. cmd wires
@@ -25,17 +23,18 @@ type Hosts interface {
 	HostByIP(ip netip.Addr) (*inventory.Host, bool)
 }
 
-// FS answers TFTP reads: a per-host generated file when the name is one the
-// client's firmware asks for and the client is a host with something to boot,
-// else a regular file under the TFTP root, else not found. It implements the
-// Open method tftpd's Files interface asks for and is safe for concurrent use.
+// FS resolves requested names to content for every transport: a per-host
+// generated file when the name is one the client's firmware asks for and the
+// client is a host with something to boot, else a regular file under the TFTP
+// root, else not found. Its Resolve method is what tftpd's and httpboot's
+// resolver interfaces ask for; it is safe for concurrent use.
 type FS struct {
 	snap  func() *inventory.Snapshot
 	hosts Hosts
 	log   *slog.Logger
 	tmpl  *templates
-	// serverIP stands in for snap.DHCP.ServerIP when the inventory leaves
-	// it to be resolved from the interface (see DefaultServerIP).
+	// serverIP is the boot server's address that generated files name
+	// (U-Boot's `setenv serverip`), resolved once by cmd (see ServerIP).
 	serverIP netip.Addr
 
 	// mu guards the open root. Readers hold it shared while they open a
@@ -51,10 +50,12 @@ type FS struct {
 // Option changes how New builds an FS.
 type Option func(*FS)
 
-// DefaultServerIP gives the boot server address that generated files use
-// (.ServerIP: U-Boot's `setenv serverip`) when the snapshot has no
-// dhcp.server_ip because cmd resolved it from the interface at start-up.
-func DefaultServerIP(ip netip.Addr) Option {
+// ServerIP gives the boot server address that generated files use
+// (.ServerIP: U-Boot's `setenv serverip`). cmd resolves it once at start-up
+// (dhcp.server_ip, else the interface's address) and passes it here and to
+// the DHCP side, so both always name the same server. Without it generated
+// files leave the address out.
+func ServerIP(ip netip.Addr) Option {
 	return func(f *FS) { f.serverIP = ip }
 }
 
@@ -88,37 +89,37 @@ func (f *FS) Close() error {
 	return err
 }
 
-// Open returns the bytes name stands for when client asks for it, and their
-// size (always known here). Generated files come first, then the Raspberry Pi
-// folder fallback, then the file under the TFTP root. Errors wrap
-// fs.ErrNotExist when there is no such file and fs.ErrPermission when the
-// name is refused (not a valid path, or leading out of the root, symlinks
-// included); their text names no server path, because pin/tftp sends it to
-// the client.
-func (f *FS) Open(client netip.Addr, name string) (io.ReadCloser, int64, error) {
-	clean, err := cleanName(name)
+// Resolve returns the content name stands for when client asks for it. It
+// is the one resolver behind every transport: TFTP and HTTP call it with the
+// same names and get the same bytes. Generated files come first, then the
+// Raspberry Pi folder fallback, then the file under the TFTP root. Errors
+// wrap fs.ErrNotExist when there is no such file and fs.ErrPermission when
+// the name is refused (served.Clean refuses it, or it leads out of the root,
+// symlinks included); their text names no server path.
+func (f *FS) Resolve(client served.Client, name string) (served.Content, error) {
+	clean, err := served.Clean(name)
 	if err != nil {
-		return nil, 0, err
+		return served.Content{}, fmt.Errorf("bootfiles: %w: %w", fs.ErrPermission, err)
 	}
 	snap := f.snap()
 	if snap == nil {
-		return nil, 0, fmt.Errorf("bootfiles: %s: no inventory loaded: %w", clean, fs.ErrNotExist)
+		return served.Content{}, fmt.Errorf("bootfiles: %s: no inventory loaded: %w", clean, fs.ErrNotExist)
 	}
-	client = client.Unmap()
+	client.Addr = client.Addr.Unmap()
 
 	if b, ok, err := f.generated(snap, client, clean); err != nil {
-		return nil, 0, err
+		return served.Content{}, err
 	} else if ok {
-		return io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
+		return served.Content{Name: clean, Body: served.Bytes(b), Size: int64(len(b)), ModTime: snap.Loaded, Generated: true}, nil
 	}
 
 	root := snap.TFTP.Root
 	if alt, ok := rpiFallback(snap, clean); ok {
-		file, size, err := f.openFile(root, clean)
+		c, err := f.openFile(root, clean)
 		if !errors.Is(err, fs.ErrNotExist) {
-			return file, size, err
+			return c, err
 		}
-		f.log.Debug("raspberry pi folder falls back to the root", "client", client, "file", clean, "fallback", alt)
+		f.log.Debug("raspberry pi folder falls back to the root", "client", client.Addr, "file", clean, "fallback", alt)
 		return f.openFile(root, alt)
 	}
 	return f.openFile(root, clean)
@@ -127,8 +128,8 @@ func (f *FS) Open(client netip.Addr, name string) (io.ReadCloser, int64, error) 
 // generated renders the file clean stands for when it is a generated name
 // that applies to this client. ok is false when it does not (the caller
 // falls through to the disk).
-func (f *FS) generated(snap *inventory.Snapshot, client netip.Addr, clean string) ([]byte, bool, error) {
-	req, ok := classify(clean, ipxeName(snap))
+func (f *FS) generated(snap *inventory.Snapshot, client served.Client, clean string) ([]byte, bool, error) {
+	req, ok := matchGenerated(clean, ipxeName(snap))
 	if !ok {
 		return nil, false, nil
 	}
@@ -136,19 +137,15 @@ func (f *FS) generated(snap *inventory.Snapshot, client netip.Addr, clean string
 	if !ok {
 		return nil, false, nil
 	}
-	log := f.log.With("client", client, "file", clean, "host", host.Name, "kind", string(req.kind))
+	log := f.log.With("client", client.Addr, "file", clean, "host", host.Name, "kind", string(req.kind))
 	if !bootable(host) {
 		log.Debug("host has no profile with a kernel: nothing generated, trying the TFTP root")
 		return nil, false, nil
 	}
-	server := snap.DHCP.ServerIP
-	if !server.IsValid() {
-		server = f.serverIP
-	}
 	var b []byte
 	err := f.withRoot(snap.TFTP.Root, func(r *os.Root) error {
 		var err error
-		b, err = f.tmpl.render(r, req, newTemplateData(host, ip, server, req))
+		b, err = f.tmpl.render(r, req, newTemplateData(host, ip, f.serverIP, req))
 		return err
 	})
 	if err != nil {
@@ -159,33 +156,43 @@ func (f *FS) generated(snap *inventory.Snapshot, client netip.Addr, clean string
 	return b, true, nil
 }
 
-// hostFor finds the host a classified request is for, and the address to
-// put in its file (the reserved IP, else the asking client's pool address).
-func (f *FS) hostFor(snap *inventory.Snapshot, req request, client netip.Addr) (*inventory.Host, netip.Addr, bool) {
-	if req.key == byMAC {
-		h, ok := snap.HostByMAC(req.mac)
+// hostFor finds the host a matched request is for, and the address to put
+// in its file (the reserved IP, else the asking client's pool address). A
+// name that carries a MAC decides by that MAC; otherwise the client's own
+// MAC decides when the transport knows it (an HTTP path naming the host),
+// else its address does (reservation, lease, neighbour table: Hosts).
+func (f *FS) hostFor(snap *inventory.Snapshot, req request, client served.Client) (*inventory.Host, netip.Addr, bool) {
+	mac := req.mac
+	if req.key == byClient && client.MAC != nil {
+		mac = client.MAC
+	}
+	if mac != nil {
+		h, ok := snap.HostByMAC(mac)
 		if !ok {
+			return nil, netip.Addr{}, false
+		}
+		if req.hexIP != "" && !(h.IP.Is4() && strings.HasPrefix(hexIP(h.IP.As4()), req.hexIP)) {
 			return nil, netip.Addr{}, false
 		}
 		if h.IP.IsValid() {
 			return h, h.IP, true
 		}
-		if c, ok := f.hostByIP(snap, client); ok && c == h {
-			return h, client, true
+		if c, ok := f.hostByIP(snap, client.Addr); ok && c == h {
+			return h, client.Addr, true
 		}
 		return h, netip.Addr{}, true
 	}
-	if !client.Is4() {
+	if !client.Addr.Is4() {
 		return nil, netip.Addr{}, false
 	}
-	h, ok := f.hostByIP(snap, client)
+	h, ok := f.hostByIP(snap, client.Addr)
 	if !ok {
 		return nil, netip.Addr{}, false
 	}
-	if req.hexIP != "" && !strings.HasPrefix(hexIP(client.As4()), req.hexIP) {
+	if req.hexIP != "" && !strings.HasPrefix(hexIP(client.Addr.As4()), req.hexIP) {
 		return nil, netip.Addr{}, false
 	}
-	return h, client, true
+	return h, client.Addr, true
 }
 
 func (f *FS) hostByIP(snap *inventory.Snapshot, ip netip.Addr) (*inventory.Host, bool) {
@@ -196,10 +203,9 @@ func (f *FS) hostByIP(snap *inventory.Snapshot, ip netip.Addr) (*inventory.Host,
 }
 
 // openFile opens a regular file under the TFTP root dir. The file is
-// returned as is, so tftpd streams it instead of reading it whole.
-func (f *FS) openFile(dir, name string) (io.ReadCloser, int64, error) {
-	var file *os.File
-	var size int64
+// returned as is, so the transports stream it instead of reading it whole.
+func (f *FS) openFile(dir, name string) (served.Content, error) {
+	var c served.Content
 	err := f.withRoot(dir, func(r *os.Root) error {
 		if r == nil {
 			return fmt.Errorf("bootfiles: %s: TFTP root unavailable: %w", name, fs.ErrNotExist)
@@ -223,13 +229,10 @@ func (f *FS) openFile(dir, name string) (io.ReadCloser, int64, error) {
 			fl.Close()
 			return fmt.Errorf("bootfiles: %s: not a regular file: %w", name, fs.ErrNotExist)
 		}
-		file, size = fl, fi.Size()
+		c = served.Content{Name: name, Body: fl, Size: fi.Size(), ModTime: fi.ModTime()}
 		return nil
 	})
-	if err != nil {
-		return nil, 0, err
-	}
-	return file, size, nil
+	return c, err
 }
 
 // withRoot runs fn with the os.Root for dir, opening it first (or again,
@@ -271,20 +274,6 @@ func (f *FS) withRoot(dir string, fn func(r *os.Root) error) error {
 	return fn(f.root)
 }
 
-// cleanName checks a name tftpd has already cleaned, once more: a leading
-// "/" is dropped (GRUB sends /grub/grub.cfg-...), and what remains must be a
-// valid fs path (no "..", no empty or "." elements, no trailing slash).
-func cleanName(name string) (string, error) {
-	clean := strings.TrimLeft(name, "/")
-	if clean == "" {
-		return "", fmt.Errorf("bootfiles: empty file name: %w", fs.ErrNotExist)
-	}
-	if !fs.ValidPath(clean) || strings.ContainsRune(clean, 0) || strings.Contains(clean, `\`) {
-		return "", fmt.Errorf("bootfiles: %q: invalid file name: %w", name, fs.ErrPermission)
-	}
-	return clean, nil
-}
-
 // rootError maps what os.Root says to the two outcomes a TFTP client can be
 // told: not found (including a path through a non-folder) or refused
 // (escaping the root through ".." or a symlink, no permission, anything
@@ -300,14 +289,21 @@ func rootError(name string, err error) error {
 	return fmt.Errorf("bootfiles: %s: %w: %w", name, fs.ErrPermission, cause)
 }
 
-// ipxeName is the TFTP name of the iPXE script, or "" when the snapshot
-// hands iPXE something that is not a TFTP path (an http:// URL, say).
+// ipxeName is the clean name of the iPXE script, or "" when the snapshot
+// hands iPXE something that is not a path under the root (an http:// URL,
+// say). It goes through served.Clean like every requested name, so
+// `boot: {ipxe: '\boot.ipxe'}` matches a client asking for "\boot.ipxe",
+// "/boot.ipxe" or "boot.ipxe" alike.
 func ipxeName(snap *inventory.Snapshot) string {
-	n := strings.TrimLeft(snap.Boot["ipxe"], "/")
-	if n == "" || !fs.ValidPath(n) || strings.Contains(n, "://") {
+	n := snap.Boot["ipxe"]
+	if n == "" || strings.Contains(n, "://") {
 		return ""
 	}
-	return path.Clean(n)
+	clean, err := served.Clean(n)
+	if err != nil {
+		return ""
+	}
+	return clean
 }
 
 // bootable reports whether a host has something to generate files for.

@@ -20,7 +20,7 @@ func TestOpenDiskFile(t *testing.T) {
 	writeFile(t, root, "undionly.kpxe", "ipxe binary")
 	writeFile(t, root, "debian/linux", "kernel bytes")
 
-	rc, size, err := f.Open(strayIP, "undionly.kpxe")
+	rc, size, err := resolve(f, strayIP, "undionly.kpxe")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,19 +65,22 @@ func TestConfinement(t *testing.T) {
 		name string
 		want string // "refused", "notfound", or the content
 	}{
-		{"escape", "refused"},                              // symlink to a file outside
-		{"outdir/secret", "refused"},                       // symlinked folder pointing outside
-		{"dir/relescape", "refused"},                       // relative symlink climbing out
-		{"../secret", "refused"},                           // not a valid path
-		{"dir/../real", "refused"},                         // tftpd resolves ".."; we refuse what is left
-		{"./real", "refused"},                              // "." element
-		{"dir//inside", "refused"},                         // empty element
-		{"dir/inside/", "refused"},                         // trailing slash
-		{"dir\\inside", "refused"},                         // backslash: tftpd converts them
-		{"real\x00.txt", "refused"},                        // NUL
+		{"escape", "refused"},         // symlink to a file outside
+		{"outdir/secret", "refused"},  // symlinked folder pointing outside
+		{"dir/relescape", "refused"},  // relative symlink climbing out
+		{"../secret", "refused"},      // not a valid path
+		{"a/../../secret", "refused"}, // climbs after a descent
+		{"real\x00.txt", "refused"},   // NUL
+		{"/", "refused"},              // the root itself
+		{"", "refused"},               // nothing
+		// served.Clean is the one cleaner: these spellings name the same
+		// file for every caller, as TFTP has always served them.
+		{"dir/../real", "real file"},
+		{"./real", "real file"},
+		{"dir//inside", "inside"},
+		{"dir/inside/", "inside"},
+		{"dir\\inside", "inside"},
 		{"dir", "notfound"},                                // a folder is not a file
-		{"/", "notfound"},                                  // the root itself
-		{"", "notfound"},                                   // nothing
 		{"fifo", "notfound"},                               // not a regular file (and must not block)
 		{"dangling", "notfound"},                           // symlink to nothing
 		{"real/x", "notfound"},                             // through a file
@@ -209,7 +212,7 @@ func TestRootFollowsReload(t *testing.T) {
 
 func TestNoSnapshot(t *testing.T) {
 	f := New(func() *inventory.Snapshot { return nil }, nil, nil)
-	if _, _, err := f.Open(netip.MustParseAddr("198.51.100.5"), "x"); !isNotExist(err) {
+	if _, _, err := resolve(f, netip.MustParseAddr("198.51.100.5"), "x"); !isNotExist(err) {
 		t.Errorf("err %v, want not found", err)
 	}
 }
@@ -219,7 +222,7 @@ func TestNoSnapshot(t *testing.T) {
 func TestClosedStaysClosed(t *testing.T) {
 	f, root := newTestFS(t)
 	writeFile(t, root, "pxelinux.0", "x")
-	rc, _, err := f.Open(poolIP, "pxelinux.0")
+	rc, _, err := resolve(f, poolIP, "pxelinux.0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +230,7 @@ func TestClosedStaysClosed(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := f.Open(poolIP, "pxelinux.0"); !errors.Is(err, fs.ErrNotExist) {
+	if _, _, err := resolve(f, poolIP, "pxelinux.0"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Open after Close: err = %v, want not found", err)
 	}
 	if f.root != nil {

@@ -54,7 +54,7 @@ func FuzzOpen(f *testing.F) {
 		if len(ip) >= 4 {
 			client = netip.AddrFrom4([4]byte(ip[:4]))
 		}
-		rc, size, err := fsys.Open(client, name)
+		rc, size, err := resolve(fsys, client, name)
 		if err != nil {
 			if rc != nil {
 				t.Fatalf("Open(%q): reader and error %v", name, err)

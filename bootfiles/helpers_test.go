@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/bootyard/bootyard/inventory"
+	"github.com/bootyard/bootyard/served"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -82,7 +83,7 @@ func newTestFS(t *testing.T) (*FS, string) {
 	root := t.TempDir()
 	snap := testInventory(root)
 	hosts := leases{snap: snap, leased: map[netip.Addr]net.HardwareAddr{poolIP: mustMAC("52:54:00:aa:bb:cc")}}
-	f := New(func() *inventory.Snapshot { return snap }, hosts, nil)
+	f := New(func() *inventory.Snapshot { return snap }, hosts, nil, ServerIP(snap.DHCP.ServerIP))
 	t.Cleanup(func() { f.Close() })
 	return f, root
 }
@@ -102,7 +103,7 @@ func writeFile(t *testing.T, root, name, content string) {
 // Open reported matches them.
 func read(t *testing.T, f *FS, client netip.Addr, name string) ([]byte, error) {
 	t.Helper()
-	rc, size, err := f.Open(client, name)
+	rc, size, err := resolve(f, client, name)
 	if err != nil {
 		if rc != nil {
 			t.Errorf("Open(%s, %q) returned a reader with error %v", client, name, err)
@@ -141,3 +142,13 @@ func golden(t *testing.T, file string, got []byte) {
 
 func isNotExist(err error) bool   { return errors.Is(err, fs.ErrNotExist) }
 func isPermission(err error) bool { return errors.Is(err, fs.ErrPermission) }
+
+// resolve asks f for name as a client at addr would over TFTP (address
+// only), in the (reader, size, error) shape the tests read.
+func resolve(f *FS, addr netip.Addr, name string) (io.ReadCloser, int64, error) {
+	c, err := f.Resolve(served.Client{Addr: addr}, name)
+	if err != nil {
+		return nil, 0, err
+	}
+	return c.Body, c.Size, nil
+}

@@ -48,7 +48,7 @@ type request struct {
 	dir string
 }
 
-// classify decides whether name (already cleaned, no leading "/") is one of
+// matchGenerated decides whether name (already cleaned, no leading "/") is one of
 // the per-host names firmware asks for, and how its host is found. ipxeName
 // is the boot file handed to iPXE clients (snapshot boot: ipxe), "" for none.
 // It looks at the name only: whether a host exists is the caller's business.
@@ -69,7 +69,7 @@ type request struct {
 //     format under the storage name.
 //   - iPXE fetches the boot file the DHCP side gave it; <mac hex>.ipxe is
 //     the ${mac:hexraw}.ipxe convention of chainloading menus.
-func classify(name, ipxeName string) (request, bool) {
+func matchGenerated(name, ipxeName string) (request, bool) {
 	dir, base := path.Split(name)
 	dir = strings.TrimSuffix(dir, "/")
 

@@ -1,14 +1,12 @@
 package bootfiles
 
 import (
-	"fmt"
-	"io/fs"
 	"net/netip"
-	"os"
 	"path"
 	"strings"
 
 	"github.com/bootyard/bootyard/inventory"
+	"github.com/bootyard/bootyard/served"
 )
 
 // templateData is what every template (default or override) is executed
@@ -200,77 +198,68 @@ type GeneratedFile struct {
 
 // Render lists every file generated for host, in the order firmware asks
 // for them (PXELINUX/U-Boot pxe, GRUB, iPXE, U-Boot script), with the bytes
-// it would be served: what `bootyard explain` prints. Names that depend on
-// the client's address are listed for the reserved IP only (a host on a
-// pool address gets them for its lease). Template overrides under
-// snap.TFTP.Root are honoured when the root can be opened. A host with no
-// profile or no kernel has none: nil, nil.
+// it would be served: what `bootyard explain` prints. Each candidate name goes
+// through the same lookup Resolve uses, with the host as the client (its MAC,
+// and its reserved IP), so explain lists exactly the names the transports
+// serve it. Names that depend on the client's address are listed for the
+// reserved IP only (a host on a pool address gets them for its lease).
+// Template overrides under snap.TFTP.Root are honoured when the root can be
+// opened. A host with no profile or no kernel has none: nil, nil.
 func Render(snap *inventory.Snapshot, host *inventory.Host, serverIP netip.Addr) ([]GeneratedFile, error) {
 	if snap == nil || !bootable(host) {
 		return nil, nil
 	}
-	var root *os.Root
-	if snap.TFTP.Root != "" {
-		if r, err := os.OpenRoot(snap.TFTP.Root); err == nil {
-			root = r
-			defer r.Close()
-		}
-	}
-	tmpl := defaultTemplates()
+	f := New(func() *inventory.Snapshot { return snap }, nil, nil, ServerIP(serverIP))
+	defer f.Close()
 
-	type item struct {
-		name string
-		req  request
-	}
 	mac := dashedMAC(host.MAC)
-	var items []item
-	add := func(name string, k kind) { items = append(items, item{name, request{kind: k}}) }
-	add("pxelinux.cfg/01-"+mac, kindPXELinux)
+	names := []string{"pxelinux.cfg/01-" + mac}
 	if host.IP.Is4() {
-		add("pxelinux.cfg/"+hexIP(host.IP.As4()), kindPXELinux)
+		names = append(names, "pxelinux.cfg/"+hexIP(host.IP.As4()))
 	}
-	add("grub.cfg-01-"+mac, kindGRUB)
+	names = append(names, "grub.cfg-01-"+mac)
 	if host.IP.Is4() {
-		add("grub.cfg-"+hexIP(host.IP.As4()), kindGRUB)
+		names = append(names, "grub.cfg-"+hexIP(host.IP.As4()))
 	}
 	if n := ipxeName(snap); n != "" {
-		add(n, kindIPXE)
+		names = append(names, n)
 	}
-	add(strings.ReplaceAll(mac, "-", "")+".ipxe", kindIPXE)
-	add("boot.scr.uimg", kindUBootScript)
-	add("boot.scr", kindUBootScript)
+	names = append(names, strings.ReplaceAll(mac, "-", "")+".ipxe", "boot.scr.uimg", "boot.scr")
 
+	client := served.Client{Addr: host.IP, MAC: host.MAC}
+	seen := make(map[string]bool)
 	var out []GeneratedFile
-	for _, it := range items {
-		req, ok := classify(it.name, ipxeName(snap))
-		if !ok || req.kind != it.req.kind {
-			// The iPXE name configured under boot: collides with another
-			// generated name; Open serves it as that other kind.
-			continue
+	for _, name := range names {
+		if seen[name] {
+			continue // the iPXE name under boot: is also another generated name
 		}
-		b, err := tmpl.render(root, req, newTemplateData(host, host.IP, serverIP, req))
+		seen[name] = true
+		b, ok, err := f.generated(snap, client, name)
 		if err != nil {
-			return nil, fmt.Errorf("bootfiles: %s for host %s: %w", it.name, host.Name, err)
+			return nil, err
 		}
-		out = append(out, GeneratedFile{Name: it.name, Content: b})
+		if ok {
+			out = append(out, GeneratedFile{Name: name, Content: b})
+		}
 	}
 	return out, nil
 }
 
 // Generated reports whether bootfiles generates name for at least one host
 // of snap, so that the inventory validator counts a boot file such as the
-// iPXE script or boot.scr.uimg as present although it is not on disk.
-// Names tied to an address count when a host reserves a matching address or
-// takes a pool address.
+// iPXE script or boot.scr.uimg as present although it is not on disk. name
+// is cleaned by served.Clean first, as a request for it would be. Names tied
+// to an address count when a host reserves a matching address or takes a
+// pool address.
 func Generated(snap *inventory.Snapshot, name string) bool {
 	if snap == nil {
 		return false
 	}
-	clean := strings.TrimLeft(name, "/")
-	if !fs.ValidPath(clean) || clean == "." {
+	clean, err := served.Clean(name)
+	if err != nil {
 		return false
 	}
-	req, ok := classify(clean, ipxeName(snap))
+	req, ok := matchGenerated(clean, ipxeName(snap))
 	if !ok {
 		return false
 	}

@@ -45,12 +45,12 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := classify(tt.name, "boot.ipxe")
+			got, ok := matchGenerated(tt.name, "boot.ipxe")
 			if ok != tt.ok {
 				t.Fatalf("ok = %v, want %v", ok, tt.ok)
 			}
 			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(request{})); diff != "" {
-				t.Errorf("classify(%q) (-want +got):\n%s", tt.name, diff)
+				t.Errorf("matchGenerated(%q) (-want +got):\n%s", tt.name, diff)
 			}
 		})
 	}
@@ -227,24 +227,21 @@ func TestKernelForm(t *testing.T) {
 	}
 }
 
-// TestDefaultServerIP: the resolved server address fills in for an
-// inventory without dhcp.server_ip, and never overrides one that has it.
-func TestDefaultServerIP(t *testing.T) {
-	resolved := netip.MustParseAddr("203.0.113.1")
+// TestServerIP: generated files name the server address cmd resolved once
+// and handed over, and nothing else: no second precedence rule here.
+func TestServerIP(t *testing.T) {
 	root := t.TempDir()
-	writeFile(t, root, ".bootyard/ipxe.tmpl", "#!ipxe\necho {{.ServerIP}}\n")
+	writeFile(t, root, ".bootyard/ipxe.tmpl", "#!ipxe\necho [{{.ServerIP}}]\n")
 	for _, tt := range []struct {
-		configured netip.Addr
-		want       string
-	}{{netip.Addr{}, "203.0.113.1"}, {serverIP, "198.51.100.2"}} {
-		snap := testInventory(root)
-		snap = inventory.New(inventory.Snapshot{DHCP: inventory.DHCP{ServerIP: tt.configured}, TFTP: snap.TFTP, Boot: snap.Boot},
-			nil, snap.Hosts())
-		f := New(func() *inventory.Snapshot { return snap }, nil, nil, DefaultServerIP(resolved))
+		opts []Option
+		want string
+	}{{[]Option{ServerIP(netip.MustParseAddr("203.0.113.1"))}, "203.0.113.1"}, {nil, ""}} {
+		snap := testInventory(root) // its dhcp.server_ip is 198.51.100.2: not used here
+		f := New(func() *inventory.Snapshot { return snap }, nil, nil, tt.opts...)
 		b, err := read(t, f, node1IP, "boot.ipxe")
 		f.Close()
-		if err != nil || string(b) != "#!ipxe\necho "+tt.want+"\n" {
-			t.Errorf("configured %v: got %q, %v; want server %s", tt.configured, b, err, tt.want)
+		if err != nil || string(b) != "#!ipxe\necho ["+tt.want+"]\n" {
+			t.Errorf("got %q, %v; want server [%s]", b, err, tt.want)
 		}
 	}
 }

@@ -20,8 +20,9 @@ type Request struct {
 	Port int
 	// Peer is the source address and port of the datagram.
 	Peer netip.AddrPort
-	// ServerIP is our address on the arrival interface (option 54, siaddr, 66).
-	// snap.DHCP.ServerIP, when set, wins: it is what the user configured.
+	// ServerIP is our address on the arrival interface (option 54, siaddr,
+	// 66), as cmd resolved it once at start-up (dhcp.server_ip, else the
+	// interface's address). The decision uses it as it is.
 	ServerIP netip.Addr
 	Now      time.Time
 }

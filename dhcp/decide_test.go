@@ -70,8 +70,9 @@ func TestExplainIgnoredStillNamesClient(t *testing.T) {
 	}
 }
 
-// TestDecideServerAddress: dhcp.server_ip wins; without it the arrival
-// interface's address is used for 54, siaddr and 66.
+// TestDecideServerAddress: the decision puts the server address it is
+// handed (cmd resolves it once: dhcp.server_ip, else the interface's) in 54,
+// siaddr and 66, whatever the snapshot says.
 func TestDecideServerAddress(t *testing.T) {
 	noServer := testSnap(func(s *inventory.Snapshot, _ *[]*inventory.Profile, _ *[]*inventory.Host) {
 		s.DHCP.ServerIP = netip.Addr{}
@@ -82,7 +83,7 @@ func TestDecideServerAddress(t *testing.T) {
 		name string
 		snap *inventory.Snapshot
 		want string
-	}{{"configured", testSnap(), "198.51.100.2"}, {"from the interface", noServer, "198.51.100.3"}} {
+	}{{"configured", testSnap(), "198.51.100.3"}, {"from the interface", noServer, "198.51.100.3"}} {
 		v := viewOf(wire(t, Decide(r, tc.snap, &fakeLeases{})))
 		got := []string{v.Opts[54], v.SIAddr, v.Opts[66]}
 		if diff := cmp.Diff([]string{tc.want, tc.want, tc.want}, got); diff != "" {
@@ -95,7 +96,7 @@ func TestDecideServerAddress(t *testing.T) {
 // first usable pool address (the pool starts on the router and server).
 func TestExplainNoLeases(t *testing.T) {
 	r := SyntheticRequest(macUnknown, nil, "PXEClient:Arch:00000:UNDI:002001", "")
-	r.Now = testNow
+	r.Now, r.ServerIP = testNow, serverIP
 	d, rep := Explain(r, testSnap(withPool("198.51.100.1", "198.51.100.9")), NoLeases{})
 	if d.Reply == nil || rep.Addr != netip.MustParseAddr("198.51.100.3") || rep.Boot.File != "undionly.kpxe" {
 		t.Errorf("got address %v file %q (ignore %q), want 198.51.100.3 and undionly.kpxe", rep.Addr, rep.Boot.File, d.Ignore)
@@ -157,7 +158,7 @@ func TestExplainSynthetic(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.req.Now = testNow
+			tc.req.Now, tc.req.ServerIP = testNow, serverIP
 			d, rep := Explain(tc.req, snap, &fakeLeases{})
 			if rep.Class.Name != tc.class || rep.Host != tc.host || rep.Boot.File != tc.file {
 				t.Errorf("report class %q host %q file %q; want %q %q %q", rep.Class.Name, rep.Host, rep.Boot.File, tc.class, tc.host, tc.file)

@@ -140,12 +140,10 @@ func (d *decider) decide() Decision {
 	if d.snap.DHCP.Mode == inventory.ModeOff || d.snap.DHCP.Mode == "" {
 		return d.ignore(slog.LevelDebug, "dhcp.mode is off")
 	}
-	switch {
-	case d.snap.DHCP.ServerIP.Is4():
-		d.server = d.snap.DHCP.ServerIP
-	case d.req.ServerIP.Unmap().Is4():
-		d.server = d.req.ServerIP.Unmap()
-	default:
+	// cmd resolved the server address once (dhcp.server_ip, else the
+	// interface's) and passed it in the request: no second rule here.
+	d.server = d.req.ServerIP.Unmap()
+	if !d.server.Is4() {
 		return d.ignore(slog.LevelWarn, "no IPv4 server address (dhcp.server_ip unset and none known for the interface)")
 	}
 	d.giaddr = headerAddr(m.GatewayIPAddr)

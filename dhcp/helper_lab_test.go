@@ -69,6 +69,7 @@ func runHelperServer(cfgPath string) int {
 		Leases:   store,
 		Logger:   slog.New(slog.NewTextHandler(os.Stderr, nil)),
 		Iface:    "eth0",
+		ServerIP: snap.DHCP.ServerIP,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -131,6 +131,7 @@ func serveIn(t *testing.T, h *netlab.Host, snap *inventory.Snapshot, leasePath s
 		Leases:   store,
 		Logger:   slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Iface:    "eth0",
+		ServerIP: snap.DHCP.ServerIP,
 		Prober:   &nsProber{h: h, p: dhcp.ARPProber{Iface: "eth0"}},
 	})
 	if err != nil {

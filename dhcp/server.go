@@ -27,8 +27,8 @@ type Config struct {
 	// Iface is the interface the sockets are bound to (for logs and the
 	// conflict probe).
 	Iface string
-	// ServerIP is our address on Iface (option 54, siaddr); zero means
-	// snapshot.DHCP.ServerIP.
+	// ServerIP is our address on Iface (option 54, siaddr, 66), resolved
+	// once by cmd: dhcp.server_ip, else the interface's IPv4 address.
 	ServerIP netip.Addr
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time

@@ -61,11 +61,7 @@ func (s *Server) handle(ctx context.Context, conn net.PacketConn, port int, p pa
 		slog.String("type", messageName(msg)),
 		slog.Int("port", port),
 	}
-	serverIP := s.cfg.ServerIP
-	if !serverIP.IsValid() {
-		serverIP = snap.DHCP.ServerIP
-	}
-	req := Request{Msg: msg, Port: port, Peer: p.peer, ServerIP: serverIP, Now: now}
+	req := Request{Msg: msg, Port: port, Peer: p.peer, ServerIP: s.cfg.ServerIP, Now: now}
 
 	for range maxDecideAttempts {
 		d := s.cfg.Decide(req, snap, s.cfg.Leases)

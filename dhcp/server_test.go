@@ -172,6 +172,7 @@ func startServer(t *testing.T, snap *inventory.Snapshot, mod func(*dhcp.Config))
 		Leases:   store,
 		Logger:   slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		Iface:    "",
+		ServerIP: snap.DHCP.ServerIP,
 	}
 	if mod != nil {
 		mod(&cfg)

@@ -54,8 +54,8 @@ var (
 	dhcpKeys    = []string{"mode", "server_ip", "subnet", "router", "dns", "domain", "lease_time", "pool", "lease_file", "proxy_unknown", "relayed", "options", "limits", "conflict_probe"}
 	relayKeys   = []string{"subnet", "router", "dns", "pool"}
 	limitKeys   = []string{"per_client_rate", "per_client_burst", "new_client_rate", "new_client_burst"}
-	tftpKeys    = []string{"enabled", "root", "max_block_size", "timeout", "retries", "max_transfers", "max_per_client", "transfer_timeout", "single_port", "uploads"}
-	uploadKeys  = []string{"dir", "max_bytes"}
+	tftpKeys    = keysOf(TFTP{})
+	uploadKeys  = keysOf(Uploads{})
 	profileKeys = []string{"kernel", "initrd", "cmdline", "bootfile", "pxelinux", "options"}
 	pxeKeys     = []string{"config_file", "path_prefix", "reboot_time"}
 	hostKeys    = []string{"name", "mac", "ip", "profile", "bootfile", "cmdline", "options", "rpi_serial"}
@@ -177,7 +177,8 @@ func (d *decoder) decodeDHCP(n *yaml.Node, dir string, c *DHCP, doc *yaml.Node) 
 func (d *decoder) decodeTFTP(n *yaml.Node, dir string, c *TFTP, doc *yaml.Node) {
 	const p = "tftp"
 	m := d.mapping(n, p, tftpKeys)
-	c.Enabled = d.boolean(m["enabled"], "tftp.enabled", true)
+	def := DefaultTFTP()
+	c.Enabled = d.boolean(m["enabled"], "tftp.enabled", def.Enabled)
 	if s := d.str(m["root"], "tftp.root"); s != "" {
 		c.Root = resolvePath(dir, s)
 	} else if c.Enabled {
@@ -189,13 +190,13 @@ func (d *decoder) decodeTFTP(n *yaml.Node, dir string, c *TFTP, doc *yaml.Node) 
 	}
 	// RFC 2348 allows up to 65464 octets; pin/tftp only raises its cap
 	// above the classic 512.
-	c.MaxBlockSize = int(d.integer(m["max_block_size"], "tftp.max_block_size", DefaultMaxBlockSize, 513, 65464))
-	c.Timeout = d.duration(m["timeout"], "tftp.timeout", DefaultTFTPTimeout, 10*time.Millisecond, 255*time.Second)
-	c.Retries = int(d.integer(m["retries"], "tftp.retries", DefaultTFTPRetries, 1, 100))
-	c.MaxTransfers = int(d.integer(m["max_transfers"], "tftp.max_transfers", DefaultMaxTransfers, 0, 1<<20))
-	c.MaxPerClient = int(d.integer(m["max_per_client"], "tftp.max_per_client", DefaultMaxPerClient, 0, 1<<20))
-	c.TransferTimeout = d.duration(m["transfer_timeout"], "tftp.transfer_timeout", DefaultTransferTimeout, 0, 24*time.Hour)
-	c.SinglePort = d.boolean(m["single_port"], "tftp.single_port", false)
+	c.MaxBlockSize = int(d.integer(m["max_block_size"], "tftp.max_block_size", int64(def.MaxBlockSize), 513, 65464))
+	c.Timeout = d.duration(m["timeout"], "tftp.timeout", def.Timeout, 10*time.Millisecond, 255*time.Second)
+	c.Retries = int(d.integer(m["retries"], "tftp.retries", int64(def.Retries), 1, 100))
+	c.MaxTransfers = int(d.integer(m["max_transfers"], "tftp.max_transfers", int64(def.MaxTransfers), 0, 1<<20))
+	c.MaxPerClient = int(d.integer(m["max_per_client"], "tftp.max_per_client", int64(def.MaxPerClient), 0, 1<<20))
+	c.TransferTimeout = d.duration(m["transfer_timeout"], "tftp.transfer_timeout", def.TransferTimeout, 0, 24*time.Hour)
+	c.SinglePort = d.boolean(m["single_port"], "tftp.single_port", def.SinglePort)
 	if un := d.resolve(m["uploads"]); un != nil && !isNull(un) {
 		um := d.mapping(un, "tftp.uploads", uploadKeys)
 		up := &Uploads{MaxBytes: DefaultUploadMaxBytes}

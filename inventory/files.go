@@ -4,11 +4,12 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/bootyard/bootyard/served"
 )
 
 // checkFiles checks that the TFTP root and the upload folder exist and that
@@ -51,17 +52,14 @@ func (d *decoder) checkFiles(snap *Snapshot, opts Options) (warnings []Problem) 
 		if strings.Contains(name, "://") {
 			return true, "" // a URL (UEFI HTTP boot): not a TFTP file
 		}
-		clean := strings.ReplaceAll(name, `\`, "/")
-		for _, seg := range strings.Split(clean, "/") {
-			if seg == ".." {
+		// The same cleaner the TFTP and HTTP servers use: a name is checked
+		// exactly as a client asking for it would be served.
+		clean, err := served.Clean(name)
+		if err != nil {
+			if errors.Is(err, served.ErrClimbs) {
 				return false, "goes above the TFTP root with \"..\""
 			}
-		}
-		// Names are relative to the root whether or not they start with
-		// "/" (GRUB asks for "/grub/..."), as the TFTP server treats them.
-		clean = strings.TrimPrefix(path.Clean("/"+clean), "/")
-		if clean == "" {
-			return false, "names no file"
+			return false, "is not a valid file name (" + strings.TrimPrefix(err.Error(), served.ErrBadName.Error()+": ") + ")"
 		}
 		if opts.Generated != nil && opts.Generated(snap, clean) {
 			return true, ""

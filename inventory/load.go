@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -85,6 +86,9 @@ func Parse(path string, data []byte, opts Options) (snap *Snapshot, err error) {
 		snap.RestartNeeded = append(snap.RestartNeeded, SettingChange{k.name, fmt.Sprint(k.was), fmt.Sprint(k.now)})
 	}
 	snap.Path = path
+	// Whole seconds: HTTP's Last-Modified has no finer unit, and a
+	// generated file's If-Modified-Since must match it exactly.
+	snap.Loaded = time.Now().Truncate(time.Second)
 	snap.sum = sha256.Sum256(data)
 	warnings := d.checkFiles(snap, opts)
 	if len(d.problems) > 0 {

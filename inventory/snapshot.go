@@ -16,6 +16,9 @@ import (
 type Snapshot struct {
 	// Path is the file this snapshot was loaded from ("" when parsed from bytes).
 	Path string
+	// Loaded is when the file was parsed, in whole seconds: the
+	// modification time of every file generated from this snapshot.
+	Loaded time.Time
 	// Interface is the network interface DHCP and TFTP listen on.
 	Interface string
 
@@ -127,31 +130,54 @@ func (r Range) Size() int {
 
 // TFTP is the tftp: section.
 type TFTP struct {
+	// Each field's key tag is its name under tftp:. The decoder's list of
+	// allowed keys and the reload diff (a changed tftp: setting needs a
+	// restart) are both derived from these tags, so a new setting cannot be
+	// forgotten by either.
+
 	// Enabled is false when the config says `tftp: {enabled: false}`.
-	Enabled bool
+	Enabled bool `key:"enabled"`
 	// Root is the folder served; generated per-host files are layered on top.
-	Root string
+	Root string `key:"root"`
 	// MaxBlockSize caps the negotiated blksize (default 1468: fits a 1500-byte MTU).
-	MaxBlockSize int
+	MaxBlockSize int `key:"max_block_size"`
 	// Timeout is the retransmit timeout, Retries the number of retransmits.
-	Timeout time.Duration
-	Retries int
+	Timeout time.Duration `key:"timeout"`
+	Retries int           `key:"retries"`
 	// MaxTransfers caps concurrent transfers (0: no cap); MaxPerClient caps
-	// concurrent transfers from one client address (0: no cap).
-	MaxTransfers int
-	MaxPerClient int
+	// concurrent transfers from one client address (0: no cap). A request
+	// beyond either gets "server busy, try again" at once.
+	MaxTransfers int `key:"max_transfers"`
+	MaxPerClient int `key:"max_per_client"`
 	// TransferTimeout bounds one whole transfer (0: no bound).
-	TransferTimeout time.Duration
+	TransferTimeout time.Duration `key:"transfer_timeout"`
 	// SinglePort answers every transfer from port 69 (for NAT and containers).
-	SinglePort bool
+	SinglePort bool `key:"single_port"`
 	// Uploads, when non-nil, enables write requests.
-	Uploads *Uploads
+	Uploads *Uploads `key:"uploads"`
+}
+
+// DefaultTFTP is the tftp: section of a file that leaves every key out
+// (except root, which has no default). The decoder starts from it; tests
+// that build a TFTP server without a file use it too.
+func DefaultTFTP() TFTP {
+	return TFTP{
+		Enabled:         true,
+		MaxBlockSize:    DefaultMaxBlockSize,
+		Timeout:         DefaultTFTPTimeout,
+		Retries:         DefaultTFTPRetries,
+		MaxTransfers:    DefaultMaxTransfers,
+		MaxPerClient:    DefaultMaxPerClient,
+		TransferTimeout: DefaultTransferTimeout,
+	}
 }
 
 // Uploads configures TFTP write requests.
 type Uploads struct {
-	Dir      string
-	MaxBytes int64 // quota for the whole folder
+	// Dir is the folder uploads are written to; never inside the TFTP root.
+	Dir string `key:"dir"`
+	// MaxBytes is the quota for the whole folder, existing files included.
+	MaxBytes int64 `key:"max_bytes"`
 }
 
 // Profile is a named thing to boot. Hosts refer to one by name.

@@ -231,10 +231,8 @@ func keepRunning(old *Snapshot, next *Snapshot) []fieldChange {
 		next.DHCP.LeaseFile = old.DHCP.LeaseFile
 	}
 	// The TFTP server is built once at start-up from these settings.
-	if changed := tftpFieldsChanged(old.TFTP, next.TFTP); len(changed) > 0 {
-		for _, f := range changed {
-			out = append(out, fieldChange{"tftp." + f.name, f.was, f.now})
-		}
+	if changed := changedKeys("tftp", old.TFTP, next.TFTP); len(changed) > 0 {
+		out = append(out, changed...)
 		next.TFTP = old.TFTP
 	}
 	return out
@@ -243,31 +241,4 @@ func keepRunning(old *Snapshot, next *Snapshot) []fieldChange {
 type fieldChange struct {
 	name     string
 	was, now any
-}
-
-// tftpFieldsChanged lists the tftp: keys whose values differ.
-func tftpFieldsChanged(a, b TFTP) []fieldChange {
-	var out []fieldChange
-	add := func(name string, was, now any) {
-		if !reflect.DeepEqual(was, now) {
-			out = append(out, fieldChange{name, was, now})
-		}
-	}
-	add("enabled", a.Enabled, b.Enabled)
-	add("root", a.Root, b.Root)
-	add("max_block_size", a.MaxBlockSize, b.MaxBlockSize)
-	add("timeout", a.Timeout, b.Timeout)
-	add("retries", a.Retries, b.Retries)
-	add("max_transfers", a.MaxTransfers, b.MaxTransfers)
-	add("max_per_client", a.MaxPerClient, b.MaxPerClient)
-	add("transfer_timeout", a.TransferTimeout, b.TransferTimeout)
-	add("single_port", a.SinglePort, b.SinglePort)
-	uploads := func(u *Uploads) any {
-		if u == nil {
-			return "off"
-		}
-		return fmt.Sprintf("%s (%d bytes)", u.Dir, u.MaxBytes)
-	}
-	add("uploads", uploads(a.Uploads), uploads(b.Uploads))
-	return out
 }

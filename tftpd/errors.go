@@ -3,6 +3,8 @@ package tftpd
 import (
 	"errors"
 	"io/fs"
+
+	"github.com/bootyard/bootyard/served"
 )
 
 // wireError is an error whose text is sent to the client. pin/tftp puts
@@ -38,7 +40,7 @@ func wireErrorFor(err error) wireError {
 		return we
 	case errors.Is(err, fs.ErrNotExist):
 		return errNotFound
-	case errors.Is(err, fs.ErrPermission), errors.Is(err, ErrBadName):
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, served.ErrBadName):
 		return errDenied
 	case errors.Is(err, fs.ErrExist):
 		return errExists

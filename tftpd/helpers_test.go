@@ -5,23 +5,24 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"net"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/bootyard/bootyard/inventory"
+	"github.com/bootyard/bootyard/served"
 )
 
 // waitBound is how long any test waits for an event before failing.
 const waitBound = 20 * time.Second
 
-// rootFiles is a minimal Files over os.Root, standing in for bootfiles: a
+// rootFiles is a minimal Resolver over os.Root, standing in for bootfiles: a
 // symlink out of the root fails inside os.Root.
 type rootFiles struct {
 	root *os.Root
@@ -40,24 +41,35 @@ func newRootFiles(t testing.TB, dir string) *rootFiles {
 	return &rootFiles{root: root}
 }
 
-func (f *rootFiles) Open(_ netip.Addr, name string) (io.ReadCloser, int64, error) {
+func (f *rootFiles) Resolve(_ served.Client, name string) (served.Content, error) {
 	f.mu.Lock()
 	f.names = append(f.names, name)
 	f.mu.Unlock()
 	fl, err := f.root.Open(name)
 	if err != nil {
-		return nil, 0, err
+		return served.Content{}, err
 	}
 	st, err := fl.Stat()
 	if err != nil {
 		fl.Close()
-		return nil, 0, err
+		return served.Content{}, err
 	}
 	if !st.Mode().IsRegular() {
 		fl.Close()
-		return nil, 0, fmt.Errorf("%s: not a regular file: %w", name, fs.ErrNotExist)
+		return served.Content{}, fmt.Errorf("%s: not a regular file: %w", name, fs.ErrNotExist)
 	}
-	return fl, st.Size(), nil
+	return served.Content{Name: name, Body: fl, Size: st.Size(), ModTime: st.ModTime()}, nil
+}
+
+// settings is the tftp: section as a file without one would load, with the
+// transfer limits off (tests that want them set them).
+func settings(mods ...func(*inventory.TFTP)) inventory.TFTP {
+	c := inventory.DefaultTFTP()
+	c.MaxTransfers, c.MaxPerClient, c.TransferTimeout = 0, 0, 0
+	for _, m := range mods {
+		m(&c)
+	}
+	return c
 }
 
 func (f *rootFiles) opened() []string {
@@ -176,7 +188,7 @@ type testServer struct {
 	stop func() error // cancels Serve and returns what it returned
 }
 
-func startServer(t testing.TB, cfg Config, files Files) *testServer {
+func startServer(t testing.TB, cfg inventory.TFTP, files Resolver, opts ...func(*Server)) *testServer {
 	t.Helper()
 	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -184,6 +196,9 @@ func startServer(t testing.TB, cfg Config, files Files) *testServer {
 	}
 	rl := newRecLog()
 	srv := New(cfg, files, slog.New(rl))
+	for _, o := range opts {
+		o(srv)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, conn) }()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bootyard/bootyard/internal/netlab"
+	"github.com/bootyard/bootyard/inventory"
 )
 
 // buildBootyard builds the bootyard command. The lab runs the server as its
@@ -55,7 +56,7 @@ func labServer(t *testing.T, root string) (*netlab.Host, *netlab.Proc) {
 	lab := netlab.New(t)
 	srv := lab.Host("srv", "198.51.100.2/24")
 	cli := lab.Host("cli", "198.51.100.3/24")
-	return cli, startBootyard(t, srv, root, DefaultMaxBlockSize)
+	return cli, startBootyard(t, srv, root, inventory.DefaultMaxBlockSize)
 }
 
 // TestInteropClients fetches files around every block-size edge with the

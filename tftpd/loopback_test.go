@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bootyard/bootyard/inventory"
 	"github.com/google/go-cmp/cmp"
 	"github.com/pin/tftp/v3"
 )
@@ -46,7 +47,7 @@ func get(t testing.TB, addr, name, mode string, blksize int, tsize bool) (data [
 // without options and checks every byte, the tsize answered and the record.
 func TestLoopbackSizes(t *testing.T) {
 	dir := t.TempDir()
-	srv := startServer(t, Config{}, newRootFiles(t, dir))
+	srv := startServer(t, settings(), newRootFiles(t, dir))
 	sizes := []int{0, 1, 511, 512, 513, 1468, 1468 * 3, 1468*3 + 1, 1 << 20}
 	type opts struct {
 		blksize int
@@ -77,7 +78,7 @@ func TestLoopbackSizes(t *testing.T) {
 			rec := recs[n-1]
 			wantBlk := "512"
 			if o.blksize > 0 {
-				wantBlk = strconv.Itoa(min(o.blksize, DefaultMaxBlockSize))
+				wantBlk = strconv.Itoa(min(o.blksize, inventory.DefaultMaxBlockSize))
 			}
 			got := map[string]string{"outcome": rec.Attrs["outcome"], "bytes": rec.Attrs["bytes"], "blksize": rec.Attrs["blksize"], "file": rec.Attrs["file"]}
 			want := map[string]string{"outcome": "ok", "bytes": strconv.Itoa(size), "blksize": wantBlk, "file": name}
@@ -105,7 +106,7 @@ func TestLoopbackErrors(t *testing.T) {
 	if err := os.Symlink(filepath.Join(outside, "secret"), filepath.Join(dir, "escape")); err != nil {
 		t.Fatal(err)
 	}
-	srv := startServer(t, Config{}, newRootFiles(t, dir))
+	srv := startServer(t, settings(), newRootFiles(t, dir))
 	for _, tc := range []struct{ name, want string }{
 		{"missing.efi", "file not found"},
 		{"../etc/passwd", "access denied"},
@@ -149,7 +150,7 @@ func TestLoopbackNetascii(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "default"), []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	srv := startServer(t, Config{}, newRootFiles(t, dir))
+	srv := startServer(t, settings(), newRootFiles(t, dir))
 	got, _, _, err := get(t, srv.addr, "default", "netascii", 0, true)
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +171,7 @@ func TestLoopbackNetascii(t *testing.T) {
 func TestLoopbackSinglePort(t *testing.T) {
 	dir := t.TempDir()
 	want := writeFile(t, dir, "f", 3000)
-	srv := startServer(t, Config{SinglePort: true}, newRootFiles(t, dir))
+	srv := startServer(t, settings(func(c *inventory.TFTP) { c.SinglePort = true }), newRootFiles(t, dir))
 	c := dialRaw(t, srv.addr)
 	c.request(1, "f", "octet", "blksize", "1468")
 	op, _, body := c.recv()

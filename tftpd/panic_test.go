@@ -1,10 +1,10 @@
 package tftpd
 
 import (
-	"io"
-	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/bootyard/bootyard/served"
 )
 
 // panicFiles panics for one name and serves the folder otherwise.
@@ -13,11 +13,11 @@ type panicFiles struct {
 	bad string
 }
 
-func (f panicFiles) Open(client netip.Addr, name string) (io.ReadCloser, int64, error) {
+func (f panicFiles) Resolve(client served.Client, name string) (served.Content, error) {
 	if name == f.bad {
 		panic("boom")
 	}
-	return f.rootFiles.Open(client, name)
+	return f.rootFiles.Resolve(client, name)
 }
 
 // TestHandlerPanicIsContained: a panic while serving one request answers
@@ -26,7 +26,7 @@ func (f panicFiles) Open(client netip.Addr, name string) (io.ReadCloser, int64, 
 func TestHandlerPanicIsContained(t *testing.T) {
 	dir := t.TempDir()
 	want := writeFile(t, dir, "ok", 700)
-	srv := startServer(t, Config{}, panicFiles{rootFiles: newRootFiles(t, dir), bad: "bad"})
+	srv := startServer(t, settings(), panicFiles{rootFiles: newRootFiles(t, dir), bad: "bad"})
 	srv.waitReady(t)
 	_, _, _, err := get(t, srv.addr, "bad", "octet", 0, false)
 	if err == nil || !strings.Contains(err.Error(), "internal error") {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bootyard/bootyard/inventory"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -52,7 +53,7 @@ func fetchRaw(t *testing.T, c *rawClient, blksize int) ([]byte, map[string]strin
 func TestWindowsizeNotAcknowledged(t *testing.T) {
 	dir := t.TempDir()
 	want := writeFile(t, dir, "bootx64.efi", 5000)
-	srv := startServer(t, Config{}, newRootFiles(t, dir))
+	srv := startServer(t, settings(), newRootFiles(t, dir))
 	c := dialRaw(t, srv.addr)
 	c.request(1, "bootx64.efi", "octet", "blksize", "1468", "tsize", "0", "windowsize", "4")
 	got, oack := fetchRaw(t, c, 512)
@@ -73,7 +74,7 @@ func TestProbesAreNotFailures(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "bootx64.efi", 5000)
 	writeFile(t, dir, "bootcode.bin", 5000)
-	srv := startServer(t, Config{}, newRootFiles(t, dir))
+	srv := startServer(t, settings(), newRootFiles(t, dir))
 
 	uefi := dialRaw(t, srv.addr)
 	uefi.request(1, "bootx64.efi", "octet", "tsize", "0", "blksize", "1468", "windowsize", "4")
@@ -109,7 +110,7 @@ func TestBlockNumberWraps(t *testing.T) {
 	}
 	dir := t.TempDir()
 	want := writeFile(t, dir, "big", 65536*512+1)
-	srv := startServer(t, Config{}, newRootFiles(t, dir))
+	srv := startServer(t, settings(), newRootFiles(t, dir))
 	c := dialRaw(t, srv.addr)
 	c.request(1, "big", "octet")
 	got, _ := fetchRaw(t, c, 512)
@@ -124,7 +125,7 @@ func TestBlockNumberWraps(t *testing.T) {
 // TestBusy: past MaxPerClient or MaxTransfers a request is answered
 // "server busy, try again" at once, and the slot frees when a transfer ends.
 func TestBusy(t *testing.T) {
-	for _, cfg := range []Config{{MaxPerClient: 1}, {MaxTransfers: 1}} {
+	for _, cfg := range []inventory.TFTP{settings(func(c *inventory.TFTP) { c.MaxPerClient = 1 }), settings(func(c *inventory.TFTP) { c.MaxTransfers = 1 })} {
 		t.Run(strconv.Itoa(cfg.MaxPerClient)+"/"+strconv.Itoa(cfg.MaxTransfers), func(t *testing.T) {
 			dir := t.TempDir()
 			want := writeFile(t, dir, "f", 2000)
@@ -191,7 +192,7 @@ func TestTransferTimeout(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "f", 5000)
 	const limit = 300 * time.Millisecond
-	srv := startServer(t, Config{TransferTimeout: limit, Timeout: 10 * time.Second}, newRootFiles(t, dir))
+	srv := startServer(t, settings(func(c *inventory.TFTP) { c.TransferTimeout, c.Timeout = limit, 10*time.Second }), newRootFiles(t, dir))
 	c := dialRaw(t, srv.addr)
 	c.request(1, "f", "octet")
 	if op, num, _ := c.recv(); op != 3 || num != 1 {
@@ -215,7 +216,8 @@ func TestShutdownLetsTransfersFinish(t *testing.T) {
 		t.Run("singleport="+strconv.FormatBool(single), func(t *testing.T) {
 			dir := t.TempDir()
 			want := writeFile(t, dir, "f", 3000)
-			srv := startServer(t, Config{SinglePort: single, ShutdownGrace: waitBound}, newRootFiles(t, dir))
+			srv := startServer(t, settings(func(c *inventory.TFTP) { c.SinglePort = single }), newRootFiles(t, dir),
+				func(s *Server) { s.ShutdownGrace = waitBound })
 			c := dialRaw(t, srv.addr)
 			c.request(1, "f", "octet")
 			if op, num, _ := c.recv(); op != 3 || num != 1 {
@@ -246,7 +248,8 @@ func TestShutdownLetsTransfersFinish(t *testing.T) {
 func TestShutdownGraceExpires(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "f", 3000)
-	srv := startServer(t, Config{ShutdownGrace: 200 * time.Millisecond, Timeout: 10 * time.Second}, newRootFiles(t, dir))
+	srv := startServer(t, settings(func(c *inventory.TFTP) { c.Timeout = 10 * time.Second }), newRootFiles(t, dir),
+		func(s *Server) { s.ShutdownGrace = 200 * time.Millisecond })
 	c := dialRaw(t, srv.addr)
 	c.request(1, "f", "octet")
 	if op, num, _ := c.recv(); op != 3 || num != 1 {
@@ -271,7 +274,7 @@ func TestShutdownGraceExpires(t *testing.T) {
 // Files is never asked.
 func TestOversizeRequestDropped(t *testing.T) {
 	files := newRootFiles(t, t.TempDir())
-	srv := startServer(t, Config{}, files)
+	srv := startServer(t, settings(), files)
 	before := srv.Stats().Dropped
 	c := dialRaw(t, srv.addr)
 	c.request(1, strings.Repeat("a", 600), "octet")
@@ -283,6 +286,6 @@ func TestOversizeRequestDropped(t *testing.T) {
 		<-time.After(10 * time.Millisecond)
 	}
 	if n := len(files.opened()); n != 0 {
-		t.Errorf("Files.Open called %d times", n)
+		t.Errorf("Resolve called %d times", n)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+
+	"github.com/bootyard/bootyard/served"
 )
 
 // handleRead is pin/tftp's read handler. It must end every request either by
@@ -19,17 +21,18 @@ func (s *Server) handleRead(raw string, rf io.ReaderFrom) (err error) {
 	if !t.admitted {
 		return errBusy
 	}
-	name, cerr := CleanName(raw)
+	name, cerr := served.Clean(raw)
 	if cerr != nil {
 		cause = cerr
 		return errDenied
 	}
 	s.setName(t, name)
-	rc, size, oerr := s.files.Open(t.client.Addr(), name)
+	content, oerr := s.files.Resolve(served.Client{Addr: t.client.Addr()}, name)
 	if oerr != nil {
 		cause = oerr
 		return wireErrorFor(oerr)
 	}
+	rc, size := content.Body, content.Size
 	defer rc.Close()
 
 	// pin/tftp reads one block at a time; a read-ahead buffer turns 64

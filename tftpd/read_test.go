@@ -5,12 +5,12 @@ import (
 	"errors"
 	"io"
 	"net"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/bootyard/bootyard/served"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -61,7 +61,7 @@ func TestReadHandlerNames(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.raw, func(t *testing.T) {
 			files := newRootFiles(t, dir)
-			srv := New(Config{}, files, nil)
+			srv := New(settings(), files, nil)
 			ft := &fakeTransfer{}
 			err := srv.handleRead(tc.raw, ft)
 			if !errors.Is(err, tc.wantErr) {
@@ -76,7 +76,7 @@ func TestReadHandlerNames(t *testing.T) {
 				}
 			}
 			if diff := cmp.Diff(tc.wantOpen, files.opened()); diff != "" {
-				t.Errorf("Files.Open calls (-want +got):\n%s", diff)
+				t.Errorf("Resolve calls (-want +got):\n%s", diff)
 			}
 			if tc.raw == "/etc/passwd" && !bytes.Equal(ft.got.Bytes(), want) {
 				t.Errorf("got %d bytes, want the %d of <root>/etc/passwd", ft.got.Len(), len(want))
@@ -95,14 +95,16 @@ func (failingReader) Read([]byte) (int, error) {
 }
 func (failingReader) Close() error { return nil }
 
-func (failingFiles) Open(netip.Addr, string) (io.ReadCloser, int64, error) {
-	return failingReader{}, -1, nil
+func (failingReader) Seek(int64, int) (int64, error) { return 0, nil }
+
+func (failingFiles) Resolve(served.Client, string) (served.Content, error) {
+	return served.Content{Body: failingReader{}, Size: -1}, nil
 }
 
 // TestReadErrorHidesPath: a read error mid-transfer reaches the client as a
 // fixed text, never as the os error with its path.
 func TestReadErrorHidesPath(t *testing.T) {
-	srv := New(Config{}, failingFiles{}, nil)
+	srv := New(settings(), failingFiles{}, nil)
 	ft := &fakeTransfer{}
 	err := srv.handleRead("x", ft)
 	if !errors.Is(err, errReadFailed) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -12,22 +11,33 @@ import (
 	"time"
 
 	"github.com/pin/tftp/v3"
+
+	"github.com/bootyard/bootyard/inventory"
+	"github.com/bootyard/bootyard/served"
 )
 
-// Files gives the bytes of a cleaned name for a client.
+// Resolver gives the content a client gets for a name: the one resolver
+// (bootfiles in production, wired by cmd) that HTTP asks too, so both serve
+// the same bytes for the same name.
 //
-// name has been through CleanName: relative, slash-separated, never climbing.
-// Open returns the size in bytes, or -1 if unknown (then tsize is not
-// offered). Errors wrap fs.ErrNotExist (answered "file not found") or
-// fs.ErrPermission ("access denied"); their text never reaches the client.
-type Files interface {
-	Open(client netip.Addr, name string) (io.ReadCloser, int64, error)
+// name has been through served.Clean: relative, slash-separated, never
+// climbing. A TFTP client is known by its address only. Content.Size is
+// offered as tsize when it is not negative. Errors wrap fs.ErrNotExist
+// (answered "file not found") or fs.ErrPermission ("access denied"); their
+// text never reaches the client.
+type Resolver interface {
+	Resolve(client served.Client, name string) (served.Content, error)
 }
 
 // Server is a TFTP server over pin/tftp. Build it with New, run it with Serve.
 type Server struct {
-	cfg   Config
-	files Files
+	// ShutdownGrace is how long Serve lets transfers in flight finish
+	// after its context is cancelled (0: DefaultShutdownGrace). Set it
+	// before Serve.
+	ShutdownGrace time.Duration
+
+	cfg   inventory.TFTP
+	files Resolver
 	log   *slog.Logger
 
 	mu        sync.Mutex
@@ -45,16 +55,16 @@ type Server struct {
 	stopAll context.CancelCauseFunc
 }
 
-// New builds a server that serves files. Zero fields of cfg take their
-// defaults (see Config); call cfg.Validate first to refuse bad values. log
-// receives one record per transfer.
-func New(cfg Config, files Files, log *slog.Logger) *Server {
+// New builds a server that serves what files resolves, with the tftp:
+// settings of a loaded inventory (inventory.DefaultTFTP() in tests: they
+// are used as they are). log receives one record per transfer.
+func New(cfg inventory.TFTP, files Resolver, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	stopCtx, stopAll := context.WithCancelCause(context.Background())
 	return &Server{
-		cfg:       cfg.withDefaults(),
+		cfg:       cfg,
 		files:     files,
 		log:       log,
 		transfers: make(map[netip.AddrPort][]*transfer),
@@ -66,7 +76,7 @@ func New(cfg Config, files Files, log *slog.Logger) *Server {
 
 // Serve answers TFTP requests arriving on conn until ctx is cancelled, then
 // stops taking requests, lets transfers in flight finish for up to
-// Config.ShutdownGrace, aborts the rest and returns nil. conn must be a UDP
+// ShutdownGrace, aborts the rest and returns nil. conn must be a UDP
 // socket (pin/tftp reads the packet's destination address and interface
 // from it to answer from the same address); Serve closes it when it stops.
 // Stop Serve by cancelling ctx, never by closing conn: pin/tftp's read loop
@@ -117,7 +127,7 @@ func (s *Server) Serve(ctx context.Context, conn *net.UDPConn) error {
 		return fmt.Errorf("tftpd: serve: %w", err)
 	case <-ctx.Done():
 	}
-	s.log.Info("tftp stopping: transfers in flight may finish", "active", s.Stats().Active, "grace", s.cfg.ShutdownGrace)
+	s.log.Info("tftp stopping: transfers in flight may finish", "active", s.Stats().Active, "grace", s.grace())
 
 	// pin/tftp's Shutdown waits for every transfer without a bound, and in
 	// single-port mode Serve does; wait for both, but only for the grace
@@ -128,7 +138,7 @@ func (s *Server) Serve(ctx context.Context, conn *net.UDPConn) error {
 		<-served
 		close(shutDown)
 	}()
-	grace := time.NewTimer(s.cfg.ShutdownGrace)
+	grace := time.NewTimer(s.grace())
 	defer grace.Stop()
 	select {
 	case <-shutDown:
@@ -138,9 +148,16 @@ func (s *Server) Serve(ctx context.Context, conn *net.UDPConn) error {
 		s.stopAll(errStopping)
 		// Transfers abort at their next block; one waiting for an ACK ends
 		// within Timeout*(Retries+1), and the goroutine above with them.
-		s.log.Warn("tftp shutdown grace expired, aborting transfers", "active", n, "grace", s.cfg.ShutdownGrace)
+		s.log.Warn("tftp shutdown grace expired, aborting transfers", "active", n, "grace", s.grace())
 	}
 	return nil
+}
+
+func (s *Server) grace() time.Duration {
+	if s.ShutdownGrace > 0 {
+		return s.ShutdownGrace
+	}
+	return DefaultShutdownGrace
 }
 
 // Stats is a snapshot of the server's counters.

@@ -11,6 +11,9 @@ import (
 	"sync"
 
 	"github.com/pin/tftp/v3"
+
+	"github.com/bootyard/bootyard/inventory"
+	"github.com/bootyard/bootyard/served"
 )
 
 // handleWrite is pin/tftp's write handler. Uploads land in Uploads.Dir only,
@@ -30,7 +33,7 @@ func (s *Server) handleWrite(raw string, wt io.WriterTo) (err error) {
 	if !t.admitted {
 		return errBusy
 	}
-	name, cerr := CleanName(raw)
+	name, cerr := served.Clean(raw)
 	if cerr != nil {
 		cause = cerr
 		return errDenied
@@ -105,7 +108,7 @@ type uploadStore struct {
 	used int64
 }
 
-func openUploads(cfg Uploads) (*uploadStore, error) {
+func openUploads(cfg inventory.Uploads) (*uploadStore, error) {
 	root, err := os.OpenRoot(cfg.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("uploads: %w", err)

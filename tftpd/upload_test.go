@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bootyard/bootyard/inventory"
 	"github.com/google/go-cmp/cmp"
 	"github.com/pin/tftp/v3"
 )
@@ -46,7 +47,7 @@ func dirContents(t testing.TB, dir string) map[string]int64 {
 }
 
 func TestUploadsOffByDefault(t *testing.T) {
-	srv := startServer(t, Config{}, newRootFiles(t, t.TempDir()))
+	srv := startServer(t, settings(), newRootFiles(t, t.TempDir()))
 	err := put(t, srv.addr, "x", []byte("hello"))
 	if err == nil || !strings.Contains(err.Error(), "access denied") {
 		t.Fatalf("upload = %v, want access denied", err)
@@ -65,7 +66,7 @@ func TestUploads(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Quota 10000 for the whole folder, 1000 already used.
-	srv := startServer(t, Config{Uploads: &Uploads{Dir: up, MaxBytes: 10000}}, newRootFiles(t, t.TempDir()))
+	srv := startServer(t, settings(func(c *inventory.TFTP) { c.Uploads = &inventory.Uploads{Dir: up, MaxBytes: 10000} }), newRootFiles(t, t.TempDir()))
 	payload := bytes.Repeat([]byte("crash dump "), 500) // 5500 bytes
 
 	if err := put(t, srv.addr, "/logs/board1.txt", payload); err != nil {

@@ -64,16 +64,13 @@ func runExplain(_ context.Context, e *env, args []string) error {
 	return printGenerated(e.stdout, snap, mac, report.Addr, req.ServerIP)
 }
 
-// explainServerIP picks the server address explain assumes: the flag, the
-// configured one, or the interface's when this machine has it.
+// explainServerIP picks the server address explain assumes, by serve's
+// rule with the flag as the override; zero when none can be had here (explain
+// on another machine's config without -server-ip).
 func explainServerIP(snap *inventory.Snapshot, flagValue string) netip.Addr {
-	if a, err := netip.ParseAddr(flagValue); err == nil {
-		return a
-	}
-	if a, err := serverAddress(snap); err == nil {
-		return a
-	}
-	return netip.Addr{}
+	override, _ := netip.ParseAddr(flagValue)
+	a, _ := serverAddress(snap, override)
+	return a
 }
 
 // readOnlyLeases loads the lease file (if any) into a memory-only store, so

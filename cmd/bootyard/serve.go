@@ -91,7 +91,7 @@ func hangups(ctx context.Context) <-chan struct{} {
 // running.
 func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.Snapshot, grace time.Duration, reload <-chan struct{}) error {
 	store := inventory.NewStore(snap)
-	serverIP, err := serverAddress(snap)
+	serverIP, err := serverAddress(snap, netip.Addr{})
 	if err != nil {
 		return err
 	}
@@ -197,34 +197,27 @@ func buildTFTP(log *slog.Logger, snap *inventory.Snapshot, store *inventory.Stor
 		return nil, nil, fmt.Errorf("tftp: listen on %s:69: %w", serverIP, err)
 	}
 	files := bootfiles.New(store.Current, clientHosts{store: store, leases: ls, neigh: neigh.Table{Device: snap.Interface}}, log.With("part", "bootfiles"),
-		bootfiles.DefaultServerIP(serverIP))
-	srv := tftpd.New(tftpConfig(snap.TFTP, grace), files, log.With("part", "tftp"))
+		bootfiles.ServerIP(serverIP))
+	// The tftp: section as loaded is the server's configuration: it is
+	// bound at start-up (a reload that changes it logs "needs a restart").
+	srv := tftpd.New(snap.TFTP, files, log.With("part", "tftp"))
+	srv.ShutdownGrace = grace
 	return func(ctx context.Context) error {
 		defer files.Close()
 		return srv.Serve(ctx, conn)
 	}, []io.Closer{conn}, nil
 }
 
-func tftpConfig(t inventory.TFTP, grace time.Duration) tftpd.Config {
-	c := tftpd.Config{
-		MaxBlockSize:    t.MaxBlockSize,
-		Timeout:         t.Timeout,
-		Retries:         t.Retries,
-		MaxTransfers:    t.MaxTransfers,
-		MaxPerClient:    t.MaxPerClient,
-		TransferTimeout: t.TransferTimeout,
-		SinglePort:      t.SinglePort,
-		ShutdownGrace:   grace,
+// serverAddress is the one place that decides the boot server's address:
+// override (explain's -server-ip) when given, else dhcp.server_ip, else the
+// first IPv4 address of the configured interface. serve resolves it once at
+// start-up and hands the value to the DHCP side (option 54, siaddr, 66) and
+// to bootfiles (generated files), so both always name the same server; a
+// reload cannot change it (dhcp.server_ip and interface need a restart).
+func serverAddress(s *inventory.Snapshot, override netip.Addr) (netip.Addr, error) {
+	if override.IsValid() {
+		return override, nil
 	}
-	if t.Uploads != nil {
-		c.Uploads = &tftpd.Uploads{Dir: t.Uploads.Dir, MaxBytes: t.Uploads.MaxBytes}
-	}
-	return c
-}
-
-// serverAddress is dhcp.server_ip, or else the first IPv4 address of the
-// configured interface.
-func serverAddress(s *inventory.Snapshot) (netip.Addr, error) {
 	if s.DHCP.ServerIP.IsValid() {
 		return s.DHCP.ServerIP, nil
 	}

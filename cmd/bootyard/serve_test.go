@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,5 +55,35 @@ func TestClientHosts(t *testing.T) {
 		if got != want {
 			t.Errorf("HostByIP(%s) = %q, want %q", ip, got, want)
 		}
+	}
+}
+
+// TestServerAddress: the one rule for the boot server's address: an
+// override (explain's -server-ip) first, then dhcp.server_ip, then the
+// interface's first IPv4 address; an interface without one is an error
+// that says what to do.
+func TestServerAddress(t *testing.T) {
+	configured := netip.MustParseAddr("198.51.100.2")
+	override := netip.MustParseAddr("203.0.113.9")
+	withIP := inventory.New(inventory.Snapshot{Interface: "lo", DHCP: inventory.DHCP{ServerIP: configured}}, nil, nil)
+	fromIface := inventory.New(inventory.Snapshot{Interface: "lo"}, nil, nil)
+	noIface := inventory.New(inventory.Snapshot{Interface: "by-no-such-if0"}, nil, nil)
+	for _, tc := range []struct {
+		name     string
+		snap     *inventory.Snapshot
+		override netip.Addr
+		want     netip.Addr
+	}{
+		{"override wins", withIP, override, override},
+		{"configured", withIP, netip.Addr{}, configured},
+		{"interface", fromIface, netip.Addr{}, netip.MustParseAddr("127.0.0.1")},
+	} {
+		got, err := serverAddress(tc.snap, tc.override)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: serverAddress = %v, %v; want %v", tc.name, got, err, tc.want)
+		}
+	}
+	if _, err := serverAddress(noIface, netip.Addr{}); err == nil || !strings.Contains(err.Error(), "by-no-such-if0") {
+		t.Errorf("missing interface: err %v, want one naming it", err)
 	}
 }

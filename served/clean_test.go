@@ -1,7 +1,8 @@
-package tftpd
+package served
 
 import (
 	"errors"
+	"io/fs"
 	"path"
 	"strings"
 	"testing"
@@ -10,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestCleanName(t *testing.T) {
+func TestClean(t *testing.T) {
 	tests := []struct {
 		name, raw string
 		want      string // "" means refused
@@ -56,10 +57,10 @@ func TestCleanName(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := CleanName(tc.raw)
+			got, err := Clean(tc.raw)
 			if tc.want == "" {
 				if err == nil {
-					t.Fatalf("CleanName(%q) = %q, want refused", tc.raw, got)
+					t.Fatalf("Clean(%q) = %q, want refused", tc.raw, got)
 				}
 				if !errors.Is(err, ErrBadName) {
 					t.Errorf("error %v does not wrap ErrBadName", err)
@@ -67,23 +68,23 @@ func TestCleanName(t *testing.T) {
 				return
 			}
 			if err != nil {
-				t.Fatalf("CleanName(%q): %v", tc.raw, err)
+				t.Fatalf("Clean(%q): %v", tc.raw, err)
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("CleanName(%q) (-want +got):\n%s", tc.raw, diff)
+				t.Errorf("Clean(%q) (-want +got):\n%s", tc.raw, diff)
 			}
 		})
 	}
 }
 
-// FuzzCleanName checks the invariants every accepted name keeps, whatever
+// FuzzClean checks the invariants every accepted name keeps, whatever
 // bytes a client sends: it stays inside the root and is already clean.
-func FuzzCleanName(f *testing.F) {
+func FuzzClean(f *testing.F) {
 	for _, s := range []string{"pxelinux.0", "/etc/passwd", `..\..\x`, "a/../../b", "a\xffb", "x\x00\xff", "./a//b/.."} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		got, err := CleanName(raw)
+		got, err := Clean(raw)
 		if err != nil {
 			if !errors.Is(err, ErrBadName) {
 				t.Fatalf("error %v does not wrap ErrBadName", err)
@@ -91,27 +92,27 @@ func FuzzCleanName(f *testing.F) {
 			return
 		}
 		if got == "" || len(got) > MaxNameLen || !utf8.ValidString(got) {
-			t.Fatalf("CleanName(%q) = %q: empty, too long or not UTF-8", raw, got)
+			t.Fatalf("Clean(%q) = %q: empty, too long or not UTF-8", raw, got)
 		}
 		if strings.HasPrefix(got, "/") || strings.Contains(got, `\`) {
-			t.Fatalf("CleanName(%q) = %q: rooted or has a backslash", raw, got)
+			t.Fatalf("Clean(%q) = %q: rooted or has a backslash", raw, got)
 		}
-		if path.Clean(got) != got {
-			t.Fatalf("CleanName(%q) = %q, not clean (%q)", raw, got, path.Clean(got))
+		if !fs.ValidPath(got) || path.Clean(got) != got {
+			t.Fatalf("Clean(%q) = %q, not clean (%q)", raw, got, path.Clean(got))
 		}
 		for elem := range strings.SplitSeq(got, "/") {
 			if elem == ".." || elem == "." {
-				t.Fatalf("CleanName(%q) = %q: has %q", raw, got, elem)
+				t.Fatalf("Clean(%q) = %q: has %q", raw, got, elem)
 			}
 		}
 		for i := 0; i < len(got); i++ {
 			if got[i] < 0x20 || got[i] == 0x7f {
-				t.Fatalf("CleanName(%q) = %q: control byte", raw, got)
+				t.Fatalf("Clean(%q) = %q: control byte", raw, got)
 			}
 		}
 		// Idempotent: a clean name stays the same.
-		if again, err := CleanName(got); err != nil || again != got {
-			t.Fatalf("CleanName(%q) = %q, %v; want itself", got, again, err)
+		if again, err := Clean(got); err != nil || again != got {
+			t.Fatalf("Clean(%q) = %q, %v; want itself", got, again, err)
 		}
 	})
 }

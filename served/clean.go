@@ -1,4 +1,4 @@
-package tftpd
+package served
 
 import (
 	"errors"
@@ -14,11 +14,18 @@ import (
 // 516-byte buffer, so a much longer request never reaches us whole.
 const MaxNameLen = 255
 
-// ErrBadName is wrapped by every error CleanName returns.
+// ErrBadName is wrapped by every error Clean returns.
 var ErrBadName = errors.New("bad file name")
 
-// CleanName turns the file name of a TFTP request into a slash-separated path
-// relative to the served root, or refuses it with an error wrapping ErrBadName.
+// ErrClimbs is the refusal of a name whose ".." elements lead above the root
+// ("../etc/passwd", "a/../../b"); it wraps ErrBadName.
+var ErrClimbs = fmt.Errorf("%w: climbs above the root", ErrBadName)
+
+// Clean turns a requested file name into a slash-separated path relative to
+// the served root, or refuses it with an error wrapping ErrBadName. It is the
+// only cleaner: the TFTP server, the generated-file lookup, the inventory
+// validator and the HTTP server all call it, so a name the DHCP reply hands a
+// client is spelt the same way everywhere it is looked up.
 //
 // It forgives what real firmware sends and refuses what could escape the root:
 //   - trailing NUL and 0xFF bytes are stripped (some UEFI stacks append them);
@@ -34,7 +41,7 @@ var ErrBadName = errors.New("bad file name")
 //
 // The result is never empty, never starts with "/" and contains no "." or ".."
 // element and no empty element: it is what path.Clean would give for it.
-func CleanName(raw string) (string, error) {
+func Clean(raw string) (string, error) {
 	// Byte by byte: strings.TrimRight works on runes and would also eat a
 	// trailing invalid UTF-8 byte, which must be refused, not repaired.
 	name := raw
@@ -65,7 +72,7 @@ func CleanName(raw string) (string, error) {
 		case "", ".":
 		case "..":
 			if len(parts) == 0 {
-				return "", fmt.Errorf("%w: climbs above the root", ErrBadName)
+				return "", ErrClimbs
 			}
 			parts = parts[:len(parts)-1]
 		default:
