@@ -44,6 +44,8 @@ type Config struct {
 	// (when snapshot.DHCP.ConflictProbe is set); nil means an ARP probe on
 	// Iface, or no probe when Iface is "".
 	Prober Prober
+	// Observer is told the outcome of every packet (metrics); nil: none.
+	Observer Observer
 	// Decide is the decision function; nil means the package's Decide.
 	// Tests set it to exercise the server loop in isolation.
 	Decide func(Request, *inventory.Snapshot, LeaseView) Decision
@@ -57,6 +59,8 @@ type Server struct {
 	log    *slog.Logger
 	lim    *limiter
 	probes *probeCache
+	obs    Observer
+	rogue  *rogueLog
 	// awaiting bounds the replies waiting for their lease's fsync.
 	awaiting chan struct{}
 }
@@ -99,8 +103,13 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.Prober == nil && cfg.Iface != "" {
 		cfg.Prober = &ARPProber{Iface: cfg.Iface}
 	}
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
+	}
 	return &Server{
 		cfg:      cfg,
+		obs:      cfg.Observer,
+		rogue:    newRogueLog(cfg.Logger, cfg.Observer),
 		log:      cfg.Logger,
 		lim:      newLimiter(cfg.MaxTrackedClients),
 		probes:   newProbeCache(),
@@ -178,6 +187,7 @@ func (s *Server) Serve(ctx context.Context, conn net.PacketConn) error {
 		case jobs <- packet{b: append([]byte(nil), buf[:n]...), peer: peer}:
 		default:
 			dropped++
+			s.obs.DHCPPacket("unparsed", "dropped", ReasonBusy)
 			if dropped&(dropped-1) == 0 { // log at 1, 2, 4, 8, ... drops
 				s.log.Warn("dhcp server busy, dropping requests", "iface", s.cfg.Iface, "port", port, "dropped", dropped)
 			}
@@ -201,10 +211,12 @@ func (s *Server) admit(b []byte, port int) bool {
 	lim := snap.DHCP.Limits
 	now := s.cfg.Now()
 	if !s.lim.allowMAC(string(mac), now, lim) {
+		s.obs.DHCPPacket("unparsed", "dropped", ReasonRateClient)
 		s.log.Debug("dhcp: request over the per-client rate, dropped", "mac", net.HardwareAddr(mac), "iface", s.cfg.Iface, "port", port)
 		return false
 	}
 	if lim.NewClientRate > 0 && !s.known(snap, mac, now) && !s.lim.allowNew(now, lim) {
+		s.obs.DHCPPacket("unparsed", "dropped", ReasonRateNew)
 		s.log.Debug("dhcp: new client over the new-client rate, dropped", "mac", net.HardwareAddr(mac), "iface", s.cfg.Iface, "port", port)
 		return false
 	}

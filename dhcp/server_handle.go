@@ -40,10 +40,16 @@ func (s *Server) recoverPacket(port int, p packet) {
 func (s *Server) handle(ctx context.Context, conn net.PacketConn, port int, p packet, pending *sync.WaitGroup) {
 	msg, unusable, err := parsePacket(p.b)
 	if err != nil {
+		s.obs.DHCPPacket("unparsed", "dropped", ReasonUnusable)
 		s.log.Debug("dhcp: malformed packet dropped", "iface", s.cfg.Iface, "port", port, "peer", p.peer, "len", len(p.b), "err", err)
 		return
 	}
 	if unusable != "" {
+		typ := "unparsed"
+		if msg != nil {
+			typ = messageName(msg)
+		}
+		s.obs.DHCPPacket(typ, "dropped", ReasonUnusable)
 		s.log.Warn("dhcp: unusable packet dropped", "iface", s.cfg.Iface, "port", port, "peer", p.peer, "why", unusable)
 		return
 	}
@@ -62,6 +68,7 @@ func (s *Server) handle(ctx context.Context, conn net.PacketConn, port int, p pa
 		slog.Int("port", port),
 	}
 	req := Request{Msg: msg, Port: port, Peer: p.peer, ServerIP: s.cfg.ServerIP, Now: now}
+	s.noticeOtherServer(snap, req, now)
 
 	for range maxDecideAttempts {
 		d := s.cfg.Decide(req, snap, s.cfg.Leases)
@@ -78,9 +85,11 @@ func (s *Server) handle(ctx context.Context, conn net.PacketConn, port int, p pa
 				s.log.LogAttrs(ctx, slog.LevelError, "dhcp: lease store failed, no reply sent", append(attrs, slog.Any("err", err))...)
 				return
 			}
+			s.observe(msg, d)
 			s.finishDurable(ctx, conn, port, p, d, mac, attrs, now, durable, pending)
 			return
 		}
+		s.observe(msg, d)
 		s.finish(ctx, conn, d, mac, attrs, now)
 		return
 	}

@@ -50,8 +50,8 @@ func DefaultBoot() map[string]string {
 }
 
 var (
-	topKeys     = []string{"interface", "dhcp", "tftp", "boot", "profiles", "hosts"}
-	dhcpKeys    = []string{"mode", "server_ip", "subnet", "router", "dns", "domain", "lease_time", "pool", "lease_file", "proxy_unknown", "relayed", "options", "limits", "conflict_probe"}
+	topKeys     = []string{"interface", "dhcp", "tftp", "admin", "boot", "profiles", "hosts"}
+	dhcpKeys    = []string{"mode", "server_ip", "subnet", "router", "dns", "domain", "lease_time", "pool", "lease_file", "proxy_unknown", "relayed", "options", "limits", "conflict_probe", "rogue_probe"}
 	relayKeys   = []string{"subnet", "router", "dns", "pool"}
 	limitKeys   = []string{"per_client_rate", "per_client_burst", "new_client_rate", "new_client_burst"}
 	tftpKeys    = keysOf(TFTP{})
@@ -89,6 +89,7 @@ func (d *decoder) decodeFile(doc *yaml.Node, dir string) *raw {
 	}
 	d.decodeDHCP(top["dhcp"], dir, &r.base.DHCP, doc)
 	d.decodeTFTP(top["tftp"], dir, &r.base.TFTP, doc)
+	d.decodeAdmin(top["admin"], &r.base.Admin)
 	r.base.Boot = d.decodeBoot(top["boot"])
 	d.decodeProfiles(top["profiles"], r)
 	d.decodeHosts(top["hosts"], r)
@@ -145,6 +146,10 @@ func (d *decoder) decodeDHCP(n *yaml.Node, dir string, c *DHCP, doc *yaml.Node) 
 	}
 	c.ProxyUnknown = d.boolean(m["proxy_unknown"], "dhcp.proxy_unknown", false)
 	c.ConflictProbe = d.boolean(m["conflict_probe"], "dhcp.conflict_probe", true)
+	c.RogueProbe = d.duration(m["rogue_probe"], "dhcp.rogue_probe", 0, 0, 24*time.Hour)
+	if c.RogueProbe > 0 && c.RogueProbe < 5*time.Second {
+		d.addf(m["rogue_probe"], "dhcp.rogue_probe", "%v is too often: at least 5s (or 0 to send no probe)", c.RogueProbe)
+	}
 	for i, rn := range d.list(m["relayed"], "dhcp.relayed") {
 		rp := index("dhcp.relayed", i)
 		rm := d.mapping(rn, rp, relayKeys)

@@ -46,7 +46,7 @@ func TestDecodeProblems(t *testing.T) {
 		{"unknown top key with suggestion", head + "host:\n  - {name: a, mac: 52:54:00:00:00:01}\n",
 			[]Problem{{Line: 5, Field: "host", Msg: `unknown key "host" (did you mean "hosts"?)`}}},
 		{"unknown key far from any", head + "zebra: 1\n",
-			[]Problem{{Line: 5, Field: "zebra", Msg: `unknown key "zebra" (known keys: boot, dhcp`}}},
+			[]Problem{{Line: 5, Field: "zebra", Msg: `unknown key "zebra" (known keys: admin, boot, dhcp`}}},
 		{"unknown dhcp key", "interface: eth0\ndhcp:\n  subnet: 198.51.100.0/24\n  lease-time: 1h\ntftp: {enabled: false}\n",
 			[]Problem{{Line: 4, Field: "dhcp.lease-time", Msg: `did you mean "lease_time"?`}}},
 		{"missing interface", "dhcp: {mode: off}\ntftp: {enabled: false}\n",

@@ -22,8 +22,9 @@ type Snapshot struct {
 	// Interface is the network interface DHCP and TFTP listen on.
 	Interface string
 
-	DHCP DHCP
-	TFTP TFTP
+	DHCP  DHCP
+	TFTP  TFTP
+	Admin Admin
 	// Boot maps a firmware class (see Classes) to the boot file that class gets
 	// when neither the host nor its profile names one. A class missing from the
 	// map gets no boot options at all.
@@ -82,6 +83,10 @@ type DHCP struct {
 	Limits  DHCPLimits
 	// ConflictProbe enables an ARP probe before a pool address is first offered.
 	ConflictProbe bool
+	// RogueProbe is how often an authoritative server sends a probe
+	// DISCOVER to find other DHCP servers on its segment (0: never; the
+	// passive checks run anyway).
+	RogueProbe time.Duration
 }
 
 // Relayed is one subnet behind a relay agent.

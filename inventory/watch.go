@@ -40,6 +40,9 @@ type Watcher struct {
 	// Apply, if set, is called after each swap with the replaced and the new
 	// snapshot, from Run's goroutine.
 	Apply func(old, new *Snapshot)
+	// Refused, if set, is called after each reload that found problems and
+	// kept the old snapshot serving, from Run's goroutine.
+	Refused func()
 	// Debounce is how long the file must stay quiet after a change before
 	// it is read (default 200ms).
 	Debounce time.Duration
@@ -177,10 +180,15 @@ func (r *reloader) reload(force bool) {
 			n = 1
 		}
 		r.log.Error("config not applied; still serving the previous configuration", "problems", n)
+		if r.w.Refused != nil {
+			r.w.Refused()
+		}
 		return
 	}
 	for _, k := range snap.RestartNeeded {
-		r.log.Warn("this change needs a restart of bootyard; the rest of the file is applied", "field", k.Field, "running", k.Running, "file", k.File)
+		// "value_in_file", not "file": the logger already carries the
+		// config path as "file", and a record must not repeat a key.
+		r.log.Warn("this change needs a restart of bootyard; the rest of the file is applied", "field", k.Field, "running", k.Running, "value_in_file", k.File)
 	}
 	r.w.Store.Swap(snap)
 	for _, p := range snap.Warnings {
@@ -231,6 +239,11 @@ func keepRunning(old *Snapshot, next *Snapshot) []fieldChange {
 		next.DHCP.LeaseFile = old.DHCP.LeaseFile
 	}
 	// The TFTP server is built once at start-up from these settings.
+	// The admin listener's socket is opened once at start-up.
+	if changed := changedKeys("admin", old.Admin, next.Admin); len(changed) > 0 {
+		out = append(out, changed...)
+		next.Admin = old.Admin
+	}
 	if changed := changedKeys("tftp", old.TFTP, next.TFTP); len(changed) > 0 {
 		out = append(out, changed...)
 		next.TFTP = old.TFTP

@@ -246,7 +246,7 @@ func TestWatchRestartSettingsKeepRunningValues(t *testing.T) {
 	}
 	waitFor(t, "the restart warning", func() bool {
 		s := r.log.String()
-		return strings.Contains(s, "needs a restart") && strings.Contains(s, "field=interface running=eth0 file=eth1")
+		return strings.Contains(s, "needs a restart") && strings.Contains(s, "field=interface running=eth0 value_in_file=eth1")
 	})
 
 	// The TFTP server is built once: its settings stay until a restart.
@@ -256,7 +256,7 @@ func TestWatchRestartSettingsKeepRunningValues(t *testing.T) {
 		t.Errorf("retries = %d, hosts = %d: want the running retries and the file's hosts", n.TFTP.Retries, len(n.Hosts()))
 	}
 	waitFor(t, "the tftp restart warning", func() bool {
-		return strings.Contains(r.log.String(), "field=tftp.retries running=5 file=9")
+		return strings.Contains(r.log.String(), "field=tftp.retries running=5 value_in_file=9")
 	})
 }
 

@@ -54,6 +54,9 @@ func (s *Server) begin(raw string, client netip.AddrPort, write bool) *transfer 
 	t.id = s.nextID
 	t.admitted = s.admitLocked(client.Addr())
 	s.transfers[client] = append(s.transfers[client], t)
+	if s.Observer != nil {
+		s.Observer.TFTPStarted()
+	}
 	return t
 }
 
@@ -169,6 +172,9 @@ func (s *Server) endLocked(t *transfer) {
 		s.stats.BytesReceived += n
 	} else {
 		s.stats.BytesSent += n
+	}
+	if s.Observer != nil {
+		s.Observer.TFTPDone(Summary{Upload: t.write, Outcome: string(out), Bytes: n, Duration: time.Since(t.start)})
 	}
 	if !s.log.Enabled(context.Background(), level) {
 		return

@@ -35,6 +35,8 @@ type Server struct {
 	// after its context is cancelled (0: DefaultShutdownGrace). Set it
 	// before Serve.
 	ShutdownGrace time.Duration
+	// Observer, when set before Serve, is told about every transfer.
+	Observer Observer
 
 	cfg   inventory.TFTP
 	files Resolver

@@ -41,6 +41,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	snap, err := loadSnapshot(*config)
 	if err != nil {
+		if lf.json() {
+			return logLoadError(log, err)
+		}
 		return reportLoadError(e.stderr, err)
 	}
 	for _, w := range snap.Warnings {
@@ -60,7 +63,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	return serve(ctx, log, *config, snap, *grace, hangups(ctx))
+	err = serve(ctx, log, *config, snap, *grace, hangups(ctx))
+	if err != nil && lf.json() {
+		log.Error("bootyard cannot serve", "err", err.Error())
+		return errFailed
+	}
+	return err
 }
 
 // hangups turns SIGHUP into reload requests until ctx ends.
@@ -104,7 +112,8 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 	if snap.DHCP.Mode == inventory.ModeAuthoritative {
 		leaseFile = snap.DHCP.LeaseFile
 	}
-	ls, err := leases.Open(leaseFile, leases.Options{Logger: log.With("part", "leases")})
+	obs := newObservability(snap)
+	ls, err := leases.Open(leaseFile, leases.Options{Logger: log.With("part", "leases"), OnFlush: obs.metrics.LeaseFlush})
 	if err != nil {
 		return fmt.Errorf("lease store: %w", err)
 	}
@@ -118,8 +127,15 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 		}
 		return err
 	}
+	obs.watchPools(store, ls)
+	if run, ln, err := obs.listenAdmin(log.With("part", "admin"), snap); err != nil {
+		return err
+	} else if run != nil {
+		conns = append(conns, ln)
+		parts = append(parts, run)
+	}
 	if snap.DHCP.Mode != inventory.ModeOff {
-		run, opened, err := buildDHCP(log, snap, store, ls, serverIP)
+		run, opened, err := buildDHCP(log, snap, store, ls, serverIP, obs)
 		conns = append(conns, opened...)
 		if err != nil {
 			return fail(err)
@@ -127,7 +143,7 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 		parts = append(parts, run...)
 	}
 	if snap.TFTP.Enabled {
-		run, opened, err := buildTFTP(log, snap, store, ls, serverIP, grace)
+		run, opened, err := buildTFTP(log, snap, store, ls, serverIP, grace, obs)
 		conns = append(conns, opened...)
 		if err != nil {
 			return fail(err)
@@ -140,6 +156,8 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 		Store:   store,
 		Log:     log.With("part", "inventory"),
 		Reload:  reload,
+		Apply:   func(_, next *inventory.Snapshot) { obs.metrics.Reload(true, next.Loaded) },
+		Refused: func() { obs.metrics.Reload(false, time.Now()) },
 	}
 	parts = append(parts, watcher.Run)
 
@@ -160,13 +178,15 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 // buildDHCP opens the DHCP sockets and returns a runner per socket, and the
 // sockets opened so far (also on error, for the caller to close).
 func buildDHCP(log *slog.Logger, snap *inventory.Snapshot, store *inventory.Store, ls *leases.Store,
-	serverIP netip.Addr) (run []func(context.Context) error, opened []io.Closer, err error) {
+	serverIP netip.Addr, obs *observability) (run []func(context.Context) error, opened []io.Closer, err error) {
+	dlog := log.With("part", "dhcp")
 	srv, err := dhcp.NewServer(dhcp.Config{
 		Snapshot: store.Current,
 		Leases:   ls,
-		Logger:   log.With("part", "dhcp"),
+		Logger:   dlog,
 		Iface:    snap.Interface,
 		ServerIP: serverIP,
+		Observer: obs.metrics,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -184,12 +204,23 @@ func buildDHCP(log *slog.Logger, snap *inventory.Snapshot, store *inventory.Stor
 		opened = append(opened, conn)
 		run = append(run, func(ctx context.Context) error { return srv.Serve(ctx, conn) })
 	}
+	if snap.DHCP.Mode == inventory.ModeAuthoritative {
+		// Another server answering on our segment is the classic reason a
+		// board boots the wrong thing. Watching needs CAP_NET_RAW; without
+		// it bootyard serves anyway and says what it cannot see.
+		if raw, err := dhcp.ListenRogue(snap.Interface); err != nil {
+			dlog.Warn("cannot watch for other DHCP servers on the segment (needs CAP_NET_RAW)", "err", err)
+		} else {
+			opened = append(opened, raw)
+			run = append(run, func(ctx context.Context) error { return srv.WatchRogues(ctx, raw) })
+		}
+	}
 	return run, opened, nil
 }
 
 // buildTFTP opens the TFTP socket and returns its runner.
 func buildTFTP(log *slog.Logger, snap *inventory.Snapshot, store *inventory.Store, ls *leases.Store,
-	serverIP netip.Addr, grace time.Duration) (func(context.Context) error, []io.Closer, error) {
+	serverIP netip.Addr, grace time.Duration, obs *observability) (func(context.Context) error, []io.Closer, error) {
 	// Bound to the server address, not 0.0.0.0: TFTP needs no broadcast, and
 	// pin/tftp opens each transfer's socket on the address the request hit.
 	conn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(serverIP, 69)))
@@ -202,6 +233,7 @@ func buildTFTP(log *slog.Logger, snap *inventory.Snapshot, store *inventory.Stor
 	// bound at start-up (a reload that changes it logs "needs a restart").
 	srv := tftpd.New(snap.TFTP, files, log.With("part", "tftp"))
 	srv.ShutdownGrace = grace
+	srv.Observer = tftpObserver{obs.metrics}
 	return func(ctx context.Context) error {
 		defer files.Close()
 		return srv.Serve(ctx, conn)

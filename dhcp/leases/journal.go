@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 )
 
 // journal is the append-only change log with group commit: writers append
@@ -33,6 +34,8 @@ type journal struct {
 	// bad is the number of corrupt records skipped at load (not counting a
 	// torn tail).
 	bad int
+	// onFlush, when set, is told about every batch written (Options.OnFlush).
+	onFlush func(records int, took time.Duration, err error)
 }
 
 // journalFile is what the journal needs of its file (*os.File; tests
@@ -173,6 +176,10 @@ func (j *journal) flush() error {
 	j.mu.Unlock()
 	var err error
 	if len(b.buf) > 0 {
+		start := time.Now()
+		if j.onFlush != nil {
+			defer func() { j.onFlush(b.n, time.Since(start), err) }()
+		}
 		out := b.buf
 		if j.resync {
 			out = append([]byte{'\n'}, out...)

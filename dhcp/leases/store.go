@@ -36,6 +36,10 @@ type Options struct {
 	// client gets the same address back) before compaction forgets it;
 	// 0 means 30 days.
 	KeepExpired time.Duration
+	// OnFlush, when set, is called after each batch of changes is written
+	// and fsynced (from the writer goroutine): how many records, how long
+	// the write and fsync took, and the error if it failed. For metrics.
+	OnFlush func(records int, took time.Duration, err error)
 }
 
 // Store holds the leases in memory, indexed by MAC and by address, and keeps
@@ -95,6 +99,7 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.j = j
+	j.onFlush = opts.OnFlush
 	j.start(s.compact)
 	return s, nil
 }

@@ -1,0 +1,51 @@
+package dhcp
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Observer is told what happens to every packet, for metrics. cmd hands the
+// server one (the metrics package implements it); nil observes nothing.
+// Every label it is given is bounded: message types, outcomes, reason
+// classes, firmware classes.
+type Observer interface {
+	// DHCPPacket is one received packet: msgType is its DHCP message type
+	// ("DISCOVER", ..., "BOOTP", or "unparsed"), outcome "replied",
+	// "ignored" or "dropped", reason a class ("" when replied).
+	DHCPPacket(msgType, outcome, reason string)
+	// DHCPReply is one reply decided for a client of firmware class.
+	DHCPReply(replyType, class string)
+	// RogueServer is evidence of another DHCP server on the segment.
+	RogueServer(how string, at time.Time)
+}
+
+type noObserver struct{}
+
+func (noObserver) DHCPPacket(string, string, string) {}
+func (noObserver) DHCPReply(string, string)          {}
+func (noObserver) RogueServer(string, time.Time)     {}
+
+// Reason classes of ignored and dropped packets, for Observer.
+const (
+	ReasonNotForUs     = "not_for_us"   // another server's exchange, proxy traffic, a BOOTREPLY
+	ReasonNotAnswered  = "not_answered" // a board we chose not to answer (unknown MAC, no boot file, no pool)
+	ReasonUnusable     = "unusable"     // malformed, or a configuration problem
+	ReasonRateClient   = "rate_client"  // over dhcp.limits per-client rate
+	ReasonRateNew      = "rate_new"     // over dhcp.limits new-client rate
+	ReasonBusy         = "busy"         // every worker busy and the queue full
+	ReasonLeaseFailure = "lease_store"  // the lease could not be written
+)
+
+// ignoreReason is the class of an ignore, from how loud the decision says
+// it is (see Decision.Level).
+func ignoreReason(level slog.Level) string {
+	switch {
+	case level <= slog.LevelDebug:
+		return ReasonNotForUs
+	case level <= slog.LevelInfo:
+		return ReasonNotAnswered
+	default:
+		return ReasonUnusable
+	}
+}

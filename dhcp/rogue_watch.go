@@ -1,0 +1,165 @@
+package dhcp
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/insomniacslk/dhcp/dhcpv4"
+	rawpacket "github.com/mdlayher/packet"
+
+	"github.com/bootyard/bootyard/inventory"
+)
+
+// ProbeVendorClass is option 60 of the probe DISCOVER, so that a capture or
+// another server's log shows what the packet is.
+const ProbeVendorClass = "bootyard-rogue-probe"
+
+// ListenRogue opens the packet socket WatchRogues reads: IPv4 frames on
+// iface, with the link-layer header removed (needs CAP_NET_RAW, which the
+// systemd unit grants).
+func ListenRogue(iface string) (*rawpacket.Conn, error) {
+	ifi, err := net.InterfaceByName(iface)
+	if err != nil {
+		return nil, fmt.Errorf("dhcp: rogue watch: %w", err)
+	}
+	c, err := rawpacket.Listen(ifi, rawpacket.Datagram, 0x0800, nil)
+	if err != nil {
+		return nil, fmt.Errorf("dhcp: rogue watch on %s: %w", iface, err)
+	}
+	return c, nil
+}
+
+// WatchRogues reports DHCP server packets on the serving interface that are
+// not ours (a reply from port 67 to port 68 whose server identifier is
+// another address), and, every dhcp.rogue_probe, broadcasts a probe
+// DISCOVER with the broadcast flag set so that every server on the segment
+// answers where we can see it. It runs until ctx is cancelled and closes
+// conn then.
+func (s *Server) WatchRogues(ctx context.Context, conn *rawpacket.Conn) error {
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	go s.probeRogues(ctx, conn)
+	buf := make([]byte, 65536)
+	for {
+		n, addr, err := conn.ReadFrom(buf)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return fmt.Errorf("dhcp: rogue watch: %w", err)
+			}
+			continue
+		}
+		var mac net.HardwareAddr
+		if a, ok := addr.(*rawpacket.Addr); ok {
+			mac = a.HardwareAddr
+		}
+		if server, detail, ok := otherServerReply(buf[:n], s.cfg.ServerIP); ok {
+			s.rogue.report(server, mac, "server_packet", detail, s.cfg.Now())
+		}
+	}
+}
+
+// otherServerReply decides whether an IPv4 packet is a DHCP reply from a
+// server other than ours, and which: its server identifier, else its source
+// address.
+func otherServerReply(b []byte, ours netip.Addr) (server netip.Addr, detail string, ok bool) {
+	if len(b) < 20 || b[0]>>4 != 4 || b[9] != 17 {
+		return netip.Addr{}, "", false
+	}
+	ihl := int(b[0]&0x0f) * 4
+	if ihl < 20 || len(b) < ihl+8 {
+		return netip.Addr{}, "", false
+	}
+	udp := b[ihl:]
+	if binary.BigEndian.Uint16(udp[0:2]) != ServerPort || binary.BigEndian.Uint16(udp[2:4]) != ClientPort {
+		return netip.Addr{}, "", false
+	}
+	m, err := dhcpv4.FromBytes(udp[8:])
+	if err != nil || m.OpCode != dhcpv4.OpcodeBootReply {
+		return netip.Addr{}, "", false
+	}
+	server = netip.AddrFrom4([4]byte(b[12:16]))
+	if sid := m.ServerIdentifier(); sid != nil {
+		if a, ok := netip.AddrFromSlice(sid.To4()); ok {
+			server = a
+		}
+	}
+	if server == ours || !server.IsValid() || server.IsUnspecified() {
+		return netip.Addr{}, "", false
+	}
+	return server, fmt.Sprintf("%s to %s", messageName(m), m.ClientHWAddr), true
+}
+
+// probeRogues sends a probe DISCOVER every dhcp.rogue_probe (read from the
+// current snapshot each round, so a reload turns it on or off) while the
+// server is authoritative.
+func (s *Server) probeRogues(ctx context.Context, conn *rawpacket.Conn) {
+	ifi, err := net.InterfaceByName(s.cfg.Iface)
+	if err != nil {
+		return
+	}
+	probeMAC := net.HardwareAddr{0x02, 0x62, 0x79, 0, 0, 0} // "by", locally administered
+	if len(ifi.HardwareAddr) == 6 {
+		copy(probeMAC[3:], ifi.HardwareAddr[3:])
+	}
+	const idle = 5 * time.Second
+	for {
+		wait := idle
+		snap := s.cfg.Snapshot()
+		if snap != nil && snap.DHCP.Mode == inventory.ModeAuthoritative && snap.DHCP.RogueProbe > 0 {
+			wait = snap.DHCP.RogueProbe
+			if err := sendProbe(conn, probeMAC); err != nil {
+				s.log.Debug("dhcp: rogue probe not sent", "iface", s.cfg.Iface, "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+// sendProbe broadcasts a DISCOVER from mac with the broadcast flag set, as
+// an IPv4/UDP packet from 0.0.0.0:68 to 255.255.255.255:67.
+func sendProbe(conn *rawpacket.Conn, mac net.HardwareAddr) error {
+	m, err := dhcpv4.NewDiscovery(mac,
+		dhcpv4.WithBroadcast(true),
+		dhcpv4.WithOption(dhcpv4.OptClassIdentifier(ProbeVendorClass)))
+	if err != nil {
+		return err
+	}
+	payload := m.ToBytes()
+	pkt := make([]byte, 28+len(payload))
+	pkt[0] = 0x45
+	binary.BigEndian.PutUint16(pkt[2:4], uint16(len(pkt)))
+	pkt[8] = 64 // TTL
+	pkt[9] = 17 // UDP
+	copy(pkt[16:20], []byte{255, 255, 255, 255})
+	binary.BigEndian.PutUint16(pkt[10:12], ipChecksum(pkt[:20]))
+	binary.BigEndian.PutUint16(pkt[20:22], ClientPort)
+	binary.BigEndian.PutUint16(pkt[22:24], ServerPort)
+	binary.BigEndian.PutUint16(pkt[24:26], uint16(8+len(payload)))
+	// UDP checksum 0: none (allowed over IPv4, RFC 768).
+	copy(pkt[28:], payload)
+	_, err = conn.WriteTo(pkt, &rawpacket.Addr{HardwareAddr: net.HardwareAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}})
+	return err
+}
+
+func ipChecksum(h []byte) uint16 {
+	var sum uint32
+	for i := 0; i+1 < len(h); i += 2 {
+		sum += uint32(binary.BigEndian.Uint16(h[i:]))
+	}
+	for sum > 0xffff {
+		sum = sum&0xffff + sum>>16
+	}
+	return ^uint16(sum)
+}
