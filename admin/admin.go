@@ -1,5 +1,5 @@
-// Package admin serves the admin listener: Prometheus metrics at /metrics
-// today, and the room the status page and the JSON API move into. It is
+// Package admin serves the admin listener: Prometheus metrics at /metrics,
+// the status page at /, and the JSON API under /api/. It is
 // separate from the boot-facing ports (DHCP, TFTP, HTTP) and listens on
 // loopback unless the user names another address (admin.listen), so nothing
 // here is exposed on the boot LAN by default.
@@ -20,19 +20,27 @@ import (
 
 // Server is the admin HTTP server. Build it with New, run it with Serve.
 type Server struct {
-	mux *http.ServeMux
-	log *slog.Logger
+	mux  *http.ServeMux
+	log  *slog.Logger
+	src  Sources
+	stop chan struct{} // closed when Serve stops: ends event streams
 }
 
 // New returns a Server that serves metrics (a Prometheus handler) at
-// /metrics. log may be nil.
-func New(metrics http.Handler, log *slog.Logger) *Server {
+// /metrics, and the status page at / and the JSON API under /api/ from
+// src. log may be nil.
+func New(metrics http.Handler, src Sources, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{mux: http.NewServeMux(), log: log}
+	s := &Server{mux: http.NewServeMux(), log: log, src: src, stop: make(chan struct{})}
 	s.mux.Handle("GET /metrics", metrics)
-	s.mux.HandleFunc("GET /{$}", s.index)
+	s.mux.HandleFunc("GET /{$}", s.page)
+	s.mux.HandleFunc("GET /hosts/{id}", s.hostPage)
+	s.mux.HandleFunc("GET /static/page.js", s.pageScript)
+	s.mux.HandleFunc("GET /api/hosts", s.apiHosts)
+	s.mux.HandleFunc("GET /api/hosts/{id}", s.apiHost)
+	s.mux.HandleFunc("GET /api/events", s.apiEvents)
 	return s
 }
 
@@ -45,11 +53,6 @@ func (s *Server) Handle(pattern string, h http.Handler) {
 // ServeHTTP makes the Server usable with httptest.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
-}
-
-func (s *Server) index(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintln(w, "bootyard admin listener\n\n/metrics  Prometheus metrics")
 }
 
 // Serve answers on ln until ctx is cancelled, then stops taking
@@ -69,6 +72,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("admin: %w", err)
 	case <-ctx.Done():
 	}
+	close(s.stop)
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {

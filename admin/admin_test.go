@@ -20,7 +20,7 @@ func TestServeMetricsAndStop(t *testing.T) {
 	}
 	s := New(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		io.WriteString(w, "bootyard_build_info 1\n")
-	}), nil)
+	}), Sources{}, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx, ln) }()

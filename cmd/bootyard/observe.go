@@ -24,6 +24,7 @@ import (
 type observability struct {
 	reg     *prometheus.Registry
 	metrics *metrics.Metrics
+	sources admin.Sources // what the status page and the API read
 }
 
 func newObservability(snap *inventory.Snapshot) *observability {
@@ -82,7 +83,7 @@ func (o *observability) listenAdmin(log *slog.Logger, snap *inventory.Snapshot) 
 	if err != nil {
 		return nil, nil, fmt.Errorf("admin listener on %s: %w (set admin.listen to another address, or \"\" to turn it off)", snap.Admin.Listen, err)
 	}
-	srv := admin.New(promhttp.HandlerFor(o.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}), log)
+	srv := admin.New(promhttp.HandlerFor(o.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}), o.sources, log)
 	log.Info("admin listener", "addr", ln.Addr().String(), "metrics", "http://"+ln.Addr().String()+"/metrics")
 	return func(ctx context.Context) error { return srv.Serve(ctx, ln) }, ln, nil
 }
