@@ -3,6 +3,7 @@ package dhcp
 import (
 	"bytes"
 	"encoding/hex"
+	"github.com/bootyard/bootyard/firmware"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -49,7 +50,7 @@ func TestDecideFirmware(t *testing.T) {
 	tests := []struct {
 		name      string
 		pkt       pkt
-		wantClass string
+		wantClass firmware.Class
 		want      view
 	}{
 		{"iPXE BIOS ROM (qemu)", ipxeBIOS(macBIOS, 1), "ipxe", view{
@@ -118,8 +119,8 @@ func TestDecideFirmware(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			d, rep := Explain(req(tc.pkt), snap, &fakeLeases{})
-			if rep.Class.Name != tc.wantClass {
-				t.Errorf("class %q, want %q (why: %v)", rep.Class.Name, tc.wantClass, rep.Class.Why)
+			if rep.Firmware.Class != tc.wantClass {
+				t.Errorf("class %q, want %q (why: %v)", rep.Firmware.Class, tc.wantClass, rep.Firmware.Why)
 			}
 			if d.Change != nil {
 				t.Errorf("reserved host got lease change %+v, want none", d.Change)

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"github.com/bootyard/bootyard/firmware"
 	"net"
 	"net/netip"
 	"strings"
@@ -92,7 +93,7 @@ var (
 )
 
 // classDefaults is boot: of the test inventory.
-var classDefaults = map[string]string{
+var classDefaults = map[firmware.Class]string{
 	"bios":        "undionly.kpxe",
 	"uefi-ia32":   "ipxe-i386.efi",
 	"uefi-x64":    "ipxe.efi",
@@ -122,7 +123,7 @@ func testSnap(opts ...snapOpt) *inventory.Snapshot {
 			Domain:    "lab.test",
 			LeaseTime: time.Hour,
 		},
-		Boot: map[string]string{},
+		Boot: map[firmware.Class]string{},
 	}
 	for k, v := range classDefaults {
 		base.Boot[k] = v

@@ -1,6 +1,7 @@
 package dhcp
 
 import (
+	"github.com/bootyard/bootyard/firmware"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -64,8 +65,8 @@ func TestExplainIgnoredStillNamesClient(t *testing.T) {
 	})
 	for _, snap := range []*inventory.Snapshot{noServer, testSnap(withMode(inventory.ModeOff, false))} {
 		d, rep := Explain(SyntheticRequest(macOVMF, nil, "PXEClient:Arch:00007:UNDI:003000", ""), snap, NoLeases{})
-		if d.Reply != nil || rep.Class.Name != "uefi-x64" || rep.Host != "pc-uefi" {
-			t.Errorf("reply %v, class %q, host %q; want an ignore naming uefi-x64 and pc-uefi", d.Reply != nil, rep.Class.Name, rep.Host)
+		if d.Reply != nil || rep.Firmware.Class != "uefi-x64" || rep.Host != "pc-uefi" {
+			t.Errorf("reply %v, class %q, host %q; want an ignore naming uefi-x64 and pc-uefi", d.Reply != nil, rep.Firmware.Class, rep.Host)
 		}
 	}
 }
@@ -141,7 +142,7 @@ func TestExplainSynthetic(t *testing.T) {
 	tests := []struct {
 		name  string
 		req   Request
-		class string
+		class firmware.Class
 		host  string
 		file  string
 		lines []string
@@ -160,8 +161,8 @@ func TestExplainSynthetic(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.req.Now, tc.req.ServerIP = testNow, serverIP
 			d, rep := Explain(tc.req, snap, &fakeLeases{})
-			if rep.Class.Name != tc.class || rep.Host != tc.host || rep.Boot.File != tc.file {
-				t.Errorf("report class %q host %q file %q; want %q %q %q", rep.Class.Name, rep.Host, rep.Boot.File, tc.class, tc.host, tc.file)
+			if rep.Firmware.Class != tc.class || rep.Host != tc.host || rep.Boot.File != tc.file {
+				t.Errorf("report class %q host %q file %q; want %q %q %q", rep.Firmware.Class, rep.Host, rep.Boot.File, tc.class, tc.host, tc.file)
 			}
 			if diff := cmp.Diff(viewOf(Decide(tc.req, snap, &fakeLeases{})), viewOf(d)); diff != "" {
 				t.Errorf("Explain and Decide disagree:\n%s", diff)

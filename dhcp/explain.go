@@ -16,14 +16,14 @@ import (
 // debug logs. It is filled by the same code path that decides, so it cannot
 // drift from what the server does.
 type Report struct {
-	MAC     string
-	Message string // DISCOVER, REQUEST, ..., or BOOTP when option 53 is absent
-	Mode    inventory.Mode
-	Class   Class
-	Host    string // "" when the MAC is not in the inventory
-	Profile string
-	Boot    BootChoice
-	Addr    netip.Addr // the address offered or acknowledged, if any
+	MAC      string
+	Message  string // DISCOVER, REQUEST, ..., or BOOTP when option 53 is absent
+	Mode     inventory.Mode
+	Firmware Firmware
+	Host     string // "" when the MAC is not in the inventory
+	Profile  string
+	Boot     BootChoice
+	Addr     netip.Addr // the address offered or acknowledged, if any
 	// Why is Decision.Why.
 	Why []string
 }
@@ -39,7 +39,7 @@ func (r Report) String() string {
 	line("mac", r.MAC)
 	line("message", r.Message)
 	line("mode", string(r.Mode))
-	line("class", r.Class.Name)
+	line("class", string(r.Firmware.Class))
 	host := r.Host
 	if host == "" && r.MAC != "" {
 		host = "(not in the inventory)"
@@ -69,7 +69,7 @@ type decider struct {
 	giaddr netip.Addr
 	ciaddr netip.Addr
 	host   *inventory.Host
-	class  Class
+	fw     Firmware
 	choice BootChoice // set by boot(); reported only when a reply is sent
 	rep    Report
 	why    []string
@@ -117,14 +117,14 @@ func (d *decider) decide() Decision {
 	d.rep.MAC = d.mac.String()
 	// Who is asking comes first, so that every ignore below is still
 	// explained with the client's class and host.
-	d.class = Classify(m)
-	if !m.Options.Has(dhcpv4.OptionDHCPMessageType) && !d.class.Boot {
+	d.fw = identifyFirmware(m)
+	if !m.Options.Has(dhcpv4.OptionDHCPMessageType) && !d.fw.Boot {
 		// RFC 951: a BOOTP client is by definition booting.
-		d.class.Boot = true
-		d.class.Why = append(d.class.Why, "no option 53: a BOOTP client, treated as a boot client")
+		d.fw.Boot = true
+		d.fw.Why = append(d.fw.Why, "no option 53: a BOOTP client, treated as a boot client")
 	}
-	d.rep.Class = d.class
-	d.note("class %s: %s", d.class.Name, strings.Join(d.class.Why, "; "))
+	d.rep.Firmware = d.fw
+	d.note("class %s: %s", d.fw.Class, strings.Join(d.fw.Why, "; "))
 
 	if h, ok := d.snap.HostByMAC(d.mac); ok {
 		d.host = h

@@ -7,6 +7,7 @@ package dhcp_test
 
 import (
 	"context"
+	"github.com/bootyard/bootyard/firmware"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -57,7 +58,7 @@ func labSnap(mod func(*inventory.Snapshot), hosts ...*inventory.Host) *inventory
 			LeaseTime: time.Hour,
 			Pool:      &pool,
 		},
-		Boot: map[string]string{"bios": "pxelinux.0", "uefi-x64": "grubx64.efi", "ipxe": "boot.ipxe"},
+		Boot: map[firmware.Class]string{"bios": "pxelinux.0", "uefi-x64": "grubx64.efi", "ipxe": "boot.ipxe"},
 	}
 	if mod != nil {
 		mod(&base)

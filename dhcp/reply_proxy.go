@@ -37,9 +37,9 @@ func (d *decider) bootServer() Decision {
 // the port 4011 boot server.
 func (d *decider) proxyReply(typ dhcpv4.MessageType) Decision {
 	switch {
-	case !d.class.PXE:
+	case !d.fw.PXE:
 		return d.ignore(slog.LevelDebug, "not a PXE client (no option 60 PXEClient/HTTPClient, no option 93)")
-	case d.class.UBoot:
+	case d.fw.UBoot:
 		return d.ignore(slog.LevelInfo, "U-Boot drops offers whose yiaddr is 0.0.0.0: it cannot boot from proxyDHCP (use dhcp.mode authoritative)")
 	case d.host == nil && !d.snap.DHCP.ProxyUnknown:
 		return d.ignore(slog.LevelInfo, "unknown MAC %s and dhcp.proxy_unknown is off", d.mac)
@@ -49,7 +49,7 @@ func (d *decider) proxyReply(typ dhcpv4.MessageType) Decision {
 		return *ign
 	}
 	if boot.File == "" {
-		return d.ignore(slog.LevelInfo, "proxy mode has only boot information to give and class %s has no boot file", d.class.Name)
+		return d.ignore(slog.LevelInfo, "proxy mode has only boot information to give and class %s has no boot file", d.fw.Class)
 	}
 	r := d.build(replySpec{typ: typ, ciaddr: d.ciaddr, boot: boot})
 	return d.reply(r)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/bootyard/bootyard/firmware"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -147,7 +148,7 @@ func testSnapshot(lim inventory.DHCPLimits, probe bool) *inventory.Snapshot {
 			Limits:        lim,
 			ConflictProbe: probe,
 		},
-		Boot: map[string]string{"bios": "pxelinux.0", "uefi-x64": "grubx64.efi", "ipxe": "boot.ipxe"},
+		Boot: map[firmware.Class]string{"bios": "pxelinux.0", "uefi-x64": "grubx64.efi", "ipxe": "boot.ipxe"},
 	}
 	return inventory.New(base, nil, []*inventory.Host{{Name: "known", MAC: knownMAC, IP: knownIP, Line: 1}})
 }

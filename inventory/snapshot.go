@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/netip"
 	"time"
+
+	"github.com/bootyard/bootyard/firmware"
 )
 
 // Snapshot is one fully validated configuration and host inventory. It is
@@ -25,10 +27,10 @@ type Snapshot struct {
 	DHCP  DHCP
 	TFTP  TFTP
 	Admin Admin
-	// Boot maps a firmware class (see Classes) to the boot file that class gets
+	// Boot maps a firmware class (firmware.Classes) to the boot file that class gets
 	// when neither the host nor its profile names one. A class missing from the
 	// map gets no boot options at all.
-	Boot map[string]string
+	Boot map[firmware.Class]string
 
 	profiles map[string]*Profile
 	hosts    []*Host
@@ -248,15 +250,6 @@ type Problem struct {
 	Line  int
 	Field string // dotted path, e.g. "hosts[2].mac"
 	Msg   string
-}
-
-// Classes lists the firmware class keys accepted under boot:, in the order
-// docs and `bootyard check` print them.
-func Classes() []string {
-	return []string{
-		"bios", "uefi-ia32", "uefi-x64", "uefi-arm32", "uefi-arm64", "uefi-http",
-		"ipxe", "uboot-arm", "uboot-arm64", "rpi",
-	}
 }
 
 // HostByMAC returns the host with that MAC.
