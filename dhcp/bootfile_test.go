@@ -119,7 +119,7 @@ func TestDecideUEFIHTTPWithURL(t *testing.T) {
 	p := newPkt(macHTTP, dhcpv4.MessageTypeDiscover).bcast().u16(93, 16).str(60, "HTTPClient:Arch:00016:UNDI:003001")
 	v := viewOf(wire(t, Decide(req(p), snap, &fakeLeases{})))
 	if v.File != "http://198.51.100.2/efi/shim.efi" || v.Opts[60] != "HTTPClient" || v.YIAddr != netip.MustParseAddr("198.51.100.24").String() {
-		t.Errorf("got file %q, 60 %q, yiaddr %s; want the URL, HTTPClient, 198.51.100.24 (ignore %q)", v.File, v.Opts[60], v.YIAddr, v.Ignore)
+		t.Errorf("got file %q, 60 %q, yiaddr %s; want the URL, HTTPClient, 198.51.100.24 (reason %q)", v.File, v.Opts[60], v.YIAddr, v.Reason)
 	}
 	if _, ok := v.Opts[43]; ok {
 		t.Error("HTTP boot reply carries the PXE option 43")

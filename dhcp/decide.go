@@ -53,7 +53,9 @@ type Decision struct {
 	// It can be set when Reply is nil: DECLINE and RELEASE get no answer
 	// (RFC 2131 4.3.3, 4.3.4) but still change the lease store.
 	Change *leases.Change
-	// Ignore says why the request gets no reply (when Reply is nil).
+	// Reason is the stable code of why the request gets no reply (when
+	// Reply is nil); Ignore says it in words for logs and explain.
+	Reason Reason
 	Ignore string
 	// Level is how loud the decision is worth logging: for an ignore, debug
 	// for packets that are not for us (another server id, proxy traffic),
@@ -80,29 +82,29 @@ func Decide(req Request, snap *inventory.Snapshot, lv LeaseView) Decision {
 // truncated or malformed packet is an error (log it at debug and drop it);
 // it never panics, whatever the bytes (FuzzDecide checks).
 func DecideBytes(b []byte, meta Request, snap *inventory.Snapshot, lv LeaseView) (Decision, error) {
-	m, unusable, err := parsePacket(b)
+	m, code, unusable, err := parsePacket(b)
 	if err != nil {
 		return Decision{}, err
 	}
-	if unusable != "" {
-		return Decision{Ignore: unusable, Level: slog.LevelWarn, Why: []string{"ignored: " + unusable}}, nil
+	if code != "" {
+		return Decision{Reason: code, Ignore: unusable, Level: slog.LevelWarn, Why: []string{"ignored: " + unusable}}, nil
 	}
 	meta.Msg = m
 	return Decide(meta, snap, lv), nil
 }
 
 // parsePacket is the one bytes-to-message step of the server and of
-// DecideBytes. err means malformed (drop, debug); unusable says why a
-// well-formed packet cannot be answered (drop, warn).
-func parsePacket(b []byte) (m *dhcpv4.DHCPv4, unusable string, err error) {
+// DecideBytes. err means malformed (drop, debug); a code says why a
+// well-formed packet cannot be answered (drop, warn), unusable in words.
+func parsePacket(b []byte) (m *dhcpv4.DHCPv4, code Reason, unusable string, err error) {
 	// The library clamps hlen to 16 while parsing, so check the raw byte:
 	// a longer hardware address is not something we can answer.
 	if len(b) > 2 && b[2] > 16 {
-		return nil, fmt.Sprintf("hardware address length %d exceeds 16", b[2]), nil
+		return nil, ReasonHWAddrLength, fmt.Sprintf("hardware address length %d exceeds 16", b[2]), nil
 	}
 	m, err = dhcpv4.FromBytes(b)
 	if err != nil {
-		return nil, "", fmt.Errorf("malformed DHCP packet (%d bytes): %w", len(b), err)
+		return nil, "", "", fmt.Errorf("malformed DHCP packet (%d bytes): %w", len(b), err)
 	}
-	return m, "", nil
+	return m, "", "", nil
 }

@@ -112,7 +112,7 @@ func TestDecideFirmware(t *testing.T) {
 		}},
 		{"UEFI HTTP boot without a URL is ignored",
 			newPkt(macHTTP, 1).bcast().u16(93, 16).str(60, "HTTPClient:Arch:00016:UNDI:003001"), "uefi-http", view{
-				Ignore: `UEFI HTTP boot client needs an http:// boot file URL and bootyard serves no HTTP yet (got "")`,
+				Reason: ReasonHTTPNeedsURL,
 			}},
 	}
 	snap := testSnap()

@@ -285,7 +285,7 @@ func req(p pkt) Request {
 // --- Reply view: the fields a firmware reads, for cmp.Diff. ---
 
 type view struct {
-	Ignore    string
+	Reason    Reason
 	Type      string
 	YIAddr    string
 	SIAddr    string
@@ -318,7 +318,7 @@ func fmtOpt(code uint8, v []byte) string {
 
 func viewOf(d Decision) view {
 	if d.Reply == nil {
-		return view{Ignore: d.Ignore}
+		return view{Reason: d.Reason}
 	}
 	r := d.Reply
 	v := view{
@@ -350,3 +350,18 @@ func wire(t *testing.T, d Decision) Decision {
 func u32hex(v uint32) string { return hex.EncodeToString(binary.BigEndian.AppendUint32(nil, v)) }
 
 func hexOf(b []byte) string { return hex.EncodeToString(b) }
+
+// whyMentions reports whether one line of an explanation names every token
+// (codes, names, addresses): tests check what is explained, not its words.
+func whyMentions(why []string, tokens ...string) bool {
+	for _, line := range why {
+		all := true
+		for _, tok := range tokens {
+			all = all && strings.Contains(line, tok)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}

@@ -80,10 +80,10 @@ func (d *decider) note(format string, args ...any) {
 }
 
 // ignore ends the decision without a reply.
-func (d *decider) ignore(level slog.Level, format string, args ...any) Decision {
-	reason := fmt.Sprintf(format, args...)
-	d.why = append(d.why, "ignored: "+reason)
-	return Decision{Ignore: reason, Level: level, Why: d.why}
+func (d *decider) ignore(level slog.Level, code Reason, format string, args ...any) Decision {
+	text := fmt.Sprintf(format, args...)
+	d.why = append(d.why, "ignored: "+text)
+	return Decision{Reason: code, Ignore: text, Level: level, Why: d.why}
 }
 
 // Explain is Decide with its explanation. Decide calls it; `bootyard
@@ -100,18 +100,18 @@ func Explain(req Request, snap *inventory.Snapshot, lv LeaseView) (Decision, Rep
 func (d *decider) decide() Decision {
 	m := d.m
 	if m == nil {
-		return d.ignore(slog.LevelWarn, "no DHCP message")
+		return d.ignore(slog.LevelWarn, ReasonNoMessage, "no DHCP message")
 	}
 	if d.snap == nil {
-		return d.ignore(slog.LevelWarn, "no inventory loaded")
+		return d.ignore(slog.LevelWarn, ReasonNoInventory, "no inventory loaded")
 	}
 	d.rep.Mode = d.snap.DHCP.Mode
 	d.rep.Message = messageName(m)
 	if m.OpCode != dhcpv4.OpcodeBootRequest {
-		return d.ignore(slog.LevelDebug, "op %d is not BOOTREQUEST", m.OpCode)
+		return d.ignore(slog.LevelDebug, ReasonNotRequest, "op %d is not BOOTREQUEST", m.OpCode)
 	}
-	if why := badHardware(m); why != "" {
-		return d.ignore(slog.LevelWarn, "%s", why)
+	if code, why := badHardware(m); code != "" {
+		return d.ignore(slog.LevelWarn, code, "%s", why)
 	}
 	d.mac = m.ClientHWAddr
 	d.rep.MAC = d.mac.String()
@@ -138,18 +138,18 @@ func (d *decider) decide() Decision {
 	}
 
 	if d.snap.DHCP.Mode == inventory.ModeOff || d.snap.DHCP.Mode == "" {
-		return d.ignore(slog.LevelDebug, "dhcp.mode is off")
+		return d.ignore(slog.LevelDebug, ReasonModeOff, "dhcp.mode is off")
 	}
 	// cmd resolved the server address once (dhcp.server_ip, else the
 	// interface's) and passed it in the request: no second rule here.
 	d.server = d.req.ServerIP.Unmap()
 	if !d.server.Is4() {
-		return d.ignore(slog.LevelWarn, "no IPv4 server address (dhcp.server_ip unset and none known for the interface)")
+		return d.ignore(slog.LevelWarn, ReasonNoServerAddress, "no IPv4 server address (dhcp.server_ip unset and none known for the interface)")
 	}
 	d.giaddr = headerAddr(m.GatewayIPAddr)
 	d.ciaddr = headerAddr(m.ClientIPAddr)
 	if m.Options.Has(dhcpv4.OptionDHCPMessageType) && m.MessageType() == dhcpv4.MessageTypeNone {
-		return d.ignore(slog.LevelWarn, "option 53 is malformed")
+		return d.ignore(slog.LevelWarn, ReasonBadMessageType, "option 53 is malformed")
 	}
 	// A request on port 4011 was sent to us by unicast, whatever server it
 	// names; on port 67 a foreign option 54 means the client chose another
@@ -158,7 +158,7 @@ func (d *decider) decide() Decision {
 		sid, ok := netip.AddrFromSlice(v)
 		if !ok || sid.Unmap() != d.server {
 			// RFC 2131 4.3.2: the client chose another server's offer.
-			return d.ignore(slog.LevelDebug, "option 54 names server %v, not us (%v)", net.IP(v), d.server)
+			return d.ignore(slog.LevelDebug, ReasonOtherServer, "option 54 names server %v, not us (%v)", net.IP(v), d.server)
 		}
 	}
 
@@ -171,28 +171,28 @@ func (d *decider) decide() Decision {
 	case inventory.ModeProxy:
 		return d.proxy()
 	}
-	return d.ignore(slog.LevelWarn, "unknown dhcp.mode %q", d.snap.DHCP.Mode)
+	return d.ignore(slog.LevelWarn, ReasonUnknownMode, "unknown dhcp.mode %q", d.snap.DHCP.Mode)
 }
 
 // badHardware says why chaddr cannot identify the client, or "". Only
 // Ethernet is served: the inventory is keyed by 6-byte MACs.
-func badHardware(m *dhcpv4.DHCPv4) string {
+func badHardware(m *dhcpv4.DHCPv4) (Reason, string) {
 	hw := m.ClientHWAddr
 	switch {
 	case len(hw) == 0:
-		return "no client hardware address (hlen 0)"
+		return ReasonNoHWAddr, "no client hardware address (hlen 0)"
 	case len(hw) >= 16:
-		return fmt.Sprintf("hardware address length %d: not Ethernet", len(hw))
+		return ReasonHWAddrLength, fmt.Sprintf("hardware address length %d: not Ethernet", len(hw))
 	case m.HWType != iana.HWTypeEthernet:
-		return fmt.Sprintf("hardware type %d is not Ethernet", m.HWType)
+		return ReasonNotEthernet, fmt.Sprintf("hardware type %d is not Ethernet", m.HWType)
 	case len(hw) != 6:
-		return fmt.Sprintf("hardware address length %d, Ethernet has 6", len(hw))
+		return ReasonHWAddrLength, fmt.Sprintf("hardware address length %d, Ethernet has 6", len(hw))
 	case allZero(hw):
-		return "client MAC is 00:00:00:00:00:00"
+		return ReasonZeroMAC, "client MAC is 00:00:00:00:00:00"
 	case hw[0]&1 == 1:
-		return fmt.Sprintf("client MAC %s is a group address", hw)
+		return ReasonGroupMAC, fmt.Sprintf("client MAC %s is a group address", hw)
 	}
-	return ""
+	return "", ""
 }
 
 func allZero(b []byte) bool {

@@ -38,19 +38,19 @@ func (s *Server) recoverPacket(port int, p packet) {
 // handle is one request from bytes to reply: parse, limit, decide, commit,
 // send.
 func (s *Server) handle(ctx context.Context, conn net.PacketConn, port int, p packet, pending *sync.WaitGroup) {
-	msg, unusable, err := parsePacket(p.b)
+	msg, code, unusable, err := parsePacket(p.b)
 	if err != nil {
 		s.obs.DHCPPacket("unparsed", "dropped", ReasonUnusable)
 		s.log.Debug("dhcp: malformed packet dropped", "iface", s.cfg.Iface, "port", port, "peer", p.peer, "len", len(p.b), "err", err)
 		return
 	}
-	if unusable != "" {
+	if code != "" {
 		typ := "unparsed"
 		if msg != nil {
 			typ = messageName(msg)
 		}
 		s.obs.DHCPPacket(typ, "dropped", ReasonUnusable)
-		s.log.Warn("dhcp: unusable packet dropped", "iface", s.cfg.Iface, "port", port, "peer", p.peer, "why", unusable)
+		s.log.Warn("dhcp: unusable packet dropped", "iface", s.cfg.Iface, "port", port, "peer", p.peer, "reason", code, "why", unusable)
 		return
 	}
 	snap := s.cfg.Snapshot()
@@ -176,7 +176,7 @@ func (s *Server) finish(ctx context.Context, conn net.PacketConn, d Decision, ma
 			return
 		}
 		if s.log.Enabled(ctx, d.Level) {
-			s.log.LogAttrs(ctx, d.Level, "dhcp: not answered: "+d.Ignore, append(attrs, slog.Any("why", d.Why))...)
+			s.log.LogAttrs(ctx, d.Level, "dhcp: not answered: "+d.Ignore, append(attrs, slog.String("reason", string(d.Reason)), slog.Any("why", d.Why))...)
 		}
 		return
 	}

@@ -266,7 +266,7 @@ func TestServeDropsOverlongHardwareAddress(t *testing.T) {
 	if before := h.conn.until(t, d.TransactionID); len(before) != 0 {
 		t.Fatalf("the overlong packet was answered: %v", before[0].Summary())
 	}
-	waitFor(t, func() bool { return strings.Contains(h.logs.String(), "hardware address length 17 exceeds 16") })
+	waitFor(t, func() bool { return strings.Contains(h.logs.String(), "reason="+string(dhcp.ReasonHWAddrLength)) })
 }
 
 func TestServeDORAAndRelease(t *testing.T) {
