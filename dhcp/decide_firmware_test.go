@@ -3,8 +3,9 @@ package dhcp
 import (
 	"bytes"
 	"encoding/hex"
-	"github.com/bootyard/bootyard/firmware"
 	"testing"
+
+	"github.com/bootyard/bootyard/firmware"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/insomniacslk/dhcp/dhcpv4"

@@ -5,12 +5,14 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"github.com/bootyard/bootyard/firmware"
+	"log/slog"
 	"net"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bootyard/bootyard/firmware"
 
 	"github.com/bootyard/bootyard/dhcp/leases"
 	"github.com/bootyard/bootyard/inventory"
@@ -364,4 +366,21 @@ func whyMentions(why []string, tokens ...string) bool {
 		}
 	}
 	return false
+}
+
+// decideBytes is the server's path from bytes to a decision (parsePacket,
+// then Decide) in one call, for the tests and the fuzz target. It parses a raw DHCP payload and decides on it; meta carries the
+// socket facts (Port, Peer, ServerIP, Now) and its Msg is replaced. A
+// truncated or malformed packet is an error (log it at debug and drop it);
+// it never panics, whatever the bytes (FuzzDecide checks).
+func decideBytes(b []byte, meta Request, snap *inventory.Snapshot, lv LeaseView) (Decision, error) {
+	m, code, unusable, err := parsePacket(b)
+	if err != nil {
+		return Decision{}, err
+	}
+	if code != "" {
+		return Decision{Reason: code, Ignore: unusable, Level: slog.LevelWarn, Why: []string{"ignored: " + unusable}}, nil
+	}
+	meta.Msg = m
+	return Decide(meta, snap, lv), nil
 }

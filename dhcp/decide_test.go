@@ -1,12 +1,13 @@
 package dhcp
 
 import (
-	"github.com/bootyard/bootyard/firmware"
 	"log/slog"
 	"net"
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/bootyard/bootyard/firmware"
 
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/google/go-cmp/cmp"
@@ -111,7 +112,7 @@ func TestDecideBytes(t *testing.T) {
 	meta := Request{Port: ServerPort, ServerIP: serverIP, Now: testNow}
 	good := ovmf(macOVMF, dhcpv4.MessageTypeDiscover, 7).m.ToBytes()
 
-	d, err := DecideBytes(good, meta, snap, &fakeLeases{})
+	d, err := decideBytes(good, meta, snap, &fakeLeases{})
 	if err != nil || d.Reply == nil || d.Reply.BootFileName != "ipxe.efi" {
 		t.Fatalf("good packet: err %v, reply %v", err, d.Reply)
 	}
@@ -122,13 +123,13 @@ func TestDecideBytes(t *testing.T) {
 		"no end option": good[:240+3],
 		"bad length":    append(append([]byte{}, good[:240]...), 60, 200, 'x'),
 	} {
-		if d, err := DecideBytes(b, meta, snap, &fakeLeases{}); err == nil {
+		if d, err := decideBytes(b, meta, snap, &fakeLeases{}); err == nil {
 			t.Errorf("%s: no error (decision %+v)", name, d)
 		}
 	}
 	long := append([]byte{}, good...)
 	long[2] = 17
-	d, err = DecideBytes(long, meta, snap, &fakeLeases{})
+	d, err = decideBytes(long, meta, snap, &fakeLeases{})
 	if err != nil || d.Reply != nil || d.Reason != ReasonHWAddrLength || d.Level != slog.LevelWarn {
 		t.Errorf("hlen 17: err %v, reason %q (%q) level %v", err, d.Reason, d.Ignore, d.Level)
 	}

@@ -2,9 +2,10 @@ package dhcp
 
 import (
 	"fmt"
+	"testing"
+
 	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/inventory"
-	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/insomniacslk/dhcp/dhcpv4"

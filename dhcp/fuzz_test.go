@@ -60,7 +60,7 @@ func FuzzDecide(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte, port uint16) {
 		meta := Request{Port: int(port), Peer: netip.MustParseAddrPort("198.51.100.60:68"), ServerIP: serverIP, Now: testNow}
 		for _, snap := range snaps {
-			d, err := DecideBytes(b, meta, snap, lv)
+			d, err := decideBytes(b, meta, snap, lv)
 			if err != nil {
 				if d.Reply != nil {
 					t.Fatal("error with a reply")

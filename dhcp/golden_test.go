@@ -1,7 +1,6 @@
 package dhcp
 
 import (
-	"github.com/bootyard/bootyard/firmware"
 	"net"
 	"net/netip"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bootyard/bootyard/firmware"
 
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/insomniacslk/dhcp/dhcpv4"

@@ -7,7 +7,6 @@ package dhcp_test
 
 import (
 	"context"
-	"github.com/bootyard/bootyard/firmware"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -18,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/bootyard/bootyard/firmware"
 
 	"github.com/bootyard/bootyard/dhcp"
 	"github.com/bootyard/bootyard/dhcp/leases"

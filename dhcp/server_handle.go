@@ -13,6 +13,7 @@ import (
 
 	"github.com/bootyard/bootyard/dhcp/leases"
 	"github.com/bootyard/bootyard/inventory"
+	"github.com/insomniacslk/dhcp/dhcpv4"
 )
 
 // probeDeclineHold is how long an address found in use by the conflict probe is
@@ -207,3 +208,19 @@ func (s *Server) finish(ctx context.Context, conn net.PacketConn, d Decision, ma
 }
 
 var _ LeaseView = (*leases.Store)(nil)
+
+// parsePacket is the server's one bytes-to-message step. err means
+// malformed (drop, debug); a code says why a well-formed packet cannot be
+// answered (drop, warn), unusable in words.
+func parsePacket(b []byte) (m *dhcpv4.DHCPv4, code Reason, unusable string, err error) {
+	// The library clamps hlen to 16 while parsing, so check the raw byte:
+	// a longer hardware address is not something we can answer.
+	if len(b) > 2 && b[2] > 16 {
+		return nil, ReasonHWAddrLength, fmt.Sprintf("hardware address length %d exceeds 16", b[2]), nil
+	}
+	m, err = dhcpv4.FromBytes(b)
+	if err != nil {
+		return nil, "", "", fmt.Errorf("malformed DHCP packet (%d bytes): %w", len(b), err)
+	}
+	return m, "", "", nil
+}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/bootyard/bootyard/firmware"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/bootyard/bootyard/firmware"
 
 	"github.com/bootyard/bootyard/dhcp"
 	"github.com/bootyard/bootyard/dhcp/leases"
@@ -250,7 +251,7 @@ func TestServeSurvivesPanicAndMalformedPackets(t *testing.T) {
 }
 
 // TestServeDropsOverlongHardwareAddress: a DISCOVER from a known MAC whose
-// hlen byte says 17 is dropped with a warning, as DecideBytes ignores it;
+// hlen byte says 17 is dropped with a warning, as the decision does;
 // the library alone would clamp hlen to 16 and parse it.
 func TestServeDropsOverlongHardwareAddress(t *testing.T) {
 	// One worker: packets are handled in order, so an answer to the first

@@ -1,9 +1,10 @@
 package dhcp
 
 import (
-	"github.com/bootyard/bootyard/firmware"
 	"net/netip"
 	"testing"
+
+	"github.com/bootyard/bootyard/firmware"
 
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/google/go-cmp/cmp"
