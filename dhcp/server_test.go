@@ -162,7 +162,7 @@ type harness struct {
 	done  chan error
 }
 
-func startServer(t *testing.T, snap *inventory.Snapshot, mod func(*dhcp.Config)) *harness {
+func startServer(t *testing.T, snap *inventory.Snapshot, mod func(*dhcp.Config), before ...func(*dhcp.Server)) *harness {
 	t.Helper()
 	store, err := leases.Open("", leases.Options{})
 	if err != nil {
@@ -182,6 +182,9 @@ func startServer(t *testing.T, snap *inventory.Snapshot, mod func(*dhcp.Config))
 	srv, err := dhcp.NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range before {
+		f(srv)
 	}
 	h := &harness{srv: srv, conn: newMemConn(67), store: store, logs: logs, done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -227,13 +230,13 @@ func TestServeOffersReservedAddressAndStopsOnCancel(t *testing.T) {
 
 func TestServeSurvivesPanicAndMalformedPackets(t *testing.T) {
 	bad := net.HardwareAddr{0x02, 0xde, 0xad, 0, 0, 1}
-	h := startServer(t, testSnapshot(inventory.DHCPLimits{}, false), func(c *dhcp.Config) {
-		c.Decide = func(r dhcp.Request, s *inventory.Snapshot, lv dhcp.LeaseView) dhcp.Decision {
+	h := startServer(t, testSnapshot(inventory.DHCPLimits{}, false), nil, func(srv *dhcp.Server) {
+		srv.SetDecide(func(r dhcp.Request, s *inventory.Snapshot, lv dhcp.LeaseView) dhcp.Decision {
 			if r.Msg.ClientHWAddr.String() == bad.String() {
 				panic("decide exploded")
 			}
 			return dhcp.Decide(r, s, lv)
-		}
+		})
 	})
 	h.conn.send(t, discover(t, bad))
 	h.conn.in <- sent{b: []byte("this is not DHCP"), addr: netip.MustParseAddrPort("198.51.100.9:68")}
@@ -469,7 +472,7 @@ func FuzzServePacket(f *testing.F) {
 // malformed datagram is survived and cancelling the context makes Serve
 // return nil with the socket closed.
 func TestServeRealSocketLifecycle(t *testing.T) {
-	conn, err := dhcp.ListenAddr("127.0.0.1:0")
+	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
