@@ -12,10 +12,10 @@ import (
 )
 
 // manyOptions returns n extra options of size bytes each, codes from first.
-func manyOptions(first uint8, n, size int) []inventory.Option {
-	var o []inventory.Option
+func manyOptions(first uint8, n, size int) []inventory.DHCPOption {
+	var o []inventory.DHCPOption
 	for i := 0; i < n; i++ {
-		o = append(o, inventory.Option{Code: first + uint8(i), Value: bytes.Repeat([]byte{'x'}, size)})
+		o = append(o, inventory.DHCPOption{Code: first + uint8(i), Value: bytes.Repeat([]byte{'x'}, size)})
 	}
 	return o
 }
@@ -143,11 +143,11 @@ func TestReplyLimit(t *testing.T) {
 func TestDecideExtraOptions(t *testing.T) {
 	snap := testSnap(
 		func(s *inventory.Snapshot, ps *[]*inventory.Profile, _ *[]*inventory.Host) {
-			s.DHCP.Options = []inventory.Option{{Code: 42, Value: []byte{1, 1, 1, 1}}, {Code: 100, Value: []byte("site")}}
-			(*ps)[0].Options = []inventory.Option{{Code: 42, Value: []byte{2, 2, 2, 2}}, {Code: 101, Value: []byte("profile")}}
+			s.DHCP.Options = []inventory.DHCPOption{{Code: 42, Value: []byte{1, 1, 1, 1}}, {Code: 100, Value: []byte("site")}}
+			(*ps)[0].Options = []inventory.DHCPOption{{Code: 42, Value: []byte{2, 2, 2, 2}}, {Code: 101, Value: []byte("profile")}}
 		},
 		withHost(macOVMF, func(h *inventory.Host, _ []*inventory.Profile) {
-			h.Options = []inventory.Option{{Code: 42, Value: []byte{3, 3, 3, 3}}, {Code: 6, Value: []byte{9, 9, 9, 9}},
+			h.Options = []inventory.DHCPOption{{Code: 42, Value: []byte{3, 3, 3, 3}}, {Code: 6, Value: []byte{9, 9, 9, 9}},
 				{Code: 54, Value: []byte{6, 6, 6, 6}}, {Code: 67, Value: []byte("evil")}}
 		}),
 	)

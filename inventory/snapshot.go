@@ -81,7 +81,7 @@ type DHCP struct {
 	// own router, DNS and pool.
 	Relayed []Relayed
 	// Options are extra DHCP options sent to every client on this segment.
-	Options []Option
+	Options []DHCPOption
 	Limits  DHCPLimits
 	// ConflictProbe enables an ARP probe before a pool address is first offered.
 	ConflictProbe bool
@@ -198,7 +198,7 @@ type Profile struct {
 	// PXELinux options 208-211 (RFC 5071), sent when set.
 	PXELinux PXELinux
 	// Options are extra DHCP options for hosts of this profile.
-	Options []Option
+	Options []DHCPOption
 	Line    int
 }
 
@@ -222,15 +222,16 @@ type Host struct {
 	// Cmdline, when set, is appended to the profile's cmdline.
 	Cmdline string
 	// Options are extra DHCP options for this host (they win over the profile's).
-	Options []Option
+	Options []DHCPOption
 	// RPiSerial is a Raspberry Pi's serial number (lower-case hex), used for
 	// its TFTP folder; "" when not set.
 	RPiSerial string
 	Line      int
 }
 
-// Option is an extra DHCP option given by number.
-type Option struct {
+// DHCPOption is an extra DHCP option given by number (an entry of an options:
+// list), sent as is unless bootyard sets that option itself.
+type DHCPOption struct {
 	Code  uint8
 	Value []byte
 	Line  int
