@@ -38,6 +38,27 @@ type LeaseView interface {
 	Free(r inventory.Range, mac net.HardwareAddr, now time.Time, skip func(netip.Addr) bool) (ip netip.Addr, ok bool)
 }
 
+// NoLeases is a LeaseView with no leases, for `bootyard explain` when the
+// lease file is not at hand: pool clients are shown the first address of
+// the pool that the decision does not skip.
+type NoLeases struct{}
+
+// ByMAC reports no lease.
+func (NoLeases) ByMAC(net.HardwareAddr, time.Time) (leases.Lease, bool) { return leases.Lease{}, false }
+
+// ByIP reports no lease.
+func (NoLeases) ByIP(netip.Addr, time.Time) (leases.Lease, bool) { return leases.Lease{}, false }
+
+// Free returns the first address of r that skip allows.
+func (NoLeases) Free(r inventory.Range, _ net.HardwareAddr, _ time.Time, skip func(netip.Addr) bool) (netip.Addr, bool) {
+	for a, n := r.Start, 0; a.IsValid() && r.Contains(a) && n < 1<<16; a, n = a.Next(), n+1 {
+		if !skip(a) {
+			return a, true
+		}
+	}
+	return netip.Addr{}, false
+}
+
 // Broadcast reports that Dest is the limited broadcast, sent on the arrival
 // interface.
 func (d Decision) Broadcast() bool { return d.Dest.Addr() == limitedBroadcast }
