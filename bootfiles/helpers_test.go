@@ -3,7 +3,6 @@ package bootfiles
 import (
 	"errors"
 	"flag"
-	"github.com/bootyard/bootyard/firmware"
 	"io"
 	"io/fs"
 	"net"
@@ -12,6 +11,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/bootyard/bootyard/served"
 )

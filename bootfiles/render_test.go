@@ -2,13 +2,13 @@ package bootfiles
 
 import (
 	"bytes"
-	"github.com/bootyard/bootyard/firmware"
 	"net/netip"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/inventory"
 )
 

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/bootyard/bootyard/firmware"
-
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/google/go-cmp/cmp"
 	"github.com/insomniacslk/dhcp/dhcpv4"

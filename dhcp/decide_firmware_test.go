@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/bootyard/bootyard/firmware"
-
 	"github.com/google/go-cmp/cmp"
 	"github.com/insomniacslk/dhcp/dhcpv4"
 )

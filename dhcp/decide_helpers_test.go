@@ -12,9 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bootyard/bootyard/firmware"
-
 	"github.com/bootyard/bootyard/dhcp/leases"
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/insomniacslk/dhcp/dhcpv4"
 	"github.com/insomniacslk/dhcp/iana"

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/bootyard/bootyard/firmware"
-
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/insomniacslk/dhcp/dhcpv4"
 )

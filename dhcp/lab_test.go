@@ -18,10 +18,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bootyard/bootyard/firmware"
-
 	"github.com/bootyard/bootyard/dhcp"
 	"github.com/bootyard/bootyard/dhcp/leases"
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/internal/netlab"
 	"github.com/bootyard/bootyard/inventory"
 )

@@ -10,10 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bootyard/bootyard/firmware"
-
 	"github.com/bootyard/bootyard/dhcp"
 	"github.com/bootyard/bootyard/dhcp/leases"
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/insomniacslk/dhcp/dhcpv4"
 )

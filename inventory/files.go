@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/bootyard/bootyard/firmware"
 	"gopkg.in/yaml.v3"
 
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/served"
 )
 

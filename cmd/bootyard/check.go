@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/bootyard/bootyard/firmware"
 	"io"
 	"text/tabwriter"
 
 	"github.com/bootyard/bootyard/dhcp"
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/inventory"
 )
 
