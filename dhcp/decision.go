@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bootyard/bootyard/dhcp/leases"
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/insomniacslk/dhcp/dhcpv4"
 )
@@ -77,6 +78,9 @@ type Decision struct {
 	// Reply is nil); Ignore says it in words for logs and explain.
 	Reason Reason
 	Ignore string
+	// Class is the firmware class of the client a reply is for (metrics
+	// label it so without identifying the client a second time).
+	Class firmware.Class
 	// Level is how loud the decision is worth logging: for an ignore, debug
 	// for packets that are not for us (another server id, proxy traffic),
 	// info for a board we chose not to answer (unknown MAC, no boot file),

@@ -205,7 +205,7 @@ func (d *decider) nak(format string, args ...any) Decision {
 		r.SetBroadcast()
 	}
 	dest, _ := replyDest(d.req.Port, d.req.Peer, d.giaddr, d.ciaddr, true)
-	return Decision{Reply: r, Dest: dest, Level: slog.LevelInfo, Why: d.why}
+	return Decision{Reply: r, Dest: dest, Class: d.fw.Class, Level: slog.LevelInfo, Why: d.why}
 }
 
 // reply finishes a decision that sends r.
@@ -217,7 +217,7 @@ func (d *decider) reply(r *dhcpv4.DHCPv4) Decision {
 		d.rep.Addr = y
 	}
 	d.note("reply %s to %v", messageName(r), dest)
-	return Decision{Reply: r, Dest: dest, Level: slog.LevelInfo, Why: d.why}
+	return Decision{Reply: r, Dest: dest, Class: d.fw.Class, Level: slog.LevelInfo, Why: d.why}
 }
 
 // ipOf is the 4-byte header form of an address (0.0.0.0 when invalid).
