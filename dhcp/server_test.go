@@ -12,6 +12,7 @@ import (
 
 	"github.com/bootyard/bootyard/dhcp"
 	"github.com/bootyard/bootyard/dhcp/leases"
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/insomniacslk/dhcp/dhcpv4"
 )
@@ -317,5 +318,39 @@ func TestServeGivesUpOnAFailingSocket(t *testing.T) {
 	err = srv.Serve(context.Background(), failingConn{newMemConn(67)})
 	if err == nil || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("Serve on a socket that always fails = %v, want its error", err)
+	}
+}
+
+// replyRecorder is a dhcp.Observer that keeps the replies it is told of.
+type replyRecorder struct {
+	mu      sync.Mutex
+	replies []string
+}
+
+func (r *replyRecorder) DHCPPacket(string, string, string) {}
+func (r *replyRecorder) RogueServer(string, time.Time)     {}
+func (r *replyRecorder) DHCPReply(replyType, class string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.replies = append(r.replies, replyType+" "+class)
+}
+
+// TestServeObservesReplyWithItsClass: the metrics hear of each reply with
+// the firmware class the decision served (here a BIOS PXE ROM, by option 60).
+func TestServeObservesReplyWithItsClass(t *testing.T) {
+	rec := &replyRecorder{}
+	h := startServer(t, testSnapshot(inventory.DHCPLimits{}, false), func(c *dhcp.Config) { c.Observer = rec })
+	d := discover(t, knownMAC)
+	h.conn.send(t, d)
+	h.conn.reply(t, d.TransactionID)
+	waitFor(t, func() bool {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		return len(rec.replies) > 0
+	})
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.replies[0] != "OFFER "+string(firmware.BIOS) {
+		t.Errorf("observed %q, want the OFFER to a %s client", rec.replies, firmware.BIOS)
 	}
 }
