@@ -4,6 +4,10 @@ package dhcp
 // Decision.Reason, the reason= field of the "not answered" log line, and
 // what tests match, so the English of Decision.Ignore can be reworded freely.
 // A code, once released, keeps its meaning; new cases get new codes.
+//
+// The metrics do not get these codes but the coarse groups of observe.go
+// (ReasonNotForUs, ReasonNotAnswered, ReasonUnusable, ...: untyped strings,
+// a few label values), derived from the decision's level.
 type Reason string
 
 // Before the mode: the packet is unusable or not for us.
