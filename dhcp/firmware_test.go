@@ -1,11 +1,9 @@
 package dhcp
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/bootyard/bootyard/firmware"
-	"github.com/bootyard/bootyard/inventory"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/insomniacslk/dhcp/dhcpv4"
@@ -94,64 +92,6 @@ func TestVendorArch(t *testing.T) {
 		code, _, ok := vendorArch(tc.in)
 		if code != tc.code || ok != tc.ok {
 			t.Errorf("vendorArch(%q) = %d, %v; want %d, %v", tc.in, code, ok, tc.code, tc.ok)
-		}
-	}
-}
-
-// TestEveryClassReachable: every class boot: accepts is what some real
-// packet is identified as, and that client is then given boot.<class>. The
-// packets come from firmware's tables (each option 93 code, each option 60
-// vendor class) plus the two signals outside them (iPXE's option 77, the
-// Pi's option 97); each must be identified as its table row says, so the
-// table and the rules that weigh it cannot drift apart.
-func TestEveryClassReachable(t *testing.T) {
-	disc := dhcpv4.MessageTypeDiscover
-	type probe struct {
-		what string
-		pkt  pkt
-		want firmware.Class
-	}
-	var probes []probe
-	for _, a := range firmware.Archs() {
-		want := a.Class
-		if want == "" {
-			want = firmware.Other
-		}
-		probes = append(probes, probe{fmt.Sprintf("option 93 code %d", a.Code), newPkt(macOVMF, disc).u16(93, a.Code), want})
-	}
-	for _, v := range firmware.Vendors() {
-		probes = append(probes, probe{fmt.Sprintf("option 60 %q", v.ID), newPkt(macOVMF, disc).str(60, v.ID), v.Class})
-	}
-	probes = append(probes,
-		probe{`option 77 "iPXE"`, newPkt(macOVMF, disc).str(77, "iPXE"), firmware.IPXE},
-		probe{`option 97 "RPi4"`, newPkt(macOVMF, disc).opt(97, []byte("RPi4\x00\x01")), firmware.RPi})
-
-	boot := map[firmware.Class]string{}
-	for _, c := range firmware.Classes() {
-		boot[c] = "file-for-" + string(c)
-		if c == firmware.UEFIHTTP {
-			boot[c] = "http://198.51.100.2/" + string(c)
-		}
-	}
-	snap := inventory.New(inventory.Snapshot{Boot: boot}, nil, nil)
-	reached := map[firmware.Class]bool{}
-	for _, p := range probes {
-		fw := identifyFirmware(p.pkt.m)
-		if fw.Class != p.want {
-			t.Errorf("%s: identified as %q, the table says %q (why %q)", p.what, fw.Class, p.want, fw.Why)
-			continue
-		}
-		reached[fw.Class] = true
-		if !fw.Class.Configurable() {
-			continue
-		}
-		if got := ChooseBootFile(fw, nil, snap).File; got != boot[fw.Class] {
-			t.Errorf("%s: class %q gets boot file %q, want boot.%s = %q", p.what, fw.Class, got, fw.Class, boot[fw.Class])
-		}
-	}
-	for _, c := range firmware.Classes() {
-		if !reached[c] {
-			t.Errorf("class %q is accepted under boot: but no packet reaches it", c)
 		}
 	}
 }

@@ -61,8 +61,8 @@ func Classes() []Class {
 	return []Class{BIOS, UEFIIA32, UEFIX64, UEFIARM32, UEFIARM64, UEFIHTTP, IPXE, UBootARM, UBootARM64, RPi}
 }
 
-// Configurable reports whether c is one of Classes(): a key of boot:.
-func (c Class) Configurable() bool {
+// configurable reports whether c is one of Classes(): a key of boot:.
+func (c Class) configurable() bool {
 	for _, k := range Classes() {
 		if c == k {
 			return true

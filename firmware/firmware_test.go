@@ -5,16 +5,16 @@ import "testing"
 // TestTableNamesOnlyConfigurableClasses: a class in the arch or vendor table
 // that boot: does not accept (a typo) would silently mean "no boot file".
 func TestTableNamesOnlyConfigurableClasses(t *testing.T) {
-	for _, a := range Archs() {
-		if a.Class != "" && !a.Class.Configurable() {
+	for _, a := range archs() {
+		if a.Class != "" && !a.Class.configurable() {
 			t.Errorf("arch %d (%s) maps to class %q, which boot: does not accept", a.Code, a.Name, a.Class)
 		}
 		if a.HTTP && a.Class != UEFIHTTP {
 			t.Errorf("arch %d (%s) boots over HTTP but is class %q, want %q", a.Code, a.Name, a.Class, UEFIHTTP)
 		}
 	}
-	for _, v := range Vendors() {
-		if !v.Class.Configurable() {
+	for _, v := range vendors() {
+		if !v.Class.configurable() {
 			t.Errorf("vendor class %q maps to class %q, which boot: does not accept", v.ID, v.Class)
 		}
 	}
@@ -51,12 +51,12 @@ func TestLookupVendor(t *testing.T) {
 func TestClassesAreConfigurableAndDistinct(t *testing.T) {
 	seen := map[Class]bool{}
 	for _, c := range Classes() {
-		if seen[c] || !c.Configurable() || !c.Boot() {
+		if seen[c] || !c.configurable() || !c.Boot() {
 			t.Errorf("class %q listed twice or not configurable", c)
 		}
 		seen[c] = true
 	}
-	if None.Configurable() || Other.Configurable() || None.Boot() || !Other.Boot() {
+	if None.configurable() || Other.configurable() || None.Boot() || !Other.Boot() {
 		t.Error("none and other are not keys of boot:; only none is not booting")
 	}
 }

@@ -84,8 +84,8 @@ func ArchName(code uint16) string {
 	return "unregistered"
 }
 
-// Archs returns every registered code, in code order (for tests and docs).
-func Archs() []Arch {
+// archs returns every registered code, in code order.
+func archs() []Arch {
 	out := make([]Arch, 0, len(archTable))
 	for _, a := range archTable {
 		out = append(out, a)
@@ -138,5 +138,5 @@ func LookupVendor(v string) (Vendor, bool) {
 	return Vendor{}, false
 }
 
-// Vendors returns the vendor class table (for tests and docs).
-func Vendors() []Vendor { return slices.Clone(vendorTable) }
+// vendors returns the vendor class table.
+func vendors() []Vendor { return slices.Clone(vendorTable) }
