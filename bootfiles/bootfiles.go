@@ -11,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/bootyard/bootyard/served"
 )
@@ -295,7 +296,7 @@ func rootError(name string, err error) error {
 // `boot: {ipxe: '\boot.ipxe'}` matches a client asking for "\boot.ipxe",
 // "/boot.ipxe" or "boot.ipxe" alike.
 func ipxeName(snap *inventory.Snapshot) string {
-	n := snap.Boot["ipxe"]
+	n := snap.Boot[firmware.IPXE]
 	if n == "" || strings.Contains(n, "://") {
 		return ""
 	}

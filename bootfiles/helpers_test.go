@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/bootyard/bootyard/served"
 )
@@ -56,7 +57,7 @@ func testInventory(root string) *inventory.Snapshot {
 	return inventory.New(inventory.Snapshot{
 		DHCP: inventory.DHCP{ServerIP: serverIP},
 		TFTP: inventory.TFTP{Enabled: true, Root: root},
-		Boot: map[string]string{"ipxe": "boot.ipxe", "bios": "undionly.kpxe"},
+		Boot: map[firmware.Class]string{firmware.IPXE: "boot.ipxe", firmware.BIOS: "undionly.kpxe"},
 	}, []*inventory.Profile{debian, noinitrd}, hosts)
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/inventory"
 )
 
@@ -136,12 +137,12 @@ func TestGenerated(t *testing.T) {
 		}
 	}
 	// Without any bootable host nothing is generated.
-	empty := inventory.New(inventory.Snapshot{Boot: map[string]string{"ipxe": "boot.ipxe"}}, nil, nil)
+	empty := inventory.New(inventory.Snapshot{Boot: map[firmware.Class]string{firmware.IPXE: "boot.ipxe"}}, nil, nil)
 	if Generated(empty, "boot.ipxe") || Generated(nil, "boot.ipxe") {
 		t.Error("generated for an inventory without hosts")
 	}
 	// An iPXE boot file that is a URL is no TFTP name.
-	web := inventory.New(inventory.Snapshot{Boot: map[string]string{"ipxe": "http://198.51.100.2/boot.ipxe"}}, nil, snap.Hosts())
+	web := inventory.New(inventory.Snapshot{Boot: map[firmware.Class]string{firmware.IPXE: "http://198.51.100.2/boot.ipxe"}}, nil, snap.Hosts())
 	if Generated(web, "http://198.51.100.2/boot.ipxe") {
 		t.Error("URL counted as a generated TFTP name")
 	}

@@ -5,66 +5,27 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"time"
+	"strings"
 
-	"github.com/bootyard/bootyard/dhcp/leases"
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/insomniacslk/dhcp/dhcpv4"
+	"github.com/insomniacslk/dhcp/iana"
 )
 
-// Request is one received DHCP message with what the socket knows about it.
-type Request struct {
-	Msg *dhcpv4.DHCPv4
-	// Port is the local port it arrived on: 67, or 4011 for PXE boot-server
-	// (proxyDHCP) requests.
-	Port int
-	// Peer is the source address and port of the datagram.
-	Peer netip.AddrPort
-	// ServerIP is our address on the arrival interface (option 54, siaddr,
-	// 66), as cmd resolved it once at start-up (dhcp.server_ip, else the
-	// interface's address). The decision uses it as it is.
-	ServerIP netip.Addr
-	Now      time.Time
-}
-
-// LeaseView is the read side of the lease store that Decide needs.
-type LeaseView interface {
-	// ByMAC returns the current (unexpired at now) lease of mac.
-	ByMAC(mac net.HardwareAddr, now time.Time) (leases.Lease, bool)
-	// ByIP returns the current lease holding ip.
-	ByIP(ip netip.Addr, now time.Time) (leases.Lease, bool)
-	// Free returns an address of r that no current lease holds and for which
-	// skip returns false, preferring the address mac held last (even an
-	// expired one). ok is false when the range is exhausted.
-	Free(r inventory.Range, mac net.HardwareAddr, now time.Time, skip func(netip.Addr) bool) (ip netip.Addr, ok bool)
-}
-
-// Broadcast reports that Dest is the limited broadcast, sent on the arrival
-// interface.
-func (d Decision) Broadcast() bool { return d.Dest.Addr() == limitedBroadcast }
-
-// Decision is what to do with one request.
-type Decision struct {
-	// Reply is the message to send; nil means ignore the request.
-	Reply *dhcpv4.DHCPv4
-	// Dest is where Reply goes (RFC 2131 4.1).
-	Dest netip.AddrPort
-	// Change is the lease change to commit before Reply is sent; nil for none.
-	// It can be set when Reply is nil: DECLINE and RELEASE get no answer
-	// (RFC 2131 4.3.3, 4.3.4) but still change the lease store.
-	Change *leases.Change
-	// Ignore says why the request gets no reply (when Reply is nil).
-	Ignore string
-	// Level is how loud the decision is worth logging: for an ignore, debug
-	// for packets that are not for us (another server id, proxy traffic),
-	// info for a board we chose not to answer (unknown MAC, no boot file),
-	// warn for an unusable packet or a configuration problem; for a reply,
-	// info.
-	Level slog.Level
-	// Why lists, in order, the rules that produced the decision (for logs
-	// and `bootyard explain`).
-	Why []string
-}
+// This file is the decision: what one request gets. Decide (and Explain,
+// the same with its Report) is pure; the server commits the lease change it
+// returns and sends the reply. Read in this order:
+//
+//  1. decide, below: is the packet usable and for us, which firmware sent
+//     it (identifyFirmware, firmware.go), which host it is, our address.
+//  2. The mode: authoritative answers per message type (decide_messages.go);
+//     proxyDHCP and the port 4011 boot server answer with boot information
+//     only (decide_proxy.go).
+//  3. What goes in the reply: the address (decide_address.go), the boot file
+//     (decide_bootfile.go), the message and its options (reply_build.go,
+//     reply_options.go), and where it is sent (reply_dest.go).
+//
+// Every request left unanswered says why with a Reason (reasons.go).
 
 // Decide answers one request from the inventory snapshot and the current
 // leases. It is pure: it reads snap and lv, never writes, and its result
@@ -75,34 +36,165 @@ func Decide(req Request, snap *inventory.Snapshot, lv LeaseView) Decision {
 	return d
 }
 
-// DecideBytes parses a raw DHCP payload and decides on it; meta carries the
-// socket facts (Port, Peer, ServerIP, Now) and its Msg is replaced. A
-// truncated or malformed packet is an error (log it at debug and drop it);
-// it never panics, whatever the bytes (FuzzDecide checks).
-func DecideBytes(b []byte, meta Request, snap *inventory.Snapshot, lv LeaseView) (Decision, error) {
-	m, unusable, err := parsePacket(b)
-	if err != nil {
-		return Decision{}, err
-	}
-	if unusable != "" {
-		return Decision{Ignore: unusable, Level: slog.LevelWarn, Why: []string{"ignored: " + unusable}}, nil
-	}
-	meta.Msg = m
-	return Decide(meta, snap, lv), nil
+// Explain is Decide with its explanation. Decide calls it; `bootyard
+// explain` prints the Report.
+func Explain(req Request, snap *inventory.Snapshot, lv LeaseView) (Decision, Report) {
+	d := &decider{req: req, m: req.Msg, snap: snap, lv: lv}
+	dec := d.decide()
+	d.rep.Why = dec.Why
+	return dec, d.rep
 }
 
-// parsePacket is the one bytes-to-message step of the server and of
-// DecideBytes. err means malformed (drop, debug); unusable says why a
-// well-formed packet cannot be answered (drop, warn).
-func parsePacket(b []byte) (m *dhcpv4.DHCPv4, unusable string, err error) {
-	// The library clamps hlen to 16 while parsing, so check the raw byte:
-	// a longer hardware address is not something we can answer.
-	if len(b) > 2 && b[2] > 16 {
-		return nil, fmt.Sprintf("hardware address length %d exceeds 16", b[2]), nil
+// decider carries one request through the decision; every rule it applies
+// is noted in why.
+type decider struct {
+	req    Request
+	m      *dhcpv4.DHCPv4
+	snap   *inventory.Snapshot
+	lv     LeaseView
+	mac    net.HardwareAddr
+	server netip.Addr
+	giaddr netip.Addr
+	ciaddr netip.Addr
+	host   *inventory.Host
+	fw     Firmware
+	choice BootChoice // set by boot(); reported only when a reply is sent
+	rep    Report
+	why    []string
+}
+
+func (d *decider) note(format string, args ...any) {
+	d.why = append(d.why, fmt.Sprintf(format, args...))
+}
+
+// ignore ends the decision without a reply.
+func (d *decider) ignore(level slog.Level, code Reason, format string, args ...any) Decision {
+	text := fmt.Sprintf(format, args...)
+	d.why = append(d.why, "ignored: "+text)
+	return Decision{Reason: code, Ignore: text, Level: level, Why: d.why}
+}
+
+// decide checks that the packet is usable and for us, identifies the
+// client and hands over to the mode.
+func (d *decider) decide() Decision {
+	m := d.m
+	if m == nil {
+		return d.ignore(slog.LevelWarn, ReasonNoMessage, "no DHCP message")
 	}
-	m, err = dhcpv4.FromBytes(b)
-	if err != nil {
-		return nil, "", fmt.Errorf("malformed DHCP packet (%d bytes): %w", len(b), err)
+	if d.snap == nil {
+		return d.ignore(slog.LevelWarn, ReasonNoInventory, "no inventory loaded")
 	}
-	return m, "", nil
+	d.rep.Mode = d.snap.DHCP.Mode
+	d.rep.Message = messageName(m)
+	if m.OpCode != dhcpv4.OpcodeBootRequest {
+		return d.ignore(slog.LevelDebug, ReasonNotRequest, "op %d is not BOOTREQUEST", m.OpCode)
+	}
+	if code, why := badHardware(m); code != "" {
+		return d.ignore(slog.LevelWarn, code, "%s", why)
+	}
+	d.mac = m.ClientHWAddr
+	d.rep.MAC = d.mac.String()
+	// Who is asking comes first, so that every ignore below is still
+	// explained with the client's class and host.
+	d.fw = identifyFirmware(m)
+	if !m.Options.Has(dhcpv4.OptionDHCPMessageType) && !d.fw.Boot {
+		// RFC 951: a BOOTP client is by definition booting.
+		d.fw.Boot = true
+		d.fw.Why = append(d.fw.Why, "no option 53: a BOOTP client, treated as a boot client")
+	}
+	d.rep.Firmware = d.fw
+	d.note("class %s: %s", d.fw.Class, strings.Join(d.fw.Why, "; "))
+
+	if h, ok := d.snap.HostByMAC(d.mac); ok {
+		d.host = h
+		d.rep.Host = h.Name
+		if h.Profile != nil {
+			d.rep.Profile = h.Profile.Name
+		}
+		d.note("MAC %s is host %s (line %d)", d.mac, h.Name, h.Line)
+	} else {
+		d.note("MAC %s is not in the inventory", d.mac)
+	}
+
+	if d.snap.DHCP.Mode == inventory.ModeOff || d.snap.DHCP.Mode == "" {
+		return d.ignore(slog.LevelDebug, ReasonModeOff, "dhcp.mode is off")
+	}
+	// cmd resolved the server address once (dhcp.server_ip, else the
+	// interface's) and passed it in the request: no second rule here.
+	d.server = d.req.ServerIP.Unmap()
+	if !d.server.Is4() {
+		return d.ignore(slog.LevelWarn, ReasonNoServerAddress, "no IPv4 server address (dhcp.server_ip unset and none known for the interface)")
+	}
+	d.giaddr = headerAddr(m.GatewayIPAddr)
+	d.ciaddr = headerAddr(m.ClientIPAddr)
+	if m.Options.Has(dhcpv4.OptionDHCPMessageType) && m.MessageType() == dhcpv4.MessageTypeNone {
+		return d.ignore(slog.LevelWarn, ReasonBadMessageType, "option 53 is malformed")
+	}
+	// A request on port 4011 was sent to us by unicast, whatever server it
+	// names; on port 67 a foreign option 54 means the client chose another
+	// server's offer.
+	if v := m.Options.Get(dhcpv4.OptionServerIdentifier); v != nil && d.req.Port != BootServerPort {
+		sid, ok := netip.AddrFromSlice(v)
+		if !ok || sid.Unmap() != d.server {
+			// RFC 2131 4.3.2: the client chose another server's offer.
+			return d.ignore(slog.LevelDebug, ReasonOtherServer, "option 54 names server %v, not us (%v)", net.IP(v), d.server)
+		}
+	}
+
+	if d.req.Port == BootServerPort {
+		return d.bootServer()
+	}
+	switch d.snap.DHCP.Mode {
+	case inventory.ModeAuthoritative:
+		return d.authoritative()
+	case inventory.ModeProxy:
+		return d.proxy()
+	}
+	return d.ignore(slog.LevelWarn, ReasonUnknownMode, "unknown dhcp.mode %q", d.snap.DHCP.Mode)
+}
+
+// badHardware says why chaddr cannot identify the client, or "". Only
+// Ethernet is served: the inventory is keyed by 6-byte MACs.
+func badHardware(m *dhcpv4.DHCPv4) (Reason, string) {
+	hw := m.ClientHWAddr
+	switch {
+	case len(hw) == 0:
+		return ReasonNoHWAddr, "no client hardware address (hlen 0)"
+	case len(hw) >= 16:
+		return ReasonHWAddrLength, fmt.Sprintf("hardware address length %d: not Ethernet", len(hw))
+	case m.HWType != iana.HWTypeEthernet:
+		return ReasonNotEthernet, fmt.Sprintf("hardware type %d is not Ethernet", m.HWType)
+	case len(hw) != 6:
+		return ReasonHWAddrLength, fmt.Sprintf("hardware address length %d, Ethernet has 6", len(hw))
+	case allZero(hw):
+		return ReasonZeroMAC, "client MAC is 00:00:00:00:00:00"
+	case hw[0]&1 == 1:
+		return ReasonGroupMAC, fmt.Sprintf("client MAC %s is a group address", hw)
+	}
+	return "", ""
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// headerAddr reads a BOOTP header address; anything unreadable is 0.0.0.0.
+func headerAddr(ip net.IP) netip.Addr {
+	if v4 := ip.To4(); v4 != nil {
+		return netip.AddrFrom4([4]byte(v4))
+	}
+	return netip.IPv4Unspecified()
+}
+
+// messageName names the message for reports ("BOOTP" without option 53).
+func messageName(m *dhcpv4.DHCPv4) string {
+	if !m.Options.Has(dhcpv4.OptionDHCPMessageType) {
+		return "BOOTP"
+	}
+	return strings.ToUpper(m.MessageType().String())
 }

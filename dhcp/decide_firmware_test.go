@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"testing"
 
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/google/go-cmp/cmp"
 	"github.com/insomniacslk/dhcp/dhcpv4"
 )
@@ -49,7 +50,7 @@ func TestDecideFirmware(t *testing.T) {
 	tests := []struct {
 		name      string
 		pkt       pkt
-		wantClass string
+		wantClass firmware.Class
 		want      view
 	}{
 		{"iPXE BIOS ROM (qemu)", ipxeBIOS(macBIOS, 1), "ipxe", view{
@@ -111,15 +112,15 @@ func TestDecideFirmware(t *testing.T) {
 		}},
 		{"UEFI HTTP boot without a URL is ignored",
 			newPkt(macHTTP, 1).bcast().u16(93, 16).str(60, "HTTPClient:Arch:00016:UNDI:003001"), "uefi-http", view{
-				Ignore: `UEFI HTTP boot client needs an http:// boot file URL and bootyard serves no HTTP yet (got "")`,
+				Reason: ReasonHTTPNeedsURL,
 			}},
 	}
 	snap := testSnap()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			d, rep := Explain(req(tc.pkt), snap, &fakeLeases{})
-			if rep.Class.Name != tc.wantClass {
-				t.Errorf("class %q, want %q (why: %v)", rep.Class.Name, tc.wantClass, rep.Class.Why)
+			if rep.Firmware.Class != tc.wantClass {
+				t.Errorf("class %q, want %q (why: %v)", rep.Firmware.Class, tc.wantClass, rep.Firmware.Why)
 			}
 			if d.Change != nil {
 				t.Errorf("reserved host got lease change %+v, want none", d.Change)

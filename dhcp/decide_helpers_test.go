@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bootyard/bootyard/dhcp/leases"
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/insomniacslk/dhcp/dhcpv4"
 	"github.com/insomniacslk/dhcp/iana"
@@ -92,7 +94,7 @@ var (
 )
 
 // classDefaults is boot: of the test inventory.
-var classDefaults = map[string]string{
+var classDefaults = map[firmware.Class]string{
 	"bios":        "undionly.kpxe",
 	"uefi-ia32":   "ipxe-i386.efi",
 	"uefi-x64":    "ipxe.efi",
@@ -122,7 +124,7 @@ func testSnap(opts ...snapOpt) *inventory.Snapshot {
 			Domain:    "lab.test",
 			LeaseTime: time.Hour,
 		},
-		Boot: map[string]string{},
+		Boot: map[firmware.Class]string{},
 	}
 	for k, v := range classDefaults {
 		base.Boot[k] = v
@@ -284,7 +286,7 @@ func req(p pkt) Request {
 // --- Reply view: the fields a firmware reads, for cmp.Diff. ---
 
 type view struct {
-	Ignore    string
+	Reason    Reason
 	Type      string
 	YIAddr    string
 	SIAddr    string
@@ -317,7 +319,7 @@ func fmtOpt(code uint8, v []byte) string {
 
 func viewOf(d Decision) view {
 	if d.Reply == nil {
-		return view{Ignore: d.Ignore}
+		return view{Reason: d.Reason}
 	}
 	r := d.Reply
 	v := view{
@@ -349,3 +351,35 @@ func wire(t *testing.T, d Decision) Decision {
 func u32hex(v uint32) string { return hex.EncodeToString(binary.BigEndian.AppendUint32(nil, v)) }
 
 func hexOf(b []byte) string { return hex.EncodeToString(b) }
+
+// whyMentions reports whether one line of an explanation names every token
+// (codes, names, addresses): tests check what is explained, not its words.
+func whyMentions(why []string, tokens ...string) bool {
+	for _, line := range why {
+		all := true
+		for _, tok := range tokens {
+			all = all && strings.Contains(line, tok)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// decideBytes is the server's path from bytes to a decision (parsePacket,
+// then Decide) in one call, for the tests and the fuzz target. It parses a raw DHCP payload and decides on it; meta carries the
+// socket facts (Port, Peer, ServerIP, Now) and its Msg is replaced. A
+// truncated or malformed packet is an error (log it at debug and drop it);
+// it never panics, whatever the bytes (FuzzDecide checks).
+func decideBytes(b []byte, meta Request, snap *inventory.Snapshot, lv LeaseView) (Decision, error) {
+	m, code, unusable, err := parsePacket(b)
+	if err != nil {
+		return Decision{}, err
+	}
+	if code != "" {
+		return Decision{Reason: code, Ignore: unusable, Level: slog.LevelWarn, Why: []string{"ignored: " + unusable}}, nil
+	}
+	meta.Msg = m
+	return Decide(meta, snap, lv), nil
+}

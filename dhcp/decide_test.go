@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/google/go-cmp/cmp"
 	"github.com/insomniacslk/dhcp/dhcpv4"
@@ -29,28 +30,28 @@ func TestDecideUnusable(t *testing.T) {
 		name   string
 		req    Request
 		snap   *inventory.Snapshot
-		ignore string
+		reason Reason
 		level  slog.Level
 	}{
-		{"no message", Request{ServerIP: serverIP}, snap, "no DHCP message", slog.LevelWarn},
-		{"no snapshot", req(ovmf(macOVMF, 1, 7)), nil, "no inventory loaded", slog.LevelWarn},
-		{"a BOOTREPLY", mod(func(m *dhcpv4.DHCPv4) { m.OpCode = dhcpv4.OpcodeBootReply }), snap, "op 2 is not BOOTREQUEST", slog.LevelDebug},
-		{"hlen 0", mod(func(m *dhcpv4.DHCPv4) { m.ClientHWAddr = nil }), snap, "no client hardware address (hlen 0)", slog.LevelWarn},
-		{"hlen 16", mod(func(m *dhcpv4.DHCPv4) { m.ClientHWAddr = make(net.HardwareAddr, 16) }), snap, "hardware address length 16: not Ethernet", slog.LevelWarn},
-		{"hlen 8", mod(func(m *dhcpv4.DHCPv4) { m.ClientHWAddr = append(m.ClientHWAddr, 1, 2) }), snap, "hardware address length 8, Ethernet has 6", slog.LevelWarn},
-		{"zero MAC", mod(func(m *dhcpv4.DHCPv4) { m.ClientHWAddr = make(net.HardwareAddr, 6) }), snap, "client MAC is 00:00:00:00:00:00", slog.LevelWarn},
-		{"group MAC", mod(func(m *dhcpv4.DHCPv4) { m.ClientHWAddr = mustMAC("01:00:5e:00:00:01") }), snap, "client MAC 01:00:5e:00:00:01 is a group address", slog.LevelWarn},
-		{"not Ethernet", mod(func(m *dhcpv4.DHCPv4) { m.HWType = iana.HWTypeIEEE802 }), snap, "hardware type 6 is not Ethernet", slog.LevelWarn},
-		{"empty option 53", mod(func(m *dhcpv4.DHCPv4) { m.Options[53] = []byte{} }), snap, "option 53 is malformed", slog.LevelWarn},
-		{"a server message type", mod(func(m *dhcpv4.DHCPv4) { m.Options[53] = []byte{2} }), snap, "OFFER is not a client message", slog.LevelDebug},
+		{"no message", Request{ServerIP: serverIP}, snap, ReasonNoMessage, slog.LevelWarn},
+		{"no snapshot", req(ovmf(macOVMF, 1, 7)), nil, ReasonNoInventory, slog.LevelWarn},
+		{"a BOOTREPLY", mod(func(m *dhcpv4.DHCPv4) { m.OpCode = dhcpv4.OpcodeBootReply }), snap, ReasonNotRequest, slog.LevelDebug},
+		{"hlen 0", mod(func(m *dhcpv4.DHCPv4) { m.ClientHWAddr = nil }), snap, ReasonNoHWAddr, slog.LevelWarn},
+		{"hlen 16", mod(func(m *dhcpv4.DHCPv4) { m.ClientHWAddr = make(net.HardwareAddr, 16) }), snap, ReasonHWAddrLength, slog.LevelWarn},
+		{"hlen 8", mod(func(m *dhcpv4.DHCPv4) { m.ClientHWAddr = append(m.ClientHWAddr, 1, 2) }), snap, ReasonHWAddrLength, slog.LevelWarn},
+		{"zero MAC", mod(func(m *dhcpv4.DHCPv4) { m.ClientHWAddr = make(net.HardwareAddr, 6) }), snap, ReasonZeroMAC, slog.LevelWarn},
+		{"group MAC", mod(func(m *dhcpv4.DHCPv4) { m.ClientHWAddr = mustMAC("01:00:5e:00:00:01") }), snap, ReasonGroupMAC, slog.LevelWarn},
+		{"not Ethernet", mod(func(m *dhcpv4.DHCPv4) { m.HWType = iana.HWTypeIEEE802 }), snap, ReasonNotEthernet, slog.LevelWarn},
+		{"empty option 53", mod(func(m *dhcpv4.DHCPv4) { m.Options[53] = []byte{} }), snap, ReasonBadMessageType, slog.LevelWarn},
+		{"a server message type", mod(func(m *dhcpv4.DHCPv4) { m.Options[53] = []byte{2} }), snap, ReasonNotClient, slog.LevelDebug},
 		{"no server address anywhere", func() Request { r := req(ovmf(macOVMF, 1, 7)); r.ServerIP = netip.Addr{}; return r }(), noServer,
-			"no IPv4 server address (dhcp.server_ip unset and none known for the interface)", slog.LevelWarn},
+			ReasonNoServerAddress, slog.LevelWarn},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			d := Decide(tc.req, tc.snap, &fakeLeases{})
-			if d.Reply != nil || d.Ignore != tc.ignore || d.Level != tc.level {
-				t.Errorf("got reply=%v ignore %q level %v; want ignore %q level %v", d.Reply != nil, d.Ignore, d.Level, tc.ignore, tc.level)
+			if d.Reply != nil || d.Reason != tc.reason || d.Ignore == "" || d.Level != tc.level {
+				t.Errorf("got reply=%v reason %q (%q) level %v; want reason %q level %v", d.Reply != nil, d.Reason, d.Ignore, d.Level, tc.reason, tc.level)
 			}
 		})
 	}
@@ -64,8 +65,8 @@ func TestExplainIgnoredStillNamesClient(t *testing.T) {
 	})
 	for _, snap := range []*inventory.Snapshot{noServer, testSnap(withMode(inventory.ModeOff, false))} {
 		d, rep := Explain(SyntheticRequest(macOVMF, nil, "PXEClient:Arch:00007:UNDI:003000", ""), snap, NoLeases{})
-		if d.Reply != nil || rep.Class.Name != "uefi-x64" || rep.Host != "pc-uefi" {
-			t.Errorf("reply %v, class %q, host %q; want an ignore naming uefi-x64 and pc-uefi", d.Reply != nil, rep.Class.Name, rep.Host)
+		if d.Reply != nil || rep.Firmware.Class != "uefi-x64" || rep.Host != "pc-uefi" {
+			t.Errorf("reply %v, class %q, host %q; want an ignore naming uefi-x64 and pc-uefi", d.Reply != nil, rep.Firmware.Class, rep.Host)
 		}
 	}
 }
@@ -110,7 +111,7 @@ func TestDecideBytes(t *testing.T) {
 	meta := Request{Port: ServerPort, ServerIP: serverIP, Now: testNow}
 	good := ovmf(macOVMF, dhcpv4.MessageTypeDiscover, 7).m.ToBytes()
 
-	d, err := DecideBytes(good, meta, snap, &fakeLeases{})
+	d, err := decideBytes(good, meta, snap, &fakeLeases{})
 	if err != nil || d.Reply == nil || d.Reply.BootFileName != "ipxe.efi" {
 		t.Fatalf("good packet: err %v, reply %v", err, d.Reply)
 	}
@@ -121,15 +122,15 @@ func TestDecideBytes(t *testing.T) {
 		"no end option": good[:240+3],
 		"bad length":    append(append([]byte{}, good[:240]...), 60, 200, 'x'),
 	} {
-		if d, err := DecideBytes(b, meta, snap, &fakeLeases{}); err == nil {
+		if d, err := decideBytes(b, meta, snap, &fakeLeases{}); err == nil {
 			t.Errorf("%s: no error (decision %+v)", name, d)
 		}
 	}
 	long := append([]byte{}, good...)
 	long[2] = 17
-	d, err = DecideBytes(long, meta, snap, &fakeLeases{})
-	if err != nil || d.Reply != nil || d.Ignore != "hardware address length 17 exceeds 16" || d.Level != slog.LevelWarn {
-		t.Errorf("hlen 17: err %v, ignore %q level %v", err, d.Ignore, d.Level)
+	d, err = decideBytes(long, meta, snap, &fakeLeases{})
+	if err != nil || d.Reply != nil || d.Reason != ReasonHWAddrLength || d.Level != slog.LevelWarn {
+		t.Errorf("hlen 17: err %v, reason %q (%q) level %v", err, d.Reason, d.Ignore, d.Level)
 	}
 }
 
@@ -138,30 +139,35 @@ func TestDecideBytes(t *testing.T) {
 func TestExplainSynthetic(t *testing.T) {
 	arch := func(a uint16) *uint16 { return &a }
 	snap := testSnap()
+	// lines are the report's own fields as printed; why lists, per rule
+	// that must be explained, the data one line of the explanation names
+	// (codes, names, files), so that rewording it breaks nothing.
 	tests := []struct {
-		name  string
-		req   Request
-		class string
-		host  string
-		file  string
-		lines []string
+		name   string
+		req    Request
+		class  firmware.Class
+		host   string
+		file   string
+		reason Reason
+		lines  []string
+		why    [][]string
 	}{
-		{"UEFI x64 by arch", SyntheticRequest(macOVMF, arch(7), "", ""), "uefi-x64", "pc-uefi", "ipxe.efi",
-			[]string{"class:    uefi-x64", "host:     pc-uefi", "bootfile: ipxe.efi", "address:  198.51.100.12",
-				"option 93 code 7 (EFI BC (x86-64)) is uefi-x64", "boot file from boot.uefi-x64 (firmware class default)"}},
-		{"iPXE by user class", SyntheticRequest(macOVMF, arch(7), "PXEClient:Arch:00007:UNDI:003010", "iPXE"), "ipxe", "pc-uefi", "boot.ipxe",
-			[]string{`option 77 (user class) contains "iPXE"`, "bootfile: boot.ipxe"}},
-		{"U-Boot by vendor class", SyntheticRequest(macUBoot64, nil, "U-Boot.armv8", ""), "uboot-arm64", "board64", "uboot/arm64/boot.scr.uimg",
-			[]string{`option 60 "U-Boot.armv8" is U-Boot on 64-bit ARM`}},
-		{"unknown MAC", SyntheticRequest(macUnknown, arch(0), "", ""), "bios", "", "",
-			[]string{"host:     (not in the inventory)", "ignored: unknown MAC 52:54:00:99:99:99 and no pool"}},
+		{"UEFI x64 by arch", SyntheticRequest(macOVMF, arch(7), "", ""), "uefi-x64", "pc-uefi", "ipxe.efi", "",
+			[]string{"class:    uefi-x64", "host:     pc-uefi", "bootfile: ipxe.efi", "address:  198.51.100.12"},
+			[][]string{{"93", "7", "uefi-x64"}, {"boot.uefi-x64"}}},
+		{"iPXE by user class", SyntheticRequest(macOVMF, arch(7), "PXEClient:Arch:00007:UNDI:003010", "iPXE"), "ipxe", "pc-uefi", "boot.ipxe", "",
+			[]string{"bootfile: boot.ipxe"}, [][]string{{"77", "iPXE"}}},
+		{"U-Boot by vendor class", SyntheticRequest(macUBoot64, nil, "U-Boot.armv8", ""), "uboot-arm64", "board64", "uboot/arm64/boot.scr.uimg", "",
+			nil, [][]string{{"60", "U-Boot.armv8"}}},
+		{"unknown MAC", SyntheticRequest(macUnknown, arch(0), "", ""), "bios", "", "", ReasonUnknownNoPool,
+			[]string{"host:     (not in the inventory)"}, [][]string{{"ignored", "52:54:00:99:99:99"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.req.Now, tc.req.ServerIP = testNow, serverIP
 			d, rep := Explain(tc.req, snap, &fakeLeases{})
-			if rep.Class.Name != tc.class || rep.Host != tc.host || rep.Boot.File != tc.file {
-				t.Errorf("report class %q host %q file %q; want %q %q %q", rep.Class.Name, rep.Host, rep.Boot.File, tc.class, tc.host, tc.file)
+			if rep.Firmware.Class != tc.class || rep.Host != tc.host || rep.Boot.File != tc.file {
+				t.Errorf("report class %q host %q file %q; want %q %q %q", rep.Firmware.Class, rep.Host, rep.Boot.File, tc.class, tc.host, tc.file)
 			}
 			if diff := cmp.Diff(viewOf(Decide(tc.req, snap, &fakeLeases{})), viewOf(d)); diff != "" {
 				t.Errorf("Explain and Decide disagree:\n%s", diff)
@@ -169,10 +175,18 @@ func TestExplainSynthetic(t *testing.T) {
 			if diff := cmp.Diff(d.Why, rep.Why); diff != "" {
 				t.Errorf("report reasons differ from the decision's:\n%s", diff)
 			}
+			if d.Reason != tc.reason {
+				t.Errorf("reason %q, want %q", d.Reason, tc.reason)
+			}
 			out := rep.String()
 			for _, l := range tc.lines {
 				if !strings.Contains(out, l) {
 					t.Errorf("report lacks %q:\n%s", l, out)
+				}
+			}
+			for _, tokens := range tc.why {
+				if !whyMentions(rep.Why, tokens...) {
+					t.Errorf("no line of the explanation names %q:\n%s", tokens, out)
 				}
 			}
 		})

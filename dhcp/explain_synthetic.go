@@ -3,11 +3,6 @@ package dhcp
 import (
 	"encoding/binary"
 	"net"
-	"net/netip"
-	"time"
-
-	"github.com/bootyard/bootyard/dhcp/leases"
-	"github.com/bootyard/bootyard/inventory"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
 	"github.com/insomniacslk/dhcp/iana"
@@ -41,25 +36,4 @@ func SyntheticRequest(mac net.HardwareAddr, arch *uint16, vendor, user string) R
 		m.Options[dhcpv4.OptionUserClassInformation.Code()] = []byte(user)
 	}
 	return Request{Msg: m, Port: ServerPort, Peer: netipUnspecified68}
-}
-
-// NoLeases is a LeaseView with no leases, for `bootyard explain` when the
-// lease file is not at hand: pool clients are shown the first address of
-// the pool that the decision does not skip.
-type NoLeases struct{}
-
-// ByMAC reports no lease.
-func (NoLeases) ByMAC(net.HardwareAddr, time.Time) (leases.Lease, bool) { return leases.Lease{}, false }
-
-// ByIP reports no lease.
-func (NoLeases) ByIP(netip.Addr, time.Time) (leases.Lease, bool) { return leases.Lease{}, false }
-
-// Free returns the first address of r that skip allows.
-func (NoLeases) Free(r inventory.Range, _ net.HardwareAddr, _ time.Time, skip func(netip.Addr) bool) (netip.Addr, bool) {
-	for a, n := r.Start, 0; a.IsValid() && r.Contains(a) && n < 1<<16; a, n = a.Next(), n+1 {
-		if !skip(a) {
-			return a, true
-		}
-	}
-	return netip.Addr{}, false
 }

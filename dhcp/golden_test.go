@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/insomniacslk/dhcp/dhcpv4"
 )
@@ -20,7 +21,7 @@ import (
 // test: add its firmware here with the class and boot file it must get.
 var goldenClients = []struct {
 	prefix string
-	class  string
+	class  firmware.Class
 	file   string // with boot: as in classDefaults and a host without bootfile
 }{
 	{"ipxe-bios", "ipxe", "boot.ipxe"},
@@ -38,9 +39,9 @@ var goldenClients = []struct {
 	{"rpi3", "rpi", "bootcode.bin"},
 	{"rpi4", "rpi", "bootcode.bin"},
 	{"rpi5", "rpi", "bootcode.bin"},
-	{"dhclient", ClassNone, ""},
-	{"udhcpc", ClassNone, ""},
-	{"busybox-udhcpc", ClassNone, ""},
+	{"dhclient", firmware.None, ""},
+	{"udhcpc", firmware.None, ""},
+	{"busybox-udhcpc", firmware.None, ""},
 }
 
 // TestGoldenCaptures decides on every real captured packet under
@@ -108,8 +109,8 @@ func checkGolden(t *testing.T, dir string) {
 			snap, hostIP := goldenSnap(m)
 			r := Request{Msg: m, Port: ServerPort, Peer: netip.MustParseAddrPort("0.0.0.0:68"), ServerIP: snap.DHCP.ServerIP, Now: testNow}
 			d, rep := Explain(r, snap, &fakeLeases{})
-			if rep.Class.Name != g.class {
-				t.Errorf("class %q, want %q (why %q)", rep.Class.Name, g.class, rep.Class.Why)
+			if rep.Firmware.Class != g.class {
+				t.Errorf("class %q, want %q (why %q)", rep.Firmware.Class, g.class, rep.Firmware.Why)
 			}
 			wantType := map[dhcpv4.MessageType]string{dhcpv4.MessageTypeDiscover: "OFFER", dhcpv4.MessageTypeRequest: "ACK"}[m.MessageType()]
 			if !m.Options.Has(dhcpv4.OptionDHCPMessageType) {
@@ -161,7 +162,7 @@ func goldenSnap(m *dhcpv4.DHCPv4) (*inventory.Snapshot, netip.Addr) {
 	if a, ok := netip.AddrFromSlice(m.Options.Get(dhcpv4.OptionServerIdentifier)); ok && a.Is4() {
 		server = a
 	}
-	boot := map[string]string{}
+	boot := map[firmware.Class]string{}
 	for k, v := range classDefaults {
 		boot[k] = v
 	}

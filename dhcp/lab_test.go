@@ -20,6 +20,7 @@ import (
 
 	"github.com/bootyard/bootyard/dhcp"
 	"github.com/bootyard/bootyard/dhcp/leases"
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/internal/netlab"
 	"github.com/bootyard/bootyard/inventory"
 )
@@ -57,7 +58,7 @@ func labSnap(mod func(*inventory.Snapshot), hosts ...*inventory.Host) *inventory
 			LeaseTime: time.Hour,
 			Pool:      &pool,
 		},
-		Boot: map[string]string{"bios": "pxelinux.0", "uefi-x64": "grubx64.efi", "ipxe": "boot.ipxe"},
+		Boot: map[firmware.Class]string{"bios": "pxelinux.0", "uefi-x64": "grubx64.efi", "ipxe": "boot.ipxe"},
 	}
 	if mod != nil {
 		mod(&base)

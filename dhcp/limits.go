@@ -149,10 +149,3 @@ func (l *limiter) shouldLog(mac string, now time.Time, every time.Duration) bool
 	s.lastLog = now
 	return true
 }
-
-// tracked is the number of MACs in the table (for tests and metrics).
-func (l *limiter) tracked() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.macs)
-}

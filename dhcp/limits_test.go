@@ -23,3 +23,10 @@ func TestLimiterTableIsBounded(t *testing.T) {
 		t.Fatal("token bucket does not refill at its rate")
 	}
 }
+
+// tracked is the number of MACs in the table (for tests).
+func (l *limiter) tracked() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.macs)
+}

@@ -76,17 +76,3 @@ func Listen(iface string, port int) (*net.UDPConn, error) {
 	}
 	return pc.(*net.UDPConn), nil
 }
-
-// ListenAddr opens a plain UDP socket on addr (e.g. "127.0.0.1:0") for tests
-// and loopback tools: no device binding, no broadcast.
-func ListenAddr(addr string) (*net.UDPConn, error) {
-	ua, err := net.ResolveUDPAddr("udp4", addr)
-	if err != nil {
-		return nil, fmt.Errorf("dhcp: listen %s: %w", addr, err)
-	}
-	c, err := net.ListenUDP("udp4", ua)
-	if err != nil {
-		return nil, fmt.Errorf("dhcp: listen %s: %w", addr, err)
-	}
-	return c, nil
-}

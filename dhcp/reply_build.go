@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/insomniacslk/dhcp/dhcpv4"
 )
@@ -120,7 +121,7 @@ func (d *decider) extraOptions(o *optionSet, site bool) {
 
 // bootOptions adds what a boot client needs to find its file.
 func (d *decider) bootOptions(r *dhcpv4.DHCPv4, o *optionSet, file string) {
-	c := d.class
+	c := d.fw
 	// siaddr and the BOOTP file field: U-Boot asks for neither 66 nor 67
 	// (its option 55 is 1,3,6,12,17) and reads only these. ToBytes writes
 	// file NUL-terminated (at most 127 bytes + NUL).
@@ -139,7 +140,7 @@ func (d *decider) bootOptions(r *dhcpv4.DHCPv4, o *optionSet, file string) {
 		o.set(dhcpv4.OptionClassIdentifier, []byte(id), prioClassID)
 	}
 	switch {
-	case c.Name == "rpi":
+	case c.Class == firmware.RPi:
 		o.set(dhcpv4.OptionVendorSpecificInformation, rpiVendor(c.RPi == "3"), prioVendor)
 	case c.PXE && !c.UBoot && !c.HTTP:
 		o.set(dhcpv4.OptionVendorSpecificInformation, pxeSkipDiscovery(), prioVendor)
@@ -204,7 +205,7 @@ func (d *decider) nak(format string, args ...any) Decision {
 		r.SetBroadcast()
 	}
 	dest, _ := replyDest(d.req.Port, d.req.Peer, d.giaddr, d.ciaddr, true)
-	return Decision{Reply: r, Dest: dest, Level: slog.LevelInfo, Why: d.why}
+	return Decision{Reply: r, Dest: dest, Class: d.fw.Class, Level: slog.LevelInfo, Why: d.why}
 }
 
 // reply finishes a decision that sends r.
@@ -216,7 +217,7 @@ func (d *decider) reply(r *dhcpv4.DHCPv4) Decision {
 		d.rep.Addr = y
 	}
 	d.note("reply %s to %v", messageName(r), dest)
-	return Decision{Reply: r, Dest: dest, Level: slog.LevelInfo, Why: d.why}
+	return Decision{Reply: r, Dest: dest, Class: d.fw.Class, Level: slog.LevelInfo, Why: d.why}
 }
 
 // ipOf is the 4-byte header form of an address (0.0.0.0 when invalid).

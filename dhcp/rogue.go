@@ -78,5 +78,5 @@ func (s *Server) observe(msg *dhcpv4.DHCPv4, d Decision) {
 		return
 	}
 	s.obs.DHCPPacket(messageName(msg), "replied", "")
-	s.obs.DHCPReply(messageName(d.Reply), Classify(msg).Name)
+	s.obs.DHCPReply(messageName(d.Reply), string(d.Class))
 }

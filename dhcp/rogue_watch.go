@@ -61,7 +61,7 @@ func (s *Server) WatchRogues(ctx context.Context, conn *rawpacket.Conn) error {
 			mac = a.HardwareAddr
 		}
 		if server, detail, ok := otherServerReply(buf[:n], s.cfg.ServerIP); ok {
-			s.rogue.report(server, mac, "server_packet", detail, s.cfg.Now())
+			s.rogue.report(server, mac, "server_packet", detail, time.Now())
 		}
 	}
 }

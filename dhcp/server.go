@@ -30,8 +30,6 @@ type Config struct {
 	// ServerIP is our address on Iface (option 54, siaddr, 66), resolved
 	// once by cmd: dhcp.server_ip, else the interface's IPv4 address.
 	ServerIP netip.Addr
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
 	// Workers is the number of packets handled at once per Serve call
 	// (default 256). Replies waiting for their lease's fsync do not hold a
 	// worker; a worker waits only for a conflict probe (up to 300 ms).
@@ -46,17 +44,17 @@ type Config struct {
 	Prober Prober
 	// Observer is told the outcome of every packet (metrics); nil: none.
 	Observer Observer
-	// Decide is the decision function; nil means the package's Decide.
-	// Tests set it to exercise the server loop in isolation.
-	Decide func(Request, *inventory.Snapshot, LeaseView) Decision
 }
 
 // Server answers DHCP requests read from the sockets given to Serve. One
 // Server can serve several sockets at once (port 67 and 4011); they share
 // its lease store, rate limits and probe cache.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
+	cfg Config
+	log *slog.Logger
+	// decide is Decide; export_test.go lets a test replace it to drive the
+	// server loop in isolation (a decision that panics).
+	decide func(Request, *inventory.Snapshot, LeaseView) Decision
 	lim    *limiter
 	probes *probeCache
 	obs    Observer
@@ -91,14 +89,8 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 256
-	}
-	if cfg.Decide == nil {
-		cfg.Decide = Decide
 	}
 	if cfg.Prober == nil && cfg.Iface != "" {
 		cfg.Prober = &ARPProber{Iface: cfg.Iface}
@@ -111,6 +103,7 @@ func NewServer(cfg Config) (*Server, error) {
 		obs:      cfg.Observer,
 		rogue:    newRogueLog(cfg.Logger, cfg.Observer),
 		log:      cfg.Logger,
+		decide:   Decide,
 		lim:      newLimiter(cfg.MaxTrackedClients),
 		probes:   newProbeCache(),
 		awaiting: make(chan struct{}, maxAwaiting),
@@ -147,7 +140,7 @@ func (s *Server) Serve(ctx context.Context, conn net.PacketConn) error {
 				if ctx.Err() != nil {
 					continue // shutting down: drain without answering
 				}
-				s.handleSafe(ctx, conn, port, p, &pending)
+				s.handleSafe(ctx, &exchange{conn: conn, port: port, pkt: p}, &pending)
 			}
 		})
 	}
@@ -209,7 +202,7 @@ func (s *Server) admit(b []byte, port int) bool {
 		return true
 	}
 	lim := snap.DHCP.Limits
-	now := s.cfg.Now()
+	now := time.Now()
 	if !s.lim.allowMAC(string(mac), now, lim) {
 		s.obs.DHCPPacket("unparsed", "dropped", ReasonRateClient)
 		s.log.Debug("dhcp: request over the per-client rate, dropped", "mac", net.HardwareAddr(mac), "iface", s.cfg.Iface, "port", port)

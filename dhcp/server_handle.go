@@ -13,6 +13,7 @@ import (
 
 	"github.com/bootyard/bootyard/dhcp/leases"
 	"github.com/bootyard/bootyard/inventory"
+	"github.com/insomniacslk/dhcp/dhcpv4"
 )
 
 // probeDeclineHold is how long an address found in use by the conflict probe is
@@ -20,80 +21,92 @@ import (
 // will not go away, so re-check now and then rather than never).
 const probeDeclineHold = 10 * time.Minute
 
+// exchange is one request on its way through the server: where it came
+// from, what it says, and what was decided. Serve fills in the socket facts,
+// handle the rest in order (parse, snapshot, decide), and the finishing
+// steps (commit, send, log) read it: one value instead of ten parameters.
+type exchange struct {
+	conn net.PacketConn // the socket it arrived on; the reply leaves by it
+	port int            // its local port: 67, or 4011 for the PXE boot server
+	pkt  packet         // the datagram as read, and its peer
+	snap *inventory.Snapshot
+	req  Request     // the parsed message with the socket facts: Decide's input
+	dec  Decision    // the last decision taken for it
+	logs []slog.Attr // mac, xid, iface, type, port: on every line about it
+}
+
+// mac is the client's hardware address (once parsed).
+func (x *exchange) mac() net.HardwareAddr { return x.req.Msg.ClientHWAddr }
+
 // handleSafe handles one packet; a panic anywhere in it is logged with the
 // packet and the server keeps serving.
-func (s *Server) handleSafe(ctx context.Context, conn net.PacketConn, port int, p packet, pending *sync.WaitGroup) {
-	defer s.recoverPacket(port, p)
-	s.handle(ctx, conn, port, p, pending)
+func (s *Server) handleSafe(ctx context.Context, x *exchange, pending *sync.WaitGroup) {
+	defer s.recoverPacket(x)
+	s.handle(ctx, x, pending)
 }
 
-// recoverPacket logs a panic while handling p (deferred).
-func (s *Server) recoverPacket(port int, p packet) {
+// recoverPacket logs a panic while handling x (deferred).
+func (s *Server) recoverPacket(x *exchange) {
 	if r := recover(); r != nil {
-		s.log.Error("dhcp: panic handling a request (packet dropped)", "iface", s.cfg.Iface, "port", port,
-			"peer", p.peer, "panic", fmt.Sprint(r), "packet", hex.EncodeToString(p.b), "stack", string(debug.Stack()))
+		s.log.Error("dhcp: panic handling a request (packet dropped)", "iface", s.cfg.Iface, "port", x.port,
+			"peer", x.pkt.peer, "panic", fmt.Sprint(r), "packet", hex.EncodeToString(x.pkt.b), "stack", string(debug.Stack()))
 	}
 }
 
-// handle is one request from bytes to reply: parse, limit, decide, commit,
-// send.
-func (s *Server) handle(ctx context.Context, conn net.PacketConn, port int, p packet, pending *sync.WaitGroup) {
-	msg, unusable, err := parsePacket(p.b)
+// handle is one request from bytes to reply: parse, decide, commit, send
+// (the limits were applied before it was queued, in admit).
+func (s *Server) handle(ctx context.Context, x *exchange, pending *sync.WaitGroup) {
+	p := x.pkt
+	msg, code, unusable, err := parsePacket(p.b)
 	if err != nil {
 		s.obs.DHCPPacket("unparsed", "dropped", ReasonUnusable)
-		s.log.Debug("dhcp: malformed packet dropped", "iface", s.cfg.Iface, "port", port, "peer", p.peer, "len", len(p.b), "err", err)
+		s.log.Debug("dhcp: malformed packet dropped", "iface", s.cfg.Iface, "port", x.port, "peer", p.peer, "len", len(p.b), "err", err)
 		return
 	}
-	if unusable != "" {
-		typ := "unparsed"
-		if msg != nil {
-			typ = messageName(msg)
-		}
-		s.obs.DHCPPacket(typ, "dropped", ReasonUnusable)
-		s.log.Warn("dhcp: unusable packet dropped", "iface", s.cfg.Iface, "port", port, "peer", p.peer, "why", unusable)
+	if code != "" {
+		s.obs.DHCPPacket("unparsed", "dropped", ReasonUnusable)
+		s.log.Warn("dhcp: unusable packet dropped", "iface", s.cfg.Iface, "port", x.port, "peer", p.peer, "reason", code, "why", unusable)
 		return
 	}
-	snap := s.cfg.Snapshot()
-	if snap == nil {
-		s.log.Debug("dhcp: no inventory loaded yet, request dropped", "iface", s.cfg.Iface, "port", port)
+	x.snap = s.cfg.Snapshot()
+	if x.snap == nil {
+		s.log.Debug("dhcp: no inventory loaded yet, request dropped", "iface", s.cfg.Iface, "port", x.port)
 		return
 	}
-	now := s.cfg.Now()
-	mac := msg.ClientHWAddr
-	attrs := []slog.Attr{
-		slog.String("mac", mac.String()),
+	x.req = Request{Msg: msg, Port: x.port, Peer: p.peer, ServerIP: s.cfg.ServerIP, Now: time.Now()}
+	x.logs = []slog.Attr{
+		slog.String("mac", x.mac().String()),
 		slog.String("xid", msg.TransactionID.String()),
 		slog.String("iface", s.cfg.Iface),
 		slog.String("type", messageName(msg)),
-		slog.Int("port", port),
+		slog.Int("port", x.port),
 	}
-	req := Request{Msg: msg, Port: port, Peer: p.peer, ServerIP: s.cfg.ServerIP, Now: now}
-	s.noticeOtherServer(snap, req, now)
+	s.noticeOtherServer(x.snap, x.req, x.req.Now)
 
 	for range maxDecideAttempts {
-		d := s.cfg.Decide(req, snap, s.cfg.Leases)
-		if d.Change != nil {
-			if s.inUse(ctx, snap, d.Change, now, attrs) {
-				continue // declined; Free will not offer it again
-			}
-			durable, err := s.cfg.Leases.CommitAsync(*d.Change)
-			if errors.Is(err, leases.ErrConflict) {
-				s.log.LogAttrs(ctx, slog.LevelDebug, "dhcp: lease conflict, deciding again", append(attrs, slog.Any("err", err))...)
-				continue
-			}
-			if err != nil {
-				s.log.LogAttrs(ctx, slog.LevelError, "dhcp: lease store failed, no reply sent", append(attrs, slog.Any("err", err))...)
-				return
-			}
-			s.observe(msg, d)
-			s.finishDurable(ctx, conn, port, p, d, mac, attrs, now, durable, pending)
+		x.dec = s.decide(x.req, x.snap, s.cfg.Leases)
+		if x.dec.Change == nil {
+			s.observe(msg, x.dec)
+			s.finish(ctx, x)
 			return
 		}
-		s.observe(msg, d)
-		s.finish(ctx, conn, d, mac, attrs, now)
+		if s.inUse(ctx, x) {
+			continue // declined; Free will not offer it again
+		}
+		durable, err := s.cfg.Leases.CommitAsync(*x.dec.Change)
+		if errors.Is(err, leases.ErrConflict) {
+			s.log.LogAttrs(ctx, slog.LevelDebug, "dhcp: lease conflict, deciding again", append(x.logs, slog.Any("err", err))...)
+			continue
+		}
+		if err != nil {
+			s.log.LogAttrs(ctx, slog.LevelError, "dhcp: lease store failed, no reply sent", append(x.logs, slog.Any("err", err))...)
+			return
+		}
+		s.observe(msg, x.dec)
+		s.finishDurable(ctx, x, durable, pending)
 		return
 	}
-	s.log.LogAttrs(ctx, slog.LevelWarn, "dhcp: gave up after repeated lease conflicts", attrs...)
+	s.log.LogAttrs(ctx, slog.LevelWarn, "dhcp: gave up after repeated lease conflicts", x.logs...)
 }
 
 // finishDurable sends the reply once its lease is on disk (a reply must
@@ -103,23 +116,22 @@ func (s *Server) handle(ctx context.Context, conn net.PacketConn, port int, p pa
 // longer workers / fsync latency. When too many replies already wait for the
 // disk, the worker waits itself, which slows intake instead of growing
 // memory.
-func (s *Server) finishDurable(ctx context.Context, conn net.PacketConn, port int, p packet, d Decision, mac net.HardwareAddr,
-	attrs []slog.Attr, now time.Time, durable func() error, pending *sync.WaitGroup) {
+func (s *Server) finishDurable(ctx context.Context, x *exchange, durable func() error, pending *sync.WaitGroup) {
 	send := func() {
 		if err := durable(); err != nil {
-			s.log.LogAttrs(ctx, slog.LevelError, "dhcp: lease store failed, no reply sent", append(attrs, slog.Any("err", err))...)
+			s.log.LogAttrs(ctx, slog.LevelError, "dhcp: lease store failed, no reply sent", append(x.logs, slog.Any("err", err))...)
 			return
 		}
 		if ctx.Err() != nil {
 			return // shutting down: the socket is closed
 		}
-		s.finish(ctx, conn, d, mac, attrs, now)
+		s.finish(ctx, x)
 	}
 	select {
 	case s.awaiting <- struct{}{}:
 		pending.Go(func() {
 			defer func() { <-s.awaiting }()
-			defer s.recoverPacket(port, p)
+			defer s.recoverPacket(x)
 			send()
 		})
 	default:
@@ -142,7 +154,8 @@ func (s *Server) known(snap *inventory.Snapshot, mac net.HardwareAddr, now time.
 // address it is declined in the store and true is returned so that the
 // caller decides again. The probe runs outside any lock; only this worker
 // waits for it.
-func (s *Server) inUse(ctx context.Context, snap *inventory.Snapshot, c *leases.Change, now time.Time, attrs []slog.Attr) bool {
+func (s *Server) inUse(ctx context.Context, x *exchange) bool {
+	snap, c, now, attrs := x.snap, x.dec.Change, x.req.Now, x.logs
 	if !snap.DHCP.ConflictProbe || s.cfg.Prober == nil || c.Op != leases.OpOffer {
 		return false
 	}
@@ -170,13 +183,14 @@ func (s *Server) inUse(ctx context.Context, snap *inventory.Snapshot, c *leases.
 }
 
 // finish sends the reply, or logs why there is none.
-func (s *Server) finish(ctx context.Context, conn net.PacketConn, d Decision, mac net.HardwareAddr, attrs []slog.Attr, now time.Time) {
+func (s *Server) finish(ctx context.Context, x *exchange) {
+	d, attrs := x.dec, x.logs
 	if d.Reply == nil {
-		if d.Level >= slog.LevelInfo && !s.lim.shouldLog(string(mac), now, ignoreLogEvery) {
+		if d.Level >= slog.LevelInfo && !s.lim.shouldLog(string(x.mac()), x.req.Now, ignoreLogEvery) {
 			return
 		}
 		if s.log.Enabled(ctx, d.Level) {
-			s.log.LogAttrs(ctx, d.Level, "dhcp: not answered: "+d.Ignore, append(attrs, slog.Any("why", d.Why))...)
+			s.log.LogAttrs(ctx, d.Level, "dhcp: not answered: "+d.Ignore, append(attrs, slog.String("reason", string(d.Reason)), slog.Any("why", d.Why))...)
 		}
 		return
 	}
@@ -185,7 +199,7 @@ func (s *Server) finish(ctx context.Context, conn net.PacketConn, d Decision, ma
 		s.log.LogAttrs(ctx, slog.LevelError, "dhcp: decision has a reply but no destination", attrs...)
 		return
 	}
-	if _, err := conn.WriteTo(d.Reply.ToBytes(), net.UDPAddrFromAddrPort(dest)); err != nil {
+	if _, err := x.conn.WriteTo(d.Reply.ToBytes(), net.UDPAddrFromAddrPort(dest)); err != nil {
 		s.log.LogAttrs(ctx, slog.LevelError, "dhcp: send failed", append(attrs, slog.String("dest", dest.String()), slog.Any("err", err))...)
 		return
 	}
@@ -207,3 +221,19 @@ func (s *Server) finish(ctx context.Context, conn net.PacketConn, d Decision, ma
 }
 
 var _ LeaseView = (*leases.Store)(nil)
+
+// parsePacket is the server's one bytes-to-message step. err means
+// malformed (drop, debug); a code says why a well-formed packet cannot be
+// answered (drop, warn), unusable in words.
+func parsePacket(b []byte) (m *dhcpv4.DHCPv4, code Reason, unusable string, err error) {
+	// The library clamps hlen to 16 while parsing, so check the raw byte:
+	// a longer hardware address is not something we can answer.
+	if len(b) > 2 && b[2] > 16 {
+		return nil, ReasonHWAddrLength, fmt.Sprintf("hardware address length %d exceeds 16", b[2]), nil
+	}
+	m, err = dhcpv4.FromBytes(b)
+	if err != nil {
+		return nil, "", "", fmt.Errorf("malformed DHCP packet (%d bytes): %w", len(b), err)
+	}
+	return m, "", "", nil
+}

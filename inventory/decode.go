@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bootyard/bootyard/firmware"
 	"gopkg.in/yaml.v3"
 )
 
@@ -37,15 +38,15 @@ func DefaultLimits() DHCPLimits {
 // (pxelinux, grub-efi-*-signed netboot images, U-Boot's default script, the
 // Raspberry Pi first-stage loader); uefi-ia32, uefi-arm32 and uefi-http have
 // no common default and get no boot options unless configured.
-func DefaultBoot() map[string]string {
-	return map[string]string{
-		"bios":        "pxelinux.0",
-		"uefi-x64":    "grubnetx64.efi",
-		"uefi-arm64":  "grubaa64.efi",
-		"ipxe":        "boot.ipxe",
-		"uboot-arm":   "boot.scr.uimg",
-		"uboot-arm64": "boot.scr.uimg",
-		"rpi":         "bootcode.bin",
+func DefaultBoot() map[firmware.Class]string {
+	return map[firmware.Class]string{
+		firmware.BIOS:       "pxelinux.0",
+		firmware.UEFIX64:    "grubnetx64.efi",
+		firmware.UEFIARM64:  "grubaa64.efi",
+		firmware.IPXE:       "boot.ipxe",
+		firmware.UBootARM:   "boot.scr.uimg",
+		firmware.UBootARM64: "boot.scr.uimg",
+		firmware.RPi:        "bootcode.bin",
 	}
 }
 
@@ -256,11 +257,16 @@ func (d *decoder) size(n *yaml.Node, path string, def int64) int64 {
 // decodeBoot reads boot:, starting from DefaultBoot. A class written with
 // an empty value ("uefi-x64: \"\"") is removed: that class gets no boot
 // options.
-func (d *decoder) decodeBoot(n *yaml.Node) map[string]string {
+func (d *decoder) decodeBoot(n *yaml.Node) map[firmware.Class]string {
 	boot := DefaultBoot()
-	m := d.mapping(n, "boot", Classes())
-	for class, v := range m {
-		field := join("boot", class)
+	var keys []string
+	for _, c := range firmware.Classes() {
+		keys = append(keys, string(c))
+	}
+	m := d.mapping(n, "boot", keys)
+	for key, v := range m {
+		class := firmware.Class(key)
+		field := join("boot", key)
 		f := d.str(v, field)
 		if f == "" {
 			delete(boot, class)
@@ -268,7 +274,7 @@ func (d *decoder) decodeBoot(n *yaml.Node) map[string]string {
 		}
 		// UEFI HTTP boot firmware rejects anything but a URL (it has no
 		// TFTP to fetch a bare name with).
-		if class == "uefi-http" && !strings.HasPrefix(f, "http://") && !strings.HasPrefix(f, "https://") {
+		if class == firmware.UEFIHTTP && !strings.HasPrefix(f, "http://") && !strings.HasPrefix(f, "https://") {
 			d.addf(d.nodes[field], field, "%q: UEFI HTTP boot needs an http:// or https:// URL", f)
 		}
 		boot[class] = f

@@ -68,10 +68,10 @@ func diff(old, next *Snapshot) changes {
 	return c
 }
 
-func stripLines(opts []Option) []Option {
-	out := make([]Option, len(opts))
+func stripLines(opts []DHCPOption) []DHCPOption {
+	out := make([]DHCPOption, len(opts))
 	for i, o := range opts {
-		out[i] = Option{Code: o.Code, Value: o.Value}
+		out[i] = DHCPOption{Code: o.Code, Value: o.Value}
 	}
 	return out
 }

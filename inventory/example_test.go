@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/bootyard/bootyard/firmware"
 )
 
 // loadExample parses config.example.yaml with its tftp.root pointed at
@@ -59,8 +61,12 @@ func TestDocsNameEveryKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var classes []string
+	for _, c := range firmware.Classes() {
+		classes = append(classes, string(c))
+	}
 	var keys []string
-	for _, list := range [][]string{topKeys, dhcpKeys, relayKeys, limitKeys, tftpKeys, uploadKeys, profileKeys, pxeKeys, hostKeys, Classes()} {
+	for _, list := range [][]string{topKeys, dhcpKeys, relayKeys, limitKeys, tftpKeys, uploadKeys, profileKeys, pxeKeys, hostKeys, classes} {
 		keys = append(keys, list...)
 	}
 	for _, k := range keys {

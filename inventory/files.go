@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/served"
 )
 
@@ -94,8 +95,9 @@ func (d *decoder) checkFiles(snap *Snapshot, opts Options) (warnings []Problem) 
 	for i, h := range snap.hosts {
 		need(h.BootFile, join(index("hosts", i), "bootfile"))
 	}
-	for _, class := range Classes() {
-		name, set := snap.Boot[class]
+	for _, c := range firmware.Classes() {
+		class := string(c)
+		name, set := snap.Boot[c]
 		if !set {
 			continue
 		}

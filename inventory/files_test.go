@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -124,7 +125,7 @@ func TestMissingClassDefaultIsAWarning(t *testing.T) {
 	if diff := cmp.Diff(want, snap.Warnings); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
-	wantBoot := map[string]string{
+	wantBoot := map[firmware.Class]string{
 		"bios": "undionly.kpxe", "uefi-arm64": "grubaa64.efi", "uefi-http": "http://198.51.100.2/x.efi",
 		"ipxe": "boot.ipxe", "uboot-arm": "boot.scr.uimg", "uboot-arm64": "boot.scr.uimg", "rpi": "bootcode.bin",
 	}

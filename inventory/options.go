@@ -47,9 +47,9 @@ func ManagedOption(code int) string {
 //	  15: example.net                # anything else plain is text
 //	  26: {uint16: 1500}             # numbers name their size
 //	  43: {hex: "01:04:de:ad:be:ef"} # raw bytes
-func (d *decoder) options(n *yaml.Node, path string) []Option {
+func (d *decoder) options(n *yaml.Node, path string) []DHCPOption {
 	ps, _ := d.pairs(n, path)
-	var out []Option
+	var out []DHCPOption
 	seen := map[int]int{}
 	for _, kv := range ps {
 		p := join(path, kv.key.Value)
@@ -75,7 +75,7 @@ func (d *decoder) options(n *yaml.Node, path string) []Option {
 			d.addf(kv.key, p, "option %d is %d bytes; one option holds at most 255", code, len(v))
 			continue
 		}
-		out = append(out, Option{Code: uint8(code), Value: v, Line: kv.key.Line})
+		out = append(out, DHCPOption{Code: uint8(code), Value: v, Line: kv.key.Line})
 	}
 	return out
 }

@@ -26,7 +26,7 @@ func TestOptionValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, _ := snap.HostByName("a")
-	want := []Option{
+	want := []DHCPOption{
 		{Code: 42, Value: []byte{198, 51, 100, 1}, Line: 9},
 		{Code: 4, Value: []byte{198, 51, 100, 1, 198, 51, 100, 2}, Line: 10},
 		{Code: 15, Value: []byte("example.net"), Line: 11},

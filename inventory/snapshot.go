@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/netip"
 	"time"
+
+	"github.com/bootyard/bootyard/firmware"
 )
 
 // Snapshot is one fully validated configuration and host inventory. It is
@@ -25,10 +27,10 @@ type Snapshot struct {
 	DHCP  DHCP
 	TFTP  TFTP
 	Admin Admin
-	// Boot maps a firmware class (see Classes) to the boot file that class gets
+	// Boot maps a firmware class (firmware.Classes) to the boot file that class gets
 	// when neither the host nor its profile names one. A class missing from the
 	// map gets no boot options at all.
-	Boot map[string]string
+	Boot map[firmware.Class]string
 
 	profiles map[string]*Profile
 	hosts    []*Host
@@ -79,7 +81,7 @@ type DHCP struct {
 	// own router, DNS and pool.
 	Relayed []Relayed
 	// Options are extra DHCP options sent to every client on this segment.
-	Options []Option
+	Options []DHCPOption
 	Limits  DHCPLimits
 	// ConflictProbe enables an ARP probe before a pool address is first offered.
 	ConflictProbe bool
@@ -196,7 +198,7 @@ type Profile struct {
 	// PXELinux options 208-211 (RFC 5071), sent when set.
 	PXELinux PXELinux
 	// Options are extra DHCP options for hosts of this profile.
-	Options []Option
+	Options []DHCPOption
 	Line    int
 }
 
@@ -220,15 +222,16 @@ type Host struct {
 	// Cmdline, when set, is appended to the profile's cmdline.
 	Cmdline string
 	// Options are extra DHCP options for this host (they win over the profile's).
-	Options []Option
+	Options []DHCPOption
 	// RPiSerial is a Raspberry Pi's serial number (lower-case hex), used for
 	// its TFTP folder; "" when not set.
 	RPiSerial string
 	Line      int
 }
 
-// Option is an extra DHCP option given by number.
-type Option struct {
+// DHCPOption is an extra DHCP option given by number (an entry of an options:
+// list), sent as is unless bootyard sets that option itself.
+type DHCPOption struct {
 	Code  uint8
 	Value []byte
 	Line  int
@@ -248,15 +251,6 @@ type Problem struct {
 	Line  int
 	Field string // dotted path, e.g. "hosts[2].mac"
 	Msg   string
-}
-
-// Classes lists the firmware class keys accepted under boot:, in the order
-// docs and `bootyard check` print them.
-func Classes() []string {
-	return []string{
-		"bios", "uefi-ia32", "uefi-x64", "uefi-arm32", "uefi-arm64", "uefi-http",
-		"ipxe", "uboot-arm", "uboot-arm64", "rpi",
-	}
 }
 
 // HostByMAC returns the host with that MAC.

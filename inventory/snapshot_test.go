@@ -87,7 +87,7 @@ hosts:
 			Subnet: netip.MustParsePrefix("203.0.113.0/24"), Router: a("203.0.113.1"),
 			DNS: []netip.Addr{a("203.0.113.1"), a("203.0.113.2")}, Pool: &Range{a("203.0.113.10"), a("203.0.113.19")}, Line: 15,
 		}},
-		Options:       []Option{{Code: 42, Value: []byte{198, 51, 100, 1}, Line: 19}},
+		Options:       []DHCPOption{{Code: 42, Value: []byte{198, 51, 100, 1}, Line: 19}},
 		Limits:        DHCPLimits{PerClientRate: 0.5, PerClientBurst: 0, NewClientRate: 100, NewClientBurst: 7},
 		ConflictProbe: false,
 	}
@@ -102,11 +102,11 @@ hosts:
 	wantProfile := &Profile{
 		Name: "p", Kernel: "k", Initrd: "i", Cmdline: "c", BootFile: "b",
 		PXELinux: PXELinux{ConfigFile: "pxelinux.cfg/p", PathPrefix: "/p/", RebootTime: time.Minute},
-		Options:  []Option{{Code: 12, Value: []byte("x"), Line: 42}}, Line: 36,
+		Options:  []DHCPOption{{Code: 12, Value: []byte("x"), Line: 42}}, Line: 36,
 	}
 	wantHosts := []*Host{
 		{Name: "h1", MAC: mustMAC("52:54:00:ab:cd:ef"), IP: a("203.0.113.5"), Profile: wantProfile, BootFile: "hb",
-			Cmdline: "hc", Options: []Option{{Code: 13, Value: []byte{0, 9}, Line: 50}}, RPiSerial: "deadbeef", Line: 44},
+			Cmdline: "hc", Options: []DHCPOption{{Code: 13, Value: []byte{0, 9}, Line: 50}}, RPiSerial: "deadbeef", Line: 44},
 		{Name: "h2", MAC: mustMAC("52:54:00:00:00:02"), Line: 52},
 	}
 	cmpAddr := cmp.Comparer(func(x, y netip.Addr) bool { return x == y })

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/bootyard/bootyard/firmware"
 )
 
 // check runs the checks that need the whole file decoded: references
@@ -209,8 +211,8 @@ func (d *decoder) checkBootFileLengths(r *raw) {
 			d.addf(d.nodes[field], field, "boot file name is %d bytes; DHCP carries at most %d", len(name), maxBootFile)
 		}
 	}
-	for _, class := range Classes() {
-		check(r.base.Boot[class], join("boot", class))
+	for _, class := range firmware.Classes() {
+		check(r.base.Boot[class], join("boot", string(class)))
 	}
 	for _, p := range r.profiles {
 		check(p.BootFile, join(join("profiles", p.Name), "bootfile"))

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/bootyard/bootyard/dhcp"
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/inventory"
 )
 
@@ -72,7 +73,7 @@ func printSummary(w io.Writer, s *inventory.Snapshot) {
 
 	fmt.Fprintf(w, "\nboot files by firmware class (a host's or profile's bootfile wins):\n")
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	for _, c := range inventory.Classes() {
+	for _, c := range firmware.Classes() {
 		f, ok := s.Boot[c]
 		switch {
 		case !ok || f == "":
@@ -118,7 +119,7 @@ func printSummary(w io.Writer, s *inventory.Snapshot) {
 // the host's or its profile's bootfile can answer (the order lives in one
 // place, dhcp.ChooseBootFile).
 func hostBootFile(s *inventory.Snapshot, h *inventory.Host) string {
-	if b := dhcp.ChooseBootFile(dhcp.Class{Name: dhcp.ClassOther, Boot: true}, h, s); b.File != "" {
+	if b := dhcp.ChooseBootFile(dhcp.Firmware{Class: firmware.Other, Boot: true}, h, s); b.File != "" {
 		return b.File
 	}
 	return "by firmware class"

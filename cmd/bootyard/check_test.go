@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/inventory"
 )
 
@@ -93,8 +94,8 @@ func TestCheckExampleConfig(t *testing.T) {
 			t.Errorf("summary does not show host %s's bootfile %s:\n%s", h.Name, h.BootFile, out)
 		}
 	}
-	for _, c := range inventory.Classes() {
-		if !regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(c) + `\s`).MatchString(out) {
+	for _, c := range firmware.Classes() {
+		if !regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(string(c)) + `\s`).MatchString(out) {
 			t.Errorf("summary has no line for firmware class %s:\n%s", c, out)
 		}
 	}

@@ -92,7 +92,7 @@ func (d *decider) offerAddress(n network) (ip netip.Addr, reserved bool, ign *De
 		d.note("address %s: free in the pool %s-%s of the %s", ip, n.pool.Start, n.pool.End, n.name)
 		return ip, false, nil
 	}
-	dec := d.ignore(slog.LevelWarn, "pool %s-%s of the %s is exhausted", n.pool.Start, n.pool.End, n.name)
+	dec := d.ignore(slog.LevelWarn, ReasonPoolExhausted, "pool %s-%s of the %s is exhausted", n.pool.Start, n.pool.End, n.name)
 	return netip.Addr{}, false, &dec
 }
 
@@ -100,9 +100,9 @@ func (d *decider) offerAddress(n network) (ip netip.Addr, reserved bool, ign *De
 // exists: the line a user looks for when a new board gets no answer.
 func (d *decider) noPool() Decision {
 	if d.host == nil {
-		return d.ignore(slog.LevelInfo, "unknown MAC %s and no pool", d.mac)
+		return d.ignore(slog.LevelInfo, ReasonUnknownNoPool, "unknown MAC %s and no pool", d.mac)
 	}
-	return d.ignore(slog.LevelInfo, "host %s has no reserved address here and there is no pool", d.host.Name)
+	return d.ignore(slog.LevelInfo, ReasonHostNoPool, "host %s has no reserved address here and there is no pool", d.host.Name)
 }
 
 // requested is option 50, or the zero Addr.

@@ -50,21 +50,21 @@ func TestDecideProxy(t *testing.T) {
 				97: hexOf(ipxeBIOS(macBIOS, disc).m.Options[97]), 61: "01525400000001"},
 		}, slog.LevelInfo},
 		{"unknown MAC without proxy_unknown: ignored (info)", proxy, req(ovmf(macUnknown, disc, 7)),
-			view{Ignore: "unknown MAC 52:54:00:99:99:99 and dhcp.proxy_unknown is off"}, slog.LevelInfo},
+			view{Reason: ReasonProxyUnknownMAC}, slog.LevelInfo},
 		{"unknown MAC with proxy_unknown: class default", proxyAll, req(ovmf(macUnknown, disc, 11)), view{
 			Type: "OFFER", YIAddr: "0.0.0.0", SIAddr: "198.51.100.2", CIAddr: "0.0.0.0", File: "ipxe-arm64.efi", Dest: bcast, Broadcast: true,
 			Opts: map[uint8]string{53: "02", 54: "198.51.100.2", 60: "PXEClient", 43: "060108ff", 66: "198.51.100.2", 67: "ipxe-arm64.efi", 97: uuid0},
 		}, slog.LevelInfo},
 		{"U-Boot cannot use proxyDHCP", proxy, req(uboot(macUBoot64, disc, "U-Boot.armv8", 22)),
-			view{Ignore: "U-Boot drops offers whose yiaddr is 0.0.0.0: it cannot boot from proxyDHCP (use dhcp.mode authoritative)"}, slog.LevelInfo},
+			view{Reason: ReasonUBootProxy}, slog.LevelInfo},
 		{"plain DHCP client: not ours in proxy mode", proxy, req(dhclient(macLinux, disc)),
-			view{Ignore: "not a PXE client (no option 60 PXEClient/HTTPClient, no option 93)"}, slog.LevelDebug},
+			view{Reason: ReasonNotPXE}, slog.LevelDebug},
 		{"REQUEST on 67 belongs to the address server", proxy, req(ovmf(macOVMF, reqT, 7).ip(50, "198.51.100.60")),
-			view{Ignore: "proxy mode answers DISCOVER on port 67 and REQUEST on 4011; REQUEST belongs to the address server"}, slog.LevelDebug},
+			view{Reason: ReasonProxyNotDiscover}, slog.LevelDebug},
 		{"class without a boot file: nothing to offer", proxyAll, req(newPkt(macUnknown, disc).u16(93, 27)),
-			view{Ignore: "proxy mode has only boot information to give and class other has no boot file"}, slog.LevelInfo},
+			view{Reason: ReasonProxyNoBootFile}, slog.LevelInfo},
 		{"mode off ignores everything", testSnap(withMode(inventory.ModeOff, true)), req(ovmf(macOVMF, disc, 7)),
-			view{Ignore: "dhcp.mode is off"}, slog.LevelDebug},
+			view{Reason: ReasonModeOff}, slog.LevelDebug},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,10 +12,10 @@ import (
 // and the boot file; requests on port 4011 are handled by bootServer.
 func (d *decider) proxy() Decision {
 	if !d.m.Options.Has(dhcpv4.OptionDHCPMessageType) {
-		return d.ignore(slog.LevelDebug, "BOOTP in proxy mode: a BOOTP client needs an address")
+		return d.ignore(slog.LevelDebug, ReasonProxyBOOTP, "BOOTP in proxy mode: a BOOTP client needs an address")
 	}
 	if t := d.m.MessageType(); t != dhcpv4.MessageTypeDiscover {
-		return d.ignore(slog.LevelDebug, "proxy mode answers DISCOVER on port 67 and REQUEST on 4011; %s belongs to the address server", t)
+		return d.ignore(slog.LevelDebug, ReasonProxyNotDiscover, "proxy mode answers DISCOVER on port 67 and REQUEST on 4011; %s belongs to the address server", t)
 	}
 	return d.proxyReply(dhcpv4.MessageTypeOffer)
 }
@@ -29,7 +29,7 @@ func (d *decider) bootServer() Decision {
 	case dhcpv4.MessageTypeRequest, dhcpv4.MessageTypeInform:
 		return d.proxyReply(dhcpv4.MessageTypeAck)
 	default:
-		return d.ignore(slog.LevelDebug, "%s on port 4011: the boot server answers REQUEST only", t)
+		return d.ignore(slog.LevelDebug, ReasonBootServerMessage, "%s on port 4011: the boot server answers REQUEST only", t)
 	}
 }
 
@@ -37,19 +37,19 @@ func (d *decider) bootServer() Decision {
 // the port 4011 boot server.
 func (d *decider) proxyReply(typ dhcpv4.MessageType) Decision {
 	switch {
-	case !d.class.PXE:
-		return d.ignore(slog.LevelDebug, "not a PXE client (no option 60 PXEClient/HTTPClient, no option 93)")
-	case d.class.UBoot:
-		return d.ignore(slog.LevelInfo, "U-Boot drops offers whose yiaddr is 0.0.0.0: it cannot boot from proxyDHCP (use dhcp.mode authoritative)")
+	case !d.fw.PXE:
+		return d.ignore(slog.LevelDebug, ReasonNotPXE, "not a PXE client (no option 60 PXEClient/HTTPClient, no option 93)")
+	case d.fw.UBoot:
+		return d.ignore(slog.LevelInfo, ReasonUBootProxy, "U-Boot drops offers whose yiaddr is 0.0.0.0: it cannot boot from proxyDHCP (use dhcp.mode authoritative)")
 	case d.host == nil && !d.snap.DHCP.ProxyUnknown:
-		return d.ignore(slog.LevelInfo, "unknown MAC %s and dhcp.proxy_unknown is off", d.mac)
+		return d.ignore(slog.LevelInfo, ReasonProxyUnknownMAC, "unknown MAC %s and dhcp.proxy_unknown is off", d.mac)
 	}
 	boot, ign := d.boot()
 	if ign != nil {
 		return *ign
 	}
 	if boot.File == "" {
-		return d.ignore(slog.LevelInfo, "proxy mode has only boot information to give and class %s has no boot file", d.class.Name)
+		return d.ignore(slog.LevelInfo, ReasonProxyNoBootFile, "proxy mode has only boot information to give and class %s has no boot file", d.fw.Class)
 	}
 	r := d.build(replySpec{typ: typ, ciaddr: d.ciaddr, boot: boot})
 	return d.reply(r)

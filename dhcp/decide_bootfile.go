@@ -40,7 +40,7 @@ type BootChoice struct {
 	Skipped []string
 }
 
-// ChooseBootFile picks the boot file of a client of class c that is host h
+// ChooseBootFile picks the boot file of a client whose firmware is c that is host h
 // (nil when not in the inventory). The order is one switch, most specific
 // first, because a person who names a file for one machine means it:
 //
@@ -50,10 +50,10 @@ type BootChoice struct {
 //
 // with one exception applied to every step: a client that already runs iPXE
 // never gets an iPXE binary (that is the chainload loop); such a candidate
-// is skipped, so iPXE falls through to snap.Boot["ipxe"], its script. A file
+// is skipped, so iPXE falls through to snap.Boot[firmware.IPXE], its script. A file
 // that is not an iPXE binary (pxelinux.0 for qemu's iPXE BIOS ROM) is fine.
-// A client that is not a boot client (ClassNone) gets nothing.
-func ChooseBootFile(c Class, h *inventory.Host, snap *inventory.Snapshot) BootChoice {
+// A client that is not a boot client (firmware.None) gets nothing.
+func ChooseBootFile(c Firmware, h *inventory.Host, snap *inventory.Snapshot) BootChoice {
 	var b BootChoice
 	usable := func(what, f string) bool {
 		if f == "" {
@@ -74,7 +74,7 @@ func ChooseBootFile(c Class, h *inventory.Host, snap *inventory.Snapshot) BootCh
 		}
 	}
 	if snap != nil {
-		classFile = snap.Boot[c.Name]
+		classFile = snap.Boot[c.Class]
 	}
 	switch {
 	case !c.Boot:
@@ -83,10 +83,10 @@ func ChooseBootFile(c Class, h *inventory.Host, snap *inventory.Snapshot) BootCh
 		b.File, b.Rule = hostFile, fmt.Sprintf("boot file from host %s", hostName)
 	case usable("profile "+profName+" bootfile", profFile):
 		b.File, b.Rule = profFile, fmt.Sprintf("boot file from profile %s of host %s", profName, hostName)
-	case usable("boot."+c.Name, classFile):
-		b.File, b.Rule = classFile, fmt.Sprintf("boot file from boot.%s (firmware class default)", c.Name)
+	case usable("boot."+string(c.Class), classFile):
+		b.File, b.Rule = classFile, fmt.Sprintf("boot file from boot.%s (firmware class default)", c.Class)
 	default:
-		b.Rule = fmt.Sprintf("no boot file: no host or profile bootfile and no boot.%s entry", c.Name)
+		b.Rule = fmt.Sprintf("no boot file: no host or profile bootfile and no boot.%s entry", c.Class)
 	}
 	return b
 }

@@ -7,24 +7,15 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/insomniacslk/dhcp/dhcpv4"
 )
 
-// Class names that are not boot: keys of the inventory.
-const (
-	// ClassNone is a plain DHCP client (dhclient, udhcpc, a phone): it gets
-	// an address but no boot options.
-	ClassNone = "none"
-	// ClassOther is a network-boot client whose architecture has no
-	// inventory class (RISC-V, LoongArch, U-Boot on x86, ...): only a host
-	// or profile boot file applies to it.
-	ClassOther = "other"
-)
-
-// Class is what Classify concluded about the firmware that sent a request.
-type Class struct {
-	// Name is one of inventory.Classes(), ClassNone or ClassOther.
-	Name string
+// Firmware is what identifyFirmware concluded about the firmware that sent
+// a request.
+type Firmware struct {
+	// Class is one of firmware.Classes(), firmware.None or firmware.Other.
+	Class firmware.Class
 	// Boot reports that the client is network-booting and wants a boot file.
 	Boot bool
 	// PXE reports a PXE client (option 60 PXEClient/HTTPClient or option 93
@@ -46,7 +37,7 @@ type Class struct {
 	Why []string
 }
 
-// Classify names the firmware that sent m. Rules are tried in order and the
+// identifyFirmware names the firmware that sent m. Rules are tried in order and the
 // first that matches decides, because later evidence is less specific:
 //
 //  1. iPXE (option 77 "iPXE" or option 175): iPXE also sends the option 93
@@ -60,9 +51,12 @@ type Class struct {
 //  6. Option 93, every element (RFC 4578 2.1 allows a list).
 //  7. Option 60 "PXEClient:Arch:NNNNN", parsed leniently (decimal, or hex
 //     as U-Boot's EFI stack writes it).
-//  8. Anything else: ClassNone, not a boot client.
-func Classify(m *dhcpv4.DHCPv4) Class {
-	var c Class
+//  8. Anything else: firmware.None, not a boot client.
+//
+// What each option 93 code and option 60 value means is firmware's table;
+// the order in which the evidence is weighed is here.
+func identifyFirmware(m *dhcpv4.DHCPv4) Firmware {
+	var c Firmware
 	o := m.Options
 	vendor := string(o.Get(dhcpv4.OptionClassIdentifier))
 	user := o.Get(dhcpv4.OptionUserClassInformation)
@@ -91,75 +85,73 @@ func Classify(m *dhcpv4.DHCPv4) Class {
 	}
 	uuid := o.Get(dhcpv4.OptionClientMachineIdentifier)
 
-	set := func(name, why string) Class {
-		c.Name, c.Boot = name, name != ClassNone
+	set := func(class firmware.Class, why string) Firmware {
+		c.Class, c.Boot = class, class.Boot()
 		c.Why = append(c.Why, why)
 		return c
 	}
 	switch {
 	case bytes.Contains(user, []byte("iPXE")):
 		c.IPXE = true
-		return set("ipxe", `option 77 (user class) contains "iPXE": the client is iPXE`)
+		return set(firmware.IPXE, `option 77 (user class) contains "iPXE": the client is iPXE`)
 	case o.Has(dhcpv4.OptionEtherboot):
 		c.IPXE = true
-		return set("ipxe", "option 175 (iPXE features) present: the client is iPXE")
+		return set(firmware.IPXE, "option 175 (iPXE features) present: the client is iPXE")
 	case strings.HasPrefix(vendor, "U-Boot"):
 		c.UBoot = true
-		if archOK && (archClass == "uboot-arm" || archClass == "uboot-arm64") {
+		if archOK && (archClass == firmware.UBootARM || archClass == firmware.UBootARM64) {
 			return set(archClass, fmt.Sprintf("option 60 %q is U-Boot; option 93 code %d says %s", vendor, archCode, archClass))
 		}
-		switch strings.TrimPrefix(vendor, "U-Boot") {
-		case ".armv8", ".aarch64", ".arm64":
-			return set("uboot-arm64", fmt.Sprintf("option 60 %q is U-Boot on 64-bit ARM", vendor))
-		case ".armv7", ".arm", ".armv6", ".armv5":
-			return set("uboot-arm", fmt.Sprintf("option 60 %q is U-Boot on 32-bit ARM", vendor))
+		if v, ok := firmware.LookupVendor(vendor); ok {
+			return set(v.Class, fmt.Sprintf("option 60 %q is %s", vendor, v.What))
 		}
-		return set(ClassOther, fmt.Sprintf("option 60 %q is U-Boot without an ARM architecture (x86 builds send no option 93): no class default, host or profile boot file only", vendor))
+		return set(firmware.Other, fmt.Sprintf("option 60 %q is U-Boot without an ARM architecture (x86 builds send no option 93): no class default, host or profile boot file only", vendor))
 	case strings.HasPrefix(vendor, "AM335x"):
-		return set("uboot-arm", fmt.Sprintf("option 60 %q is a TI AM335x boot ROM/SPL (ARM32 U-Boot chain)", vendor))
+		v, _ := firmware.LookupVendor(vendor)
+		return set(v.Class, fmt.Sprintf("option 60 %q is %s", vendor, v.What))
 	case bytes.HasPrefix(uuid, []byte("RPi4")) || bytes.HasPrefix(uuid, []byte("RPi5")):
 		c.RPi = string(uuid[3:4])
-		return set("rpi", fmt.Sprintf("option 97 starts with %q: Raspberry Pi %s", uuid[:4], c.RPi))
-	case archOK && archClass == "rpi":
-		return set("rpi", "option 93 code 41 is the Raspberry Pi rpiboot ROM")
-	case rpiMAC != "" && c.PXE && (len(c.Arch) == 0 || (archOK && archClass == "bios")):
+		return set(firmware.RPi, fmt.Sprintf("option 97 starts with %q: Raspberry Pi %s", uuid[:4], c.RPi))
+	case archOK && archClass == firmware.RPi:
+		return set(firmware.RPi, "option 93 code 41 is the Raspberry Pi rpiboot ROM")
+	case rpiMAC != "" && c.PXE && (len(c.Arch) == 0 || (archOK && archClass == firmware.BIOS)):
 		if rpiMAC == "b8:27:eb" {
 			c.RPi = "3"
 		}
-		return set("rpi", fmt.Sprintf("MAC prefix %s is Raspberry Pi and the client is a PXE client with arch 0", rpiMAC))
+		return set(firmware.RPi, fmt.Sprintf("MAC prefix %s is Raspberry Pi and the client is a PXE client with arch 0", rpiMAC))
 	case httpVendor:
 		c.HTTP = true
-		return set("uefi-http", `option 60 starts with "HTTPClient": UEFI HTTP boot`)
+		return set(firmware.UEFIHTTP, `option 60 starts with "HTTPClient": UEFI HTTP boot`)
 	case archOK:
-		a := archTable[archCode]
-		c.HTTP = a.http
-		return set(archClass, fmt.Sprintf("option 93 code %d (%s) is %s", archCode, a.name, archClass))
+		a, _ := firmware.LookupArch(archCode)
+		c.HTTP = a.HTTP
+		return set(archClass, fmt.Sprintf("option 93 code %d (%s) is %s", archCode, a.Name, archClass))
 	case len(c.Arch) > 0:
-		return set(ClassOther, fmt.Sprintf("option 93 code %d (%s) has no bootyard class: host or profile boot file only", c.Arch[0], archName(c.Arch[0])))
+		return set(firmware.Other, fmt.Sprintf("option 93 code %d (%s) has no bootyard class: host or profile boot file only", c.Arch[0], firmware.ArchName(c.Arch[0])))
 	case pxeVendor:
 		code, how, ok := vendorArch(vendor)
 		if !ok {
-			return set(ClassOther, fmt.Sprintf("option 60 %q has no readable arch: host or profile boot file only", vendor))
+			return set(firmware.Other, fmt.Sprintf("option 60 %q has no readable arch: host or profile boot file only", vendor))
 		}
-		a, known := archTable[code]
-		if !known || a.class == "" {
-			return set(ClassOther, fmt.Sprintf("option 60 %q: arch %d (%s, %s) has no bootyard class", vendor, code, archName(code), how))
+		a, known := firmware.LookupArch(code)
+		if !known || a.Class == "" {
+			return set(firmware.Other, fmt.Sprintf("option 60 %q: arch %d (%s, %s) has no bootyard class", vendor, code, firmware.ArchName(code), how))
 		}
-		c.HTTP = a.http
-		return set(a.class, fmt.Sprintf("no option 93; option 60 %q: arch %d (%s, %s) is %s", vendor, code, a.name, how, a.class))
+		c.HTTP = a.HTTP
+		return set(a.Class, fmt.Sprintf("no option 93; option 60 %q: arch %d (%s, %s) is %s", vendor, code, a.Name, how, a.Class))
 	}
 	if vendor != "" {
-		return set(ClassNone, fmt.Sprintf("option 60 %q and no option 93: not a boot client", vendor))
+		return set(firmware.None, fmt.Sprintf("option 60 %q and no option 93: not a boot client", vendor))
 	}
-	return set(ClassNone, "no option 60, 77, 93 or 175: not a boot client")
+	return set(firmware.None, "no option 60, 77, 93 or 175: not a boot client")
 }
 
 // classFromArch picks the first element of option 93 that has a bootyard
 // class (RFC 4578: the list is in the client's order of preference).
-func classFromArch(archs []uint16) (class string, code uint16, ok bool) {
+func classFromArch(archs []uint16) (class firmware.Class, code uint16, ok bool) {
 	for _, a := range archs {
-		if info, known := archTable[a]; known && info.class != "" {
-			return info.class, a, true
+		if info, known := firmware.LookupArch(a); known && info.Class != "" {
+			return info.Class, a, true
 		}
 	}
 	return "", 0, false
@@ -190,7 +182,7 @@ func vendorArch(v string) (code uint16, how string, ok bool) {
 func archList(archs []uint16) string {
 	s := make([]string, len(archs))
 	for i, a := range archs {
-		s[i] = fmt.Sprintf("%d (%s)", a, archName(a))
+		s[i] = fmt.Sprintf("%d (%s)", a, firmware.ArchName(a))
 	}
 	return "[" + strings.Join(s, ", ") + "]"
 }

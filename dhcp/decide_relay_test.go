@@ -39,7 +39,7 @@ func TestDecideRelayed(t *testing.T) {
 	type got struct {
 		Type, YIAddr, GIAddr, Dest, Router, DNS, Agent string
 		BcastFlag                                      bool
-		Ignore                                         string
+		Reason                                         Reason
 	}
 	tests := []struct {
 		name string
@@ -56,7 +56,7 @@ func TestDecideRelayed(t *testing.T) {
 			Type: "OFFER", YIAddr: "203.0.113.100", GIAddr: "203.0.113.1", Dest: "203.0.113.1:67",
 			Router: "203.0.113.1", DNS: "203.0.113.53", Agent: hexOf(agent)}},
 		{"relay of an unknown subnet: ignored", udhcpc(macUnknown, disc).giaddr("192.168.7.1"), got{
-			Ignore: "relayed from 192.168.7.1: no dhcp.relayed subnet contains it"}},
+			Reason: ReasonUnknownRelay}},
 		{"NAK through the relay asks it to broadcast", relayed(ovmf(macRemote, dhcpv4.MessageTypeRequest, 7)).ip(50, "203.0.113.99"), got{
 			Type: "NAK", YIAddr: "0.0.0.0", GIAddr: "203.0.113.1", Dest: "203.0.113.1:67", Agent: hexOf(agent), BcastFlag: true}},
 		{"option 82 without a relay is not echoed", udhcpc(macBusybox, disc).opt(82, agent), got{
@@ -72,7 +72,7 @@ func TestDecideRelayed(t *testing.T) {
 					Router: fmtOpt(3, o.Get(dhcpv4.OptionRouter)), DNS: fmtOpt(6, o.Get(dhcpv4.OptionDomainNameServer)),
 					Agent: hexOf(o.Get(dhcpv4.OptionRelayAgentInformation)), BcastFlag: r.IsBroadcast()}
 			} else {
-				g.Ignore = d.Ignore
+				g.Reason = d.Reason
 			}
 			if diff := cmp.Diff(tc.want, g); diff != "" {
 				t.Errorf("(-want +got):\n%s\nwhy: %q", diff, d.Why)

@@ -62,7 +62,7 @@ func (s *optionSet) setRaw(code uint8, value []byte, prio int, from string) {
 
 // addExtras applies inventory extra options (site, then profile, then
 // host: later wins). Codes bootyard sets itself are skipped with a reason.
-func (s *optionSet) addExtras(opts []inventory.Option, prio int, from string, why *[]string) {
+func (s *optionSet) addExtras(opts []inventory.DHCPOption, prio int, from string, why *[]string) {
 	for _, o := range opts {
 		if reason := inventory.ManagedOption(int(o.Code)); reason != "" {
 			*why = append(*why, fmt.Sprintf("extra option %d from %s not sent: it %s", o.Code, from, reason))

@@ -96,7 +96,7 @@ func TestDecideRequest(t *testing.T) {
 			if diff := cmp.Diff(tc.want, outcomeOf(t, d)); diff != "" {
 				t.Errorf("(-want +got):\n%s\nwhy: %q", diff, d.Why)
 			}
-			if d.Reply == nil && d.Ignore == "" {
+			if d.Reply == nil && (d.Reason == "" || d.Ignore == "") {
 				t.Error("ignored without a reason")
 			}
 			if d.Reply != nil && messageName(d.Reply) == "NAK" {
@@ -110,7 +110,7 @@ func TestDecideRequest(t *testing.T) {
 
 func TestDecideUnknownNoPoolMessage(t *testing.T) {
 	d := Decide(req(dhclient(macUnknown, dhcpv4.MessageTypeDiscover)), testSnap(), &fakeLeases{})
-	if d.Reply != nil || d.Level != slog.LevelInfo || !strings.Contains(d.Ignore, "unknown MAC 52:54:00:99:99:99 and no pool") {
-		t.Errorf("got reply %v, level %v, ignore %q; want an info ignore naming the MAC", d.Reply != nil, d.Level, d.Ignore)
+	if d.Reply != nil || d.Level != slog.LevelInfo || d.Reason != ReasonUnknownNoPool || !strings.Contains(d.Ignore, macUnknown.String()) {
+		t.Errorf("got reply %v, level %v, reason %q (%q); want an info %q naming the MAC", d.Reply != nil, d.Level, d.Reason, d.Ignore, ReasonUnknownNoPool)
 	}
 }

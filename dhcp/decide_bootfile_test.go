@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/bootyard/bootyard/firmware"
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/google/go-cmp/cmp"
 	"github.com/insomniacslk/dhcp/dhcpv4"
@@ -12,12 +13,12 @@ import (
 // TestChooseBootFile pins the selection order (host, profile, class
 // default) and the iPXE rule that prevents the chainload loop.
 func TestChooseBootFile(t *testing.T) {
-	bios := Class{Name: "bios", Boot: true, PXE: true}
-	ipxe := Class{Name: "ipxe", Boot: true, PXE: true, IPXE: true}
-	none := Class{Name: ClassNone}
-	other := Class{Name: ClassOther, Boot: true}
-	snap := inventory.New(inventory.Snapshot{Boot: map[string]string{"bios": "undionly.kpxe", "ipxe": "boot.ipxe"}}, nil, nil)
-	loopy := inventory.New(inventory.Snapshot{Boot: map[string]string{"ipxe": "ipxe/undionly.kpxe"}}, nil, nil)
+	bios := Firmware{Class: "bios", Boot: true, PXE: true}
+	ipxe := Firmware{Class: "ipxe", Boot: true, PXE: true, IPXE: true}
+	none := Firmware{Class: firmware.None}
+	other := Firmware{Class: firmware.Other, Boot: true}
+	snap := inventory.New(inventory.Snapshot{Boot: map[firmware.Class]string{"bios": "undionly.kpxe", "ipxe": "boot.ipxe"}}, nil, nil)
+	loopy := inventory.New(inventory.Snapshot{Boot: map[firmware.Class]string{"ipxe": "ipxe/undionly.kpxe"}}, nil, nil)
 	host := func(file, profFile string) *inventory.Host {
 		h := &inventory.Host{Name: "h", MAC: macBIOS, BootFile: file}
 		if profFile != "-" {
@@ -27,7 +28,7 @@ func TestChooseBootFile(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
-		class Class
+		class Firmware
 		host  *inventory.Host
 		snap  *inventory.Snapshot
 		want  string
@@ -37,9 +38,9 @@ func TestChooseBootFile(t *testing.T) {
 		{"class default", bios, host("", ""), snap, "undionly.kpxe"},
 		{"class default for a host without profile", bios, host("", "-"), snap, "undionly.kpxe"},
 		{"class default for an unknown MAC", bios, nil, snap, "undionly.kpxe"},
-		{"class without entry: nothing", Class{Name: "uefi-arm64", Boot: true}, nil, snap, ""},
-		{"ClassOther gets the host file", other, host("riscv/grub.efi", ""), snap, "riscv/grub.efi"},
-		{"ClassOther without host file: nothing", other, nil, snap, ""},
+		{"class without entry: nothing", Firmware{Class: "uefi-arm64", Boot: true}, nil, snap, ""},
+		{"firmware.Other gets the host file", other, host("riscv/grub.efi", ""), snap, "riscv/grub.efi"},
+		{"firmware.Other without host file: nothing", other, nil, snap, ""},
 		{"not a boot client: nothing even with a host file", none, host("custom.0", "prof.0"), snap, ""},
 		{"iPXE never gets the host's iPXE binary", ipxe, host("undionly.kpxe", ""), snap, "boot.ipxe"},
 		{"iPXE never gets the profile's iPXE binary", ipxe, host("", "efi/IPXE.EFI"), snap, "boot.ipxe"},
@@ -118,7 +119,7 @@ func TestDecideUEFIHTTPWithURL(t *testing.T) {
 	p := newPkt(macHTTP, dhcpv4.MessageTypeDiscover).bcast().u16(93, 16).str(60, "HTTPClient:Arch:00016:UNDI:003001")
 	v := viewOf(wire(t, Decide(req(p), snap, &fakeLeases{})))
 	if v.File != "http://198.51.100.2/efi/shim.efi" || v.Opts[60] != "HTTPClient" || v.YIAddr != netip.MustParseAddr("198.51.100.24").String() {
-		t.Errorf("got file %q, 60 %q, yiaddr %s; want the URL, HTTPClient, 198.51.100.24 (ignore %q)", v.File, v.Opts[60], v.YIAddr, v.Ignore)
+		t.Errorf("got file %q, 60 %q, yiaddr %s; want the URL, HTTPClient, 198.51.100.24 (reason %q)", v.File, v.Opts[60], v.YIAddr, v.Reason)
 	}
 	if _, ok := v.Opts[43]; ok {
 		t.Error("HTTP boot reply carries the PXE option 43")

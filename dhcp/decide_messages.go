@@ -28,9 +28,9 @@ func (d *decider) authoritative() Decision {
 	n, ok := d.network()
 	if !ok {
 		if isSet(d.giaddr) {
-			return d.ignore(slog.LevelInfo, "relayed from %s: no dhcp.relayed subnet contains it", d.giaddr)
+			return d.ignore(slog.LevelInfo, ReasonUnknownRelay, "relayed from %s: no dhcp.relayed subnet contains it", d.giaddr)
 		}
-		return d.ignore(slog.LevelWarn, "dhcp.subnet is not set")
+		return d.ignore(slog.LevelWarn, ReasonNoSubnet, "dhcp.subnet is not set")
 	}
 	d.note("served from the %s", n.name)
 	if !d.m.Options.Has(dhcpv4.OptionDHCPMessageType) {
@@ -48,7 +48,7 @@ func (d *decider) authoritative() Decision {
 	case dhcpv4.MessageTypeInform:
 		return d.inform(n)
 	default:
-		return d.ignore(slog.LevelDebug, "%s is not a client message", t)
+		return d.ignore(slog.LevelDebug, ReasonNotClient, "%s is not a client message", t)
 	}
 }
 
@@ -65,14 +65,14 @@ func (d *decider) leaseTime() time.Duration {
 // http(s) URL (bootyard does not serve HTTP itself yet). A non-nil
 // Decision is the ignore to return.
 func (d *decider) boot() (BootChoice, *Decision) {
-	b := ChooseBootFile(d.class, d.host, d.snap)
+	b := ChooseBootFile(d.fw, d.host, d.snap)
 	d.choice = b
 	for _, s := range b.Skipped {
 		d.note("%s", s)
 	}
 	d.note("%s", b.Rule)
-	if d.class.HTTP && !isURL(b.File) {
-		dec := d.ignore(slog.LevelInfo, "UEFI HTTP boot client needs an http:// boot file URL and bootyard serves no HTTP yet (got %q)", b.File)
+	if d.fw.HTTP && !isURL(b.File) {
+		dec := d.ignore(slog.LevelInfo, ReasonHTTPNeedsURL, "UEFI HTTP boot client needs an http:// boot file URL and bootyard serves no HTTP yet (got %q)", b.File)
 		return b, &dec
 	}
 	return b, nil
@@ -120,7 +120,7 @@ func (d *decider) request(n network) Decision {
 		want = d.ciaddr
 		d.note("REQUEST in RENEWING/REBINDING state for %s", want)
 	default:
-		return d.ignore(slog.LevelWarn, "REQUEST names no address (no option 50, no ciaddr)")
+		return d.ignore(slog.LevelWarn, ReasonRequestNoAddress, "REQUEST names no address (no option 50, no ciaddr)")
 	}
 	res, reserved := d.reservation(n)
 	switch {
@@ -159,15 +159,15 @@ func (d *decider) request(n network) Decision {
 func (d *decider) decline(n network) Decision {
 	ip := d.requested()
 	if !ip.IsValid() {
-		return d.ignore(slog.LevelWarn, "DECLINE without option 50")
+		return d.ignore(slog.LevelWarn, ReasonDeclineNoAddress, "DECLINE without option 50")
 	}
 	if h, ok := d.snap.HostByIP(ip); ok {
-		return d.ignore(slog.LevelWarn, "%s declined %s, reserved for host %s: another machine is using that address", d.mac, ip, h.Name)
+		return d.ignore(slog.LevelWarn, ReasonDeclineReserved, "%s declined %s, reserved for host %s: another machine is using that address", d.mac, ip, h.Name)
 	}
 	if !d.poolUsable(n, ip) || d.heldByOther(ip) {
-		return d.ignore(slog.LevelInfo, "%s declined %s, which is not its pool address", d.mac, ip)
+		return d.ignore(slog.LevelInfo, ReasonDeclineNotItsOwn, "%s declined %s, which is not its pool address", d.mac, ip)
 	}
-	dec := d.ignore(slog.LevelWarn, "DECLINE gets no reply: %s is in use by another machine, quarantined for %s", ip, declineHold)
+	dec := d.ignore(slog.LevelWarn, ReasonDeclined, "DECLINE gets no reply: %s is in use by another machine, quarantined for %s", ip, declineHold)
 	dec.Change = &leases.Change{Op: leases.OpDecline, MAC: d.mac, IP: ip, Expires: d.req.Now.Add(declineHold)}
 	return dec
 }
@@ -176,11 +176,11 @@ func (d *decider) decline(n network) Decision {
 func (d *decider) release() Decision {
 	ip := d.ciaddr
 	if l, ok := d.lv.ByIP(ip, d.req.Now); ok && bytes.Equal(l.MAC, d.mac) && l.State == leases.Bound {
-		dec := d.ignore(slog.LevelDebug, "RELEASE gets no reply: lease of %s ends", ip)
+		dec := d.ignore(slog.LevelDebug, ReasonReleased, "RELEASE gets no reply: lease of %s ends", ip)
 		dec.Change = &leases.Change{Op: leases.OpRelease, MAC: d.mac, IP: ip}
 		return dec
 	}
-	return d.ignore(slog.LevelDebug, "RELEASE of %s: no lease of this client holds it", ip)
+	return d.ignore(slog.LevelDebug, ReasonReleaseNoLease, "RELEASE of %s: no lease of this client holds it", ip)
 }
 
 // inform answers DHCPINFORM with an ACK carrying configuration but no
@@ -188,7 +188,7 @@ func (d *decider) release() Decision {
 // to the clients this server would give an address to.
 func (d *decider) inform(n network) Decision {
 	if !isSet(d.ciaddr) || !n.subnet.Contains(d.ciaddr) {
-		return d.ignore(slog.LevelDebug, "INFORM from %s, not on the %s", d.ciaddr, n.name)
+		return d.ignore(slog.LevelDebug, ReasonInformOffSubnet, "INFORM from %s, not on the %s", d.ciaddr, n.name)
 	}
 	if _, ok := d.reservation(n); !ok && n.pool == nil {
 		return d.noPool()
@@ -208,9 +208,9 @@ func (d *decider) bootp(n network) Decision {
 	ip, ok := d.reservation(n)
 	if !ok {
 		if d.host == nil {
-			return d.ignore(slog.LevelInfo, "BOOTP from unknown MAC %s: BOOTP gets reserved addresses only", d.mac)
+			return d.ignore(slog.LevelInfo, ReasonBOOTPUnknown, "BOOTP from unknown MAC %s: BOOTP gets reserved addresses only", d.mac)
 		}
-		return d.ignore(slog.LevelInfo, "BOOTP from host %s, which reserves no address here: BOOTP gets reserved addresses only", d.host.Name)
+		return d.ignore(slog.LevelInfo, ReasonBOOTPNoReservation, "BOOTP from host %s, which reserves no address here: BOOTP gets reserved addresses only", d.host.Name)
 	}
 	if v := strings.TrimSpace(d.m.ClassIdentifier()); strings.HasPrefix(v, "AM335x") {
 		d.note("TI AM335x: the ROM, the SPL and U-Boot each need their own file; they share the host's boot file here")
