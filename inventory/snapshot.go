@@ -197,7 +197,11 @@ type Profile struct {
 	PXELinux PXELinux
 	// Options are extra DHCP options for hosts of this profile.
 	Options []Option
-	Line    int
+	// FDT is a device tree blob and FDTDir a folder of them, under the TFTP
+	// root, for the generated configs; at most one is set (see
+	// Host.DeviceTree).
+	FDT, FDTDir string
+	Line        int
 }
 
 // PXELinux holds the RFC 5071 options.
@@ -224,7 +228,9 @@ type Host struct {
 	// RPiSerial is a Raspberry Pi's serial number (lower-case hex), used for
 	// its TFTP folder; "" when not set.
 	RPiSerial string
-	Line      int
+	// FDT and FDTDir, when either is set, replace the profile's pair.
+	FDT, FDTDir string
+	Line        int
 }
 
 // Option is an extra DHCP option given by number.
