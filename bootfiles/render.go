@@ -26,6 +26,11 @@ type templateData struct {
 	// KernelPath and InitrdPath are the profile's paths under the TFTP root,
 	// as written in the inventory, without a leading "/".
 	KernelPath, InitrdPath string
+	// FDT (a device tree file) and FDTDir (a folder of them) are the host's
+	// device tree (inventory.Host.DeviceTree), written like Kernel; at most
+	// one is set. FDTPath and FDTDirPath are their paths under the root.
+	FDT, FDTDir         string
+	FDTPath, FDTDirPath string
 	// Cmdline is the profile's cmdline followed by the host's.
 	Cmdline string
 	// Dir is the folder the file was asked from ("" for the root).
@@ -52,6 +57,9 @@ func newTemplateData(h *inventory.Host, ip, serverIP netip.Addr, req request) te
 		d.ServerIP = serverIP.String()
 	}
 	d.Kernel, d.Initrd = kernelForm(req, kernel), kernelForm(req, initrd)
+	fdt, fdtdir := h.DeviceTree()
+	d.FDTPath, d.FDTDirPath = rootPath(fdt), rootPath(fdtdir)
+	d.FDT, d.FDTDir = kernelForm(req, d.FDTPath), kernelForm(req, d.FDTDirPath)
 	return d
 }
 
