@@ -30,7 +30,7 @@ func dtInventory(root string) *inventory.Snapshot {
 func TestDeviceTreeLines(t *testing.T) {
 	root := t.TempDir()
 	snap := dtInventory(root)
-	f := New(func() *inventory.Snapshot { return snap }, nil, nil)
+	f := New(func() *inventory.Snapshot { return snap }, nil, nil, ServerIP(snap.DHCP.ServerIP))
 	t.Cleanup(func() { f.Close() })
 	tests := []struct {
 		client string

@@ -205,8 +205,9 @@ type GeneratedFile struct {
 }
 
 // Render lists every file generated for host, in the order firmware asks
-// for them (PXELINUX/U-Boot pxe, GRUB, iPXE, U-Boot script), with the bytes
-// it would be served: what `bootyard explain` prints. Each candidate name goes
+// for them (PXELINUX/U-Boot pxe, GRUB, iPXE, U-Boot script, then a Pi's
+// config.txt and cmdline.txt), with the bytes it would be served: what
+// `bootyard explain` prints. Each candidate name goes
 // through the same lookup Resolve uses, with the host as the client (its MAC,
 // and its reserved IP), so explain lists exactly the names the transports
 // serve it. Names that depend on the client's address are listed for the
@@ -250,7 +251,11 @@ func Render(snap *inventory.Snapshot, host *inventory.Host, serverIP netip.Addr)
 			out = append(out, GeneratedFile{Name: name, Content: b})
 		}
 	}
-	return out, nil
+	pi, err := f.rpiRender(host, client)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, pi...), nil
 }
 
 // Generated reports whether bootfiles generates name for at least one host
