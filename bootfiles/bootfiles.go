@@ -93,10 +93,11 @@ func (f *FS) Close() error {
 // Resolve returns the content name stands for when client asks for it. It
 // is the one resolver behind every transport: TFTP and HTTP call it with the
 // same names and get the same bytes. Generated files come first, then the
-// Raspberry Pi folder fallback, then the file under the TFTP root. Errors
-// wrap fs.ErrNotExist when there is no such file and fs.ErrPermission when
-// the name is refused (served.Clean refuses it, or it leads out of the root,
-// symlinks included); their text names no server path.
+// Raspberry Pi folder (the file on disk there, else a generated config.txt
+// or cmdline.txt, else the root's file), then the file under the TFTP root.
+// Errors wrap fs.ErrNotExist when there is no such file and fs.ErrPermission
+// when the name is refused (served.Clean refuses it, or it leads out of the
+// root, symlinks included); their text names no server path.
 func (f *FS) Resolve(client served.Client, name string) (served.Content, error) {
 	clean, err := served.Clean(name)
 	if err != nil {
@@ -119,6 +120,11 @@ func (f *FS) Resolve(client served.Client, name string) (served.Content, error) 
 		c, err := f.openFile(root, clean)
 		if !errors.Is(err, fs.ErrNotExist) {
 			return c, err
+		}
+		if b, ok, err := f.rpiGenerated(snap, client, clean); err != nil {
+			return served.Content{}, err
+		} else if ok {
+			return served.Content{Name: clean, Body: served.Bytes(b), Size: int64(len(b)), ModTime: snap.Loaded, Generated: true}, nil
 		}
 		f.log.Debug("raspberry pi folder falls back to the root", "client", client.Addr, "file", clean, "fallback", alt)
 		return f.openFile(root, alt)

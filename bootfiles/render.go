@@ -26,6 +26,11 @@ type templateData struct {
 	// KernelPath and InitrdPath are the profile's paths under the TFTP root,
 	// as written in the inventory, without a leading "/".
 	KernelPath, InitrdPath string
+	// FDT (a device tree file) and FDTDir (a folder of them) are the host's
+	// device tree (inventory.Host.DeviceTree), written like Kernel; at most
+	// one is set. FDTPath and FDTDirPath are their paths under the root.
+	FDT, FDTDir         string
+	FDTPath, FDTDirPath string
 	// Cmdline is the profile's cmdline followed by the host's.
 	Cmdline string
 	// Dir is the folder the file was asked from ("" for the root).
@@ -52,6 +57,9 @@ func newTemplateData(h *inventory.Host, ip, serverIP netip.Addr, req request) te
 		d.ServerIP = serverIP.String()
 	}
 	d.Kernel, d.Initrd = kernelForm(req, kernel), kernelForm(req, initrd)
+	fdt, fdtdir := h.DeviceTree()
+	d.FDTPath, d.FDTDirPath = rootPath(fdt), rootPath(fdtdir)
+	d.FDT, d.FDTDir = kernelForm(req, d.FDTPath), kernelForm(req, d.FDTDirPath)
 	return d
 }
 
@@ -197,8 +205,9 @@ type GeneratedFile struct {
 }
 
 // Render lists every file generated for host, in the order firmware asks
-// for them (PXELINUX/U-Boot pxe, GRUB, iPXE, U-Boot script), with the bytes
-// it would be served: what `bootyard explain` prints. Each candidate name goes
+// for them (PXELINUX/U-Boot pxe, GRUB, iPXE, U-Boot script, then a Pi's
+// config.txt and cmdline.txt), with the bytes it would be served: what
+// `bootyard explain` prints. Each candidate name goes
 // through the same lookup Resolve uses, with the host as the client (its MAC,
 // and its reserved IP), so explain lists exactly the names the transports
 // serve it. Names that depend on the client's address are listed for the
@@ -242,7 +251,11 @@ func Render(snap *inventory.Snapshot, host *inventory.Host, serverIP netip.Addr)
 			out = append(out, GeneratedFile{Name: name, Content: b})
 		}
 	}
-	return out, nil
+	pi, err := f.rpiRender(host, client)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, pi...), nil
 }
 
 // Generated reports whether bootfiles generates name for at least one host

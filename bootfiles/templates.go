@@ -36,7 +36,7 @@ type templates struct {
 
 func defaultTemplates() *templates {
 	t := &templates{byKind: map[kind]*template.Template{}}
-	for _, k := range []kind{kindPXELinux, kindGRUB, kindIPXE, kindUBootScript} {
+	for _, k := range []kind{kindPXELinux, kindGRUB, kindIPXE, kindUBootScript, kindRPiConfig, kindRPiCmdline} {
 		text, err := embedded.ReadFile("templates/" + string(k) + ".tmpl")
 		if err != nil {
 			t.err = errors.Join(t.err, err)

@@ -20,7 +20,9 @@ type labConfig struct {
 	mode     string // authoritative (default) or proxy
 	boot     map[string]string
 	profiles map[string]string
-	hosts    []labHost
+	// fdt and fdtdir give a profile (by name) a device tree file or folder.
+	fdt, fdtdir map[string]string
+	hosts       []labHost
 }
 
 // yaml renders the config the way a user would write it.
@@ -45,6 +47,12 @@ func (c labConfig) yaml(dir, root string) string {
 	b.WriteString("profiles:\n")
 	for name, kernel := range c.profiles {
 		fmt.Fprintf(&b, "  %s:\n    kernel: %s\n    initrd: initrd.gz\n    cmdline: \"console=ttyS0 quiet\"\n", name, kernel)
+		if f, ok := c.fdt[name]; ok {
+			fmt.Fprintf(&b, "    fdt: %s\n", f)
+		}
+		if d, ok := c.fdtdir[name]; ok {
+			fmt.Fprintf(&b, "    fdtdir: %s\n", d)
+		}
 	}
 	b.WriteString("hosts:\n")
 	for _, h := range c.hosts {

@@ -54,7 +54,7 @@ func (b *bootLab) boot(t *testing.T, m machine) *qemuRun {
 	t.Helper()
 	tap := b.lab.Tap(m.name)
 	args := []string{
-		"-nographic", "-no-reboot", "-m", "256", "-monitor", "none",
+		"-nographic", "-no-reboot", "-m", guestMemory, "-monitor", "none",
 		"-netdev", "tap,id=n0,ifname=" + tap + ",script=no,downscript=no",
 	}
 	// U-Boot tests type at its prompt: its console is a socket qemu waits
@@ -79,12 +79,12 @@ func (b *bootLab) boot(t *testing.T, m machine) *qemuRun {
 			"-drive", "if=pflash,format=raw,file="+vars,
 			"-device", "virtio-net-pci,netdev=n0,romfile=,bootindex=1,mac="+m.mac)
 	case fwUBootARM64:
-		args = append(args, "-M", "virt", "-cpu", "cortex-a57",
-			"-bios", filepath.Join(b.assets, "u-boot-arm64.bin"),
+		args = append(args, virtMachine(m.fw)...)
+		args = append(args, "-bios", filepath.Join(b.assets, "u-boot-arm64.bin"),
 			"-device", "virtio-net-device,netdev=n0,mac="+m.mac)
 	case fwUBootARM:
-		args = append(args, "-M", "virt",
-			"-bios", filepath.Join(b.assets, "u-boot-arm.bin"),
+		args = append(args, virtMachine(m.fw)...)
+		args = append(args, "-bios", filepath.Join(b.assets, "u-boot-arm.bin"),
 			"-device", "virtio-net-device,netdev=n0,mac="+m.mac)
 	default:
 		t.Fatalf("unknown firmware %q", m.fw)
@@ -98,6 +98,19 @@ func (b *bootLab) boot(t *testing.T, m machine) *qemuRun {
 		q.con = dialConsole(t, sock)
 	}
 	return q
+}
+
+// guestMemory is every guest's RAM (qemu's -m).
+const guestMemory = "256"
+
+// virtMachine is the machine a U-Boot firmware boots on, the same for the
+// boot and for dumping the machine's device tree.
+func virtMachine(fw firmware) []string {
+	args := []string{"-M", "virt"}
+	if fw == fwUBootARM64 {
+		args = append(args, "-cpu", "cortex-a57")
+	}
+	return args
 }
 
 // qemuRun is a running machine.

@@ -57,9 +57,9 @@ var (
 	limitKeys   = []string{"per_client_rate", "per_client_burst", "new_client_rate", "new_client_burst"}
 	tftpKeys    = keysOf(TFTP{})
 	uploadKeys  = keysOf(Uploads{})
-	profileKeys = []string{"kernel", "initrd", "cmdline", "bootfile", "pxelinux", "options"}
+	profileKeys = []string{"kernel", "initrd", "cmdline", "bootfile", "pxelinux", "options", "fdt", "fdtdir"}
 	pxeKeys     = []string{"config_file", "path_prefix", "reboot_time"}
-	hostKeys    = []string{"name", "mac", "ip", "profile", "bootfile", "cmdline", "options", "rpi_serial"}
+	hostKeys    = []string{"name", "mac", "ip", "profile", "bootfile", "cmdline", "options", "rpi_serial", "fdt", "fdtdir"}
 )
 
 // raw is what decoding produces: the snapshot's parts plus the references
@@ -299,6 +299,7 @@ func (d *decoder) decodeProfiles(n *yaml.Node, r *raw) {
 		pr.Initrd = d.str(m["initrd"], join(p, "initrd"))
 		pr.Cmdline = d.str(m["cmdline"], join(p, "cmdline"))
 		pr.BootFile = d.str(m["bootfile"], join(p, "bootfile"))
+		pr.FDT, pr.FDTDir = d.deviceTree(m, p)
 		if pr.Initrd != "" && pr.Kernel == "" {
 			d.addf(d.nodes[join(p, "initrd")], join(p, "initrd"), "an initrd needs a kernel in the same profile")
 		}
@@ -337,28 +338,10 @@ func (d *decoder) decodeHosts(n *yaml.Node, r *raw) {
 		h.Cmdline = d.str(m["cmdline"], join(p, "cmdline"))
 		h.Options = d.options(m["options"], join(p, "options"))
 		h.RPiSerial = d.rpiSerial(m["rpi_serial"], join(p, "rpi_serial"))
+		h.FDT, h.FDTDir = d.deviceTree(m, p)
 		r.hosts = append(r.hosts, h)
 		r.hostProfiles = append(r.hostProfiles, d.str(m["profile"], join(p, "profile")))
 	}
-}
-
-// rpiSerial accepts the 8 hex digits a Raspberry Pi uses as its TFTP folder
-// name, or the 16-digit form /proc/cpuinfo prints (whose last 8 digits are
-// the folder name).
-func (d *decoder) rpiSerial(n *yaml.Node, path string) string {
-	s, ok := d.scalar(n, path)
-	if s == nil || !ok {
-		return ""
-	}
-	v := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(s.Value), "0x"))
-	if len(v) == 16 {
-		v = v[8:]
-	}
-	if len(v) != 8 || strings.Trim(v, "0123456789abcdef") != "" {
-		d.addf(s, path, "%q is not a Raspberry Pi serial number (8 hex digits, e.g. 1a2b3c4d)", s.Value)
-		return ""
-	}
-	return v
 }
 
 func validDomain(s string) bool {

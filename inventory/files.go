@@ -91,9 +91,13 @@ func (d *decoder) checkFiles(snap *Snapshot, opts Options) (warnings []Problem) 
 		need(p.Kernel, join(pp, "kernel"))
 		need(p.Initrd, join(pp, "initrd"))
 		need(p.BootFile, join(pp, "bootfile"))
+		need(p.FDT, join(pp, "fdt"))
+		d.needFolder(root, rootDir, p.FDTDir, join(pp, "fdtdir"))
 	}
 	for i, h := range snap.hosts {
 		need(h.BootFile, join(index("hosts", i), "bootfile"))
+		need(h.FDT, join(index("hosts", i), "fdt"))
+		d.needFolder(root, rootDir, h.FDTDir, join(index("hosts", i), "fdtdir"))
 	}
 	for _, c := range firmware.Classes() {
 		class := string(c)

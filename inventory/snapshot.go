@@ -199,7 +199,11 @@ type Profile struct {
 	PXELinux PXELinux
 	// Options are extra DHCP options for hosts of this profile.
 	Options []DHCPOption
-	Line    int
+	// FDT is a device tree blob and FDTDir a folder of them, under the TFTP
+	// root, for the generated configs; at most one is set (see
+	// Host.DeviceTree).
+	FDT, FDTDir string
+	Line        int
 }
 
 // PXELinux holds the RFC 5071 options.
@@ -226,7 +230,9 @@ type Host struct {
 	// RPiSerial is a Raspberry Pi's serial number (lower-case hex), used for
 	// its TFTP folder; "" when not set.
 	RPiSerial string
-	Line      int
+	// FDT and FDTDir, when either is set, replace the profile's pair.
+	FDT, FDTDir string
+	Line        int
 }
 
 // DHCPOption is an extra DHCP option given by number (an entry of an options:

@@ -54,6 +54,7 @@ func (d *decoder) check(r *raw) {
 				d.addf(d.nodes[join(p, "cmdline")], join(p, "cmdline"), "a host's cmdline is added to its profile's kernel command line, but profile %q has no kernel", h.Profile.Name)
 			}
 		}
+		d.checkHostDeviceTree(h, p, r.hostProfiles[i])
 		dup := func(field, what string, seen map[string]seenAt, key string) {
 			if prev, ok := seen[key]; ok {
 				d.addf(d.nodes[join(p, field)], join(p, field), "duplicate %s %s: also used by hosts[%d] on line %d", what, key, prev.i, prev.line)

@@ -105,6 +105,7 @@ func printSummary(w io.Writer, s *inventory.Snapshot) {
 		}
 		tw.Flush()
 	}
+	printRPiHosts(w, s)
 	if len(s.Warnings) > 0 {
 		fmt.Fprintf(w, "\nwarnings:\n")
 		for _, p := range s.Warnings {

@@ -61,7 +61,13 @@ func runExplain(_ context.Context, e *env, args []string) error {
 	defer closeLeases()
 	_, report := dhcp.Explain(req, snap, lv)
 	fmt.Fprintln(e.stdout, report.String())
-	return printGenerated(e.stdout, snap, mac, report.Addr, req.ServerIP)
+	if err := printGenerated(e.stdout, snap, mac, report.Addr, req.ServerIP); err != nil {
+		return err
+	}
+	if h, ok := snap.HostByMAC(mac); ok {
+		printRPiFolder(e.stdout, snap, h)
+	}
+	return nil
 }
 
 // explainServerIP picks the server address explain assumes, by serve's
