@@ -3,7 +3,6 @@ package doctor
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"path"
 	"strings"
 	"time"
@@ -246,16 +245,4 @@ func count(n int) string {
 		return [...]string{"two", "three", "four", "five"}[n-2]
 	}
 	return fmt.Sprint(n)
-}
-
-// expectAddr parses -expect-server.
-func expectAddr(s string) (netip.Addr, error) {
-	if s == "" {
-		return netip.Addr{}, nil
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil || !a.Is4() {
-		return netip.Addr{}, fmt.Errorf("-expect-server %q: want an IPv4 address", s)
-	}
-	return a, nil
 }
