@@ -137,14 +137,25 @@ func Request(ctx context.Context, conn net.PacketConn, dest net.Addr, fw Firmwar
 		case dhcpv4.MessageTypeAck:
 			res.Addr = addrOf(m.YourIPAddr)
 			if release {
-				if rel, err := dhcpv4.NewReleaseFromACK(m); err == nil {
-					_, err = conn.WriteTo(rel.ToBytes(), &net.UDPAddr{IP: offer.Server.AsSlice(), Port: 67})
-					res.Released = err == nil
-				}
+				res.Released = sendRelease(conn, dest, req, m) == nil
 			}
 			return res
 		}
 	}
+}
+
+// sendRelease gives an acknowledged address back. It goes to dest (broadcast)
+// like everything else doctor sends: the raw socket has no address of its
+// own for a unicast reply path, and servers take a RELEASE from either. It
+// carries the REQUEST's client identifier, if any: a server that keyed the
+// lease by option 61 finds it only with it.
+func sendRelease(conn net.PacketConn, dest net.Addr, req, ack *dhcpv4.DHCPv4) error {
+	rel, err := dhcpv4.NewReleaseFromACK(ack, dhcpv4.WithOptionCopied(req, dhcpv4.OptionClientIdentifier))
+	if err != nil {
+		return err
+	}
+	_, err = conn.WriteTo(rel.ToBytes(), dest)
+	return err
 }
 
 // udpIP is the IP of a packet source, nil when it is not a UDP address.
