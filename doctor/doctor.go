@@ -207,7 +207,7 @@ func PrintVerdicts(w io.Writer, vs []Verdict) {
 	}
 	switch {
 	case Failed(vs):
-		fmt.Fprintln(w, "FAILED: this firmware would not boot as things are")
+		fmt.Fprintln(w, "FAILED: the FAIL lines above break or endanger this firmware's boot")
 	case bad > 0:
 		fmt.Fprintln(w, "passed, with the warnings above")
 	default:
