@@ -83,15 +83,16 @@ boot: {bios: pxelinux.0, uefi-x64: grubx64.efi}
 // startDnsmasq runs dnsmasq on h as DHCP server (a pool of its own) and
 // TFTP server of root, offering bootfile to everyone. It returns the
 // process and its lease file's path.
-func startDnsmasq(t *testing.T, h *netlab.Host, root, bootfile string) (*netlab.Proc, string) {
+func startDnsmasq(t *testing.T, h *netlab.Host, root, bootfile string, extra ...string) (*netlab.Proc, string) {
 	t.Helper()
 	dir := t.TempDir()
 	leases := filepath.Join(dir, "dnsmasq.leases")
-	p := h.Start(t, "dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--port=0", "--user=root",
+	args := append([]string{}, "--no-daemon", "--conf-file=/dev/null", "--port=0", "--user=root",
 		"--interface=eth0", "--bind-interfaces", "--log-dhcp", "--no-ping",
 		"--dhcp-range=198.51.100.150,198.51.100.199,255.255.255.0,1h",
 		"--dhcp-boot="+bootfile, "--enable-tftp", "--tftp-root="+root,
 		"--dhcp-leasefile="+leases, "--pid-file="+filepath.Join(dir, "dnsmasq.pid"))
+	p := h.Start(t, "dnsmasq", append(args, extra...)...)
 	if err := p.WaitFor(10*time.Second, "TFTP root is"); err != nil {
 		t.Fatal(err)
 	}
@@ -208,6 +209,54 @@ func TestDoctorDnsmasqAlone(t *testing.T) {
 			t.Fatalf("dnsmasq still holds doctor's lease after the RELEASE:\n%s", b)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestDoctorBootFileVerdicts: what a misconfigured server looks like to
+// doctor. dnsmasq names a file its TFTP root lacks: "not found". dnsmasq
+// offers a URL: UEFI PXE cannot fetch it; UEFI HTTP boot, to which dnsmasq
+// answers with option 60 HTTPClient, fetches it from busybox httpd intact.
+func TestDoctorBootFileVerdicts(t *testing.T) {
+	netlab.Require(t, "go", "dnsmasq", "busybox")
+	root := t.TempDir()
+	want := bootFile(t, root, "efi/ipxe.efi", 70_000)
+	url := "http://" + plainAddr + "/efi/ipxe.efi"
+
+	t.Run("not-found", func(t *testing.T) {
+		lab := netlab.New(t)
+		dns := lab.Host("dns", dnsmasqAddr+"/24")
+		cli := lab.Host("cli", "198.51.100.50/24")
+		startDnsmasq(t, dns, root, "missing.0")
+		out, ok := doctorRun(t, cli, "-firmware", "bios", "-window", "2s")
+		if ok {
+			t.Error("doctor exited 0 for a missing boot file")
+		}
+		wantLines(t, out, "FAIL boot file missing.0 not found on "+dnsmasqAddr)
+	})
+
+	lab := netlab.New(t)
+	dns := lab.Host("dns", dnsmasqAddr+"/24")
+	web := lab.Host("web", plainAddr+"/24")
+	cli := lab.Host("cli", "198.51.100.50/24")
+	web.Start(t, "busybox", "httpd", "-f", "-p", plainAddr+":80", "-h", root)
+	waitListening(t, web, "tcp:80")
+	startDnsmasq(t, dns, root, url, "--dhcp-option-force=tag:http,60,HTTPClient",
+		"--dhcp-vendorclass=set:http,HTTPClient")
+
+	out, ok := doctorRun(t, cli, "-firmware", "uefi-x64", "-window", "2s")
+	if ok {
+		t.Error("doctor exited 0: a URL offered to UEFI PXE")
+	}
+	wantLines(t, out, "but uefi-x64 speaks only TFTP")
+
+	dst := filepath.Join(t.TempDir(), "ipxe.efi")
+	out, ok = doctorRun(t, cli, "-firmware", "uefi-http", "-window", "2s", "-o", dst)
+	if !ok {
+		t.Error("doctor failed: UEFI HTTP boot against a server set up for it")
+	}
+	wantLines(t, out, "option 60 \"HTTPClient\"", "fetched "+url+": 70000 bytes", "Content-Length 70000", "sha256 "+want)
+	if got := fileSum(t, dst); got != want {
+		t.Errorf("written file sha256 %q, want %q", got, want)
 	}
 }
 
