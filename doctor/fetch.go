@@ -28,9 +28,16 @@ type FetchOptions struct {
 	Retries int
 	// LocalAddr is the address to send from, "" for the kernel's choice.
 	LocalAddr string
-	// Progress, when set, is called as data arrives with the bytes so far
-	// and the announced size (-1 unknown).
-	Progress func(done, total int64)
+	// Progress, when set, is told as data arrives and when the transfer
+	// ended (a Bar on a terminal).
+	Progress Progress
+}
+
+// Progress follows a transfer: Update with the bytes so far and the
+// announced size (-1 unknown) as data arrives, Done once it ended.
+type Progress interface {
+	Update(done, total int64)
+	Done()
 }
 
 // Fetch downloads t into w as it arrives and reports the transfer. The
@@ -45,6 +52,9 @@ func Fetch(ctx context.Context, t Target, w io.Writer, o FetchOptions) (*FetchRe
 		o.Retries = 5
 	}
 	res := &FetchResult{Target: t, Size: -1}
+	if o.Progress != nil {
+		defer o.Progress.Done()
+	}
 	cw := &countingWriter{ctx: ctx, w: w, h: sha256.New(), res: res, progress: o.Progress, start: time.Now()}
 	var err error
 	if t.Scheme == "tftp" {
@@ -154,7 +164,7 @@ type countingWriter struct {
 	w        io.Writer
 	h        hash.Hash
 	res      *FetchResult
-	progress func(done, total int64)
+	progress Progress
 	start    time.Time
 }
 
@@ -172,7 +182,7 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 		c.res.BlockSize = n
 	}
 	if c.progress != nil {
-		c.progress(c.res.Bytes, c.res.Size)
+		c.progress.Update(c.res.Bytes, c.res.Size)
 	}
 	return n, err
 }

@@ -36,7 +36,14 @@ func TestFetchHTTP(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got bytes.Buffer
-		res, err := Fetch(context.Background(), tg, &got, FetchOptions{Timeout: 10 * time.Second})
+		rec := &recorder{}
+		res, err := Fetch(context.Background(), tg, &got, FetchOptions{Timeout: 10 * time.Second, Progress: rec})
+		if rec.done != 1 {
+			t.Errorf("%s: progress told Done %d times, want once", path, rec.done)
+		}
+		if err == nil && (len(rec.updates) == 0 || rec.updates[len(rec.updates)-1] != int64(got.Len())) {
+			t.Errorf("%s: progress updates %v do not end at %d bytes", path, rec.updates, got.Len())
+		}
 		return res, got.Bytes(), err
 	}
 
@@ -97,6 +104,15 @@ func TestFetchTFTPErrors(t *testing.T) {
 		t.Errorf("silent server: %v, want ErrNoAnswer", err)
 	}
 }
+
+// recorder is a Progress that remembers what it was told.
+type recorder struct {
+	updates []int64
+	done    int
+}
+
+func (r *recorder) Update(done, _ int64) { r.updates = append(r.updates, done) }
+func (r *recorder) Done()                { r.done++ }
 
 func TestBarLine(t *testing.T) {
 	for _, tc := range []struct {

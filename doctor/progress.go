@@ -29,10 +29,11 @@ func (b *Bar) Update(done, total int64) {
 	fmt.Fprintf(b.w, "\r%s", BarLine(done, total, now.Sub(b.start), 30))
 }
 
-// Done ends the bar's line.
+// Done ends the bar's line, so what is printed next starts on its own.
 func (b *Bar) Done() {
 	if b.drawn {
 		fmt.Fprintln(b.w)
+		b.drawn = false
 	}
 }
 

@@ -147,9 +147,9 @@ func getFile(ctx context.Context, e *env, t doctor.Target, dst string, opts doct
 	return nil
 }
 
-// progress returns a progress-bar callback when w is a terminal, else nil:
-// a log file or a pipe gets the summary line only.
-func progress(w io.Writer) func(done, total int64) {
+// progress returns a progress bar when w is a terminal, else nil: a log
+// file or a pipe gets the summary line only.
+func progress(w io.Writer) doctor.Progress {
 	f, ok := w.(*os.File)
 	if !ok {
 		return nil
@@ -158,13 +158,7 @@ func progress(w io.Writer) func(done, total int64) {
 	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
 		return nil
 	}
-	bar := doctor.NewBar(w)
-	return func(done, total int64) {
-		bar.Update(done, total)
-		if total >= 0 && done >= total {
-			bar.Done()
-		}
-	}
+	return doctor.NewBar(w)
 }
 
 // doctorMAC parses -mac, or makes a random one.
