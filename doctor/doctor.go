@@ -114,6 +114,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Report, error) {
 		}
 	}
 	if r.Chosen < 0 {
+		fmt.Fprintf(out, "no boot file to fetch: %s\n", r.ChoiceWhy)
 		return r, ctx.Err()
 	}
 	t, _ := r.Offers[r.Chosen].Target(fw)

@@ -134,5 +134,18 @@ func (o Offer) Summary(fw Firmware) string {
 	} else {
 		b.WriteString(", no option 60")
 	}
+	if o.Msg != nil {
+		// PXE discovery control and the PXELINUX options (RFC 5071), which
+		// change where the firmware and pxelinux look next.
+		if v := o.Msg.Options.Get(dhcpv4.OptionVendorSpecificInformation); v != nil {
+			fmt.Fprintf(&b, ", option 43 % x", v)
+		}
+		if v := o.Msg.Options.Get(dhcpv4.OptionPXELinuxConfigFile); v != nil {
+			fmt.Fprintf(&b, ", option 209 %q", trimNUL(string(v)))
+		}
+		if v := o.Msg.Options.Get(dhcpv4.OptionPXELinuxPathPrefix); v != nil {
+			fmt.Fprintf(&b, ", option 210 %q", trimNUL(string(v)))
+		}
+	}
 	return b.String()
 }

@@ -2,11 +2,13 @@ package doctor
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/insomniacslk/dhcp/dhcpv4"
 )
 
 func fw(t *testing.T, name string) Firmware {
@@ -195,5 +197,38 @@ func TestOfferBootFile(t *testing.T) {
 	o.NextServer = netip.MustParseAddr("198.51.100.5")
 	if got, _ := o.Target(fw(t, "bios")); got.Host != "198.51.100.5" {
 		t.Errorf("target %+v: siaddr wins over option 66", got)
+	}
+}
+
+// TestOfferSummary: the one-line listing shows what a boot depends on, as
+// read back from the wire.
+func TestOfferSummary(t *testing.T) {
+	bios := fw(t, "bios")
+	disc, err := bios.Discover([]byte{2, 0, 0, 0, 0, 1}, [4]byte{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := dhcpv4.NewReplyFromRequest(disc,
+		dhcpv4.WithMessageType(dhcpv4.MessageTypeOffer),
+		dhcpv4.WithYourIP(net.ParseIP("198.51.100.120")),
+		dhcpv4.WithServerIP(net.ParseIP("198.51.100.2")),
+		dhcpv4.WithOption(dhcpv4.OptServerIdentifier(net.ParseIP("198.51.100.2"))),
+		dhcpv4.WithOption(dhcpv4.OptClassIdentifier("PXEClient")),
+		dhcpv4.WithGeneric(dhcpv4.OptionVendorSpecificInformation, []byte{6, 1, 8, 0xff}),
+		dhcpv4.WithGeneric(dhcpv4.OptionPXELinuxConfigFile, []byte("pxelinux.cfg/node1")),
+		func(m *dhcpv4.DHCPv4) { m.BootFileName = "pxelinux.0" },
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wire, err := dhcpv4.FromBytes(m.ToBytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := newOffer(wire, net.ParseIP("198.51.100.2"), 12*time.Millisecond).Summary(bios)
+	want := `198.51.100.2 after 12ms: address 198.51.100.120, next-server 198.51.100.2, file "pxelinux.0", ` +
+		`option 60 "PXEClient", option 43 06 01 08 ff, option 209 "pxelinux.cfg/node1"`
+	if got != want {
+		t.Errorf("summary\n%s\nwant\n%s", got, want)
 	}
 }
