@@ -5,6 +5,7 @@
 //	bootyard check   -config config.yaml
 //	bootyard explain -config config.yaml -mac 52:54:00:12:34:56 -arch 7
 //	bootyard leases  -config config.yaml
+//	bootyard doctor  -interface eth0 -firmware uefi-x64 -expect-server 198.51.100.2
 //	bootyard version
 //
 // main is the only place that knows every package and the only place that
@@ -51,6 +52,7 @@ func commands() map[string]command {
 		"check":   {"validate the config and inventory and print a summary", runCheck},
 		"explain": {"show what one client would get, and why", runExplain},
 		"leases":  {"list the dynamic DHCP leases", runLeases},
+		"doctor":  {"act as a boot firmware on the LAN and diagnose what answers", runDoctor},
 		"version": {"print the version", runVersion},
 	}
 }
