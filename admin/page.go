@@ -113,12 +113,17 @@ const script = `(function () {
       if (next && cur) { cur.replaceWith(next); }
     });
   }
-  if (!window.EventSource) { return; }
-  var es = new EventSource("/api/events");
-  es.addEventListener("boot", function () {
-    if (!pending) { pending = true; setTimeout(refresh, 300); }
-  });
-  setInterval(refresh, 10000); // "ago" and stalled boots move without events
+  function listen() {
+    if (!window.EventSource) { return; }
+    var es = new EventSource("/api/events");
+    es.addEventListener("boot", function () {
+      if (!pending) { pending = true; setTimeout(refresh, 300); }
+    });
+    setInterval(refresh, 10000); // "ago" and stalled boots move without events
+  }
+  // After the page has loaded: the stream never ends, and must not hold
+  // the load event (or a headless browser's "page is done") back.
+  window.addEventListener("load", function () { setTimeout(listen, 0); });
 })();
 `
 

@@ -2,6 +2,8 @@ package dhcp
 
 import (
 	"log/slog"
+	"net"
+	"net/netip"
 	"time"
 )
 
@@ -16,15 +18,35 @@ type Observer interface {
 	DHCPPacket(msgType, outcome, reason string)
 	// DHCPReply is one reply decided for a client of firmware class.
 	DHCPReply(replyType, class string)
-	// RogueServer is evidence of another DHCP server on the segment.
-	RogueServer(how string, at time.Time)
+	// RogueServer is evidence of another DHCP server on the segment: its
+	// address, its MAC when seen on the wire, and how it was seen.
+	RogueServer(how string, server netip.Addr, mac net.HardwareAddr, at time.Time)
+	// DHCPExchange is one decided request, with what a person reading a
+	// machine's boot timeline needs (MAC, vendor class and file included:
+	// never use these as metric labels).
+	DHCPExchange(Exchange)
+}
+
+// Exchange is one decided request for Observer.DHCPExchange.
+type Exchange struct {
+	MAC     net.HardwareAddr
+	Message string // DISCOVER, REQUEST, ...
+	Reply   string // OFFER, ACK, NAK; "" when not answered
+	Class   string // firmware class
+	Vendor  string // option 60 as sent
+	IP      string // yiaddr of the reply
+	File    string // boot file offered
+	Reason  string // why not answered: the stable code
+	Why     string // and in words
+	Level   slog.Level
 }
 
 type noObserver struct{}
 
 func (noObserver) DHCPPacket(string, string, string) {}
 func (noObserver) DHCPReply(string, string)          {}
-func (noObserver) RogueServer(string, time.Time)     {}
+func (noObserver) RogueServer(string, netip.Addr, net.HardwareAddr, time.Time) {}
+func (noObserver) DHCPExchange(Exchange)             {}
 
 // Reason classes of ignored and dropped packets, for Observer.
 const (

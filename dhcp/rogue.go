@@ -33,7 +33,7 @@ func newRogueLog(log *slog.Logger, obs Observer) *rogueLog {
 
 // report records one sighting of server (its MAC when known) seen by how.
 func (r *rogueLog) report(server netip.Addr, mac net.HardwareAddr, how, detail string, now time.Time) {
-	r.obs.RogueServer(how, now)
+	r.obs.RogueServer(how, server, mac, now)
 	r.mu.Lock()
 	if t, ok := r.last[server]; ok && now.Sub(t) < rogueLogEvery {
 		r.mu.Unlock()
@@ -73,10 +73,20 @@ func (s *Server) noticeOtherServer(snap *inventory.Snapshot, req Request, now ti
 
 // observe tells the Observer what the decision for msg was.
 func (s *Server) observe(msg *dhcpv4.DHCPv4, d Decision) {
+	e := Exchange{MAC: msg.ClientHWAddr, Message: messageName(msg), Class: string(d.Class),
+		Vendor: string(msg.Options.Get(dhcpv4.OptionClassIdentifier)), Level: d.Level}
 	if d.Reply == nil {
 		s.obs.DHCPPacket(messageName(msg), "ignored", ignoreReason(d.Level))
+		e.Class = string(identifyFirmware(msg).Class)
+		e.Reason, e.Why = string(d.Reason), d.Ignore
+		s.obs.DHCPExchange(e)
 		return
 	}
 	s.obs.DHCPPacket(messageName(msg), "replied", "")
 	s.obs.DHCPReply(messageName(d.Reply), string(d.Class))
+	e.Reply, e.File = messageName(d.Reply), d.Reply.BootFileName
+	if yi := d.Reply.YourIPAddr; yi != nil && !yi.IsUnspecified() {
+		e.IP = yi.String()
+	}
+	s.obs.DHCPExchange(e)
 }

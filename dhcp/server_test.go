@@ -327,8 +327,9 @@ type replyRecorder struct {
 	replies []string
 }
 
-func (r *replyRecorder) DHCPPacket(string, string, string) {}
-func (r *replyRecorder) RogueServer(string, time.Time)     {}
+func (r *replyRecorder) DHCPPacket(string, string, string)                           {}
+func (r *replyRecorder) RogueServer(string, netip.Addr, net.HardwareAddr, time.Time) {}
+func (r *replyRecorder) DHCPExchange(dhcp.Exchange)                                  {}
 func (r *replyRecorder) DHCPReply(replyType, class string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -1,6 +1,9 @@
 package tftpd
 
-import "time"
+import (
+	"net/netip"
+	"time"
+)
 
 // Observer is told when each transfer starts and ends, for metrics. cmd
 // hands the server one (Server.Observer); nil observes nothing.
@@ -12,8 +15,12 @@ type Observer interface {
 // Summary is what a finished transfer tells the Observer: bounded values
 // only (no client address, no file name).
 type Summary struct {
-	Upload   bool
-	Outcome  string // ok, probe, busy, not_found, denied, timeout, failed, ...
-	Bytes    int64
-	Duration time.Duration
+	// Client and File are for the boot timeline, never metric labels.
+	Client    netip.Addr
+	File      string // clean name; "" when the request was refused before
+	Generated bool   // the resolver generated the file
+	Upload    bool
+	Outcome   string // ok, probe, busy, not_found, denied, timeout, failed, ...
+	Bytes     int64
+	Duration  time.Duration
 }

@@ -33,6 +33,7 @@ func (s *Server) handleRead(raw string, rf io.ReaderFrom) (err error) {
 		return wireErrorFor(oerr)
 	}
 	rc, size := content.Body, content.Size
+	t.generated = content.Generated
 	defer rc.Close()
 
 	// pin/tftp reads one block at a time; a read-ahead buffer turns 64

@@ -26,6 +26,9 @@ type transfer struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 	bytes    atomic.Int64 // file bytes read (sent) or written (received)
+	// generated: the resolver generated the file (set before the transfer
+	// runs, read when it ends).
+	generated bool
 
 	// Guarded by Server.mu. A transfer ends when both its handler has
 	// returned and pin/tftp has called the hook: the hook runs inside
@@ -174,7 +177,8 @@ func (s *Server) endLocked(t *transfer) {
 		s.stats.BytesSent += n
 	}
 	if s.Observer != nil {
-		s.Observer.TFTPDone(Summary{Upload: t.write, Outcome: string(out), Bytes: n, Duration: time.Since(t.start)})
+		s.Observer.TFTPDone(Summary{Client: t.client.Addr(), File: t.name, Generated: t.generated,
+			Upload: t.write, Outcome: string(out), Bytes: n, Duration: time.Since(t.start)})
 	}
 	if !s.log.Enabled(context.Background(), level) {
 		return

@@ -52,6 +52,7 @@ func commands() map[string]command {
 		"check":   {"validate the config and inventory and print a summary", runCheck},
 		"explain": {"show what one client would get, and why", runExplain},
 		"leases":  {"list the dynamic DHCP leases", runLeases},
+		"status":  {"show each machine's boot stage, or one machine's timeline, from the running server", runStatus},
 		"doctor":  {"act as a boot firmware on the LAN and diagnose what answers", runDoctor},
 		"version": {"print the version", runVersion},
 	}

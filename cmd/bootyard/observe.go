@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,7 +14,7 @@ import (
 	"github.com/bootyard/bootyard/dhcp/leases"
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/bootyard/bootyard/metrics"
-	"github.com/bootyard/bootyard/tftpd"
+	"github.com/bootyard/bootyard/timeline"
 )
 
 // observability is what serve builds for operators: the metrics on a
@@ -24,20 +23,22 @@ import (
 type observability struct {
 	reg     *prometheus.Registry
 	metrics *metrics.Metrics
-	sources admin.Sources // what the status page and the API read
+	events  *bootEvents // the observer the protocol servers report to
+	pools   func() []metrics.PoolUse
 }
 
-func newObservability(snap *inventory.Snapshot) *observability {
+func newObservability(snap *inventory.Snapshot, store *inventory.Store, hosts clientHosts) *observability {
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg, version)
 	m.Loaded(snap.Loaded)
-	return &observability{reg: reg, metrics: m}
+	tl := timeline.New(timeline.Options{})
+	return &observability{reg: reg, metrics: m, events: newBootEvents(m, tl, store, hosts)}
 }
 
 // watchPools exports each configured pool's use, read at scrape time from
 // the current snapshot and the lease store.
 func (o *observability) watchPools(store *inventory.Store, ls *leases.Store) {
-	metrics.WatchPools(o.reg, func() []metrics.PoolUse {
+	o.pools = func() []metrics.PoolUse {
 		snap := store.Current()
 		var pools []*inventory.Range
 		if snap.DHCP.Pool != nil {
@@ -70,7 +71,8 @@ func (o *observability) watchPools(store *inventory.Store, ls *leases.Store) {
 			out = append(out, u)
 		}
 		return out
-	})
+	}
+	metrics.WatchPools(o.reg, o.pools)
 }
 
 // listenAdmin opens the admin listener's socket (before anything runs, as
@@ -83,16 +85,7 @@ func (o *observability) listenAdmin(log *slog.Logger, snap *inventory.Snapshot) 
 	if err != nil {
 		return nil, nil, fmt.Errorf("admin listener on %s: %w (set admin.listen to another address, or \"\" to turn it off)", snap.Admin.Listen, err)
 	}
-	srv := admin.New(promhttp.HandlerFor(o.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}), o.sources, log)
+	srv := admin.New(promhttp.HandlerFor(o.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}), o.events.statusSources(o.pools), log)
 	log.Info("admin listener", "addr", ln.Addr().String(), "metrics", "http://"+ln.Addr().String()+"/metrics")
 	return func(ctx context.Context) error { return srv.Serve(ctx, ln) }, ln, nil
-}
-
-// tftpObserver feeds the TFTP server's transfers into the metrics.
-type tftpObserver struct{ m *metrics.Metrics }
-
-func (o tftpObserver) TFTPStarted() { o.m.TransferStarted("tftp") }
-
-func (o tftpObserver) TFTPDone(s tftpd.Summary) {
-	o.m.TransferDone(metrics.Transfer{Proto: "tftp", Outcome: strings.ReplaceAll(s.Outcome, " ", "_"), Upload: s.Upload, Bytes: s.Bytes, Duration: s.Duration})
 }

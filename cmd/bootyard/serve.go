@@ -112,12 +112,18 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 	if snap.DHCP.Mode == inventory.ModeAuthoritative {
 		leaseFile = snap.DHCP.LeaseFile
 	}
-	obs := newObservability(snap)
+	// The metrics exist before the lease store, which reports its fsyncs to
+	// them; the host lookup the timeline shares with the file servers
+	// needs the store, so it is filled in right after.
+	hosts := clientHosts{store: store, neigh: neigh.Table{Device: snap.Interface}}
+	obs := newObservability(snap, store, hosts)
 	ls, err := leases.Open(leaseFile, leases.Options{Logger: log.With("part", "leases"), OnFlush: obs.metrics.LeaseFlush})
 	if err != nil {
 		return fmt.Errorf("lease store: %w", err)
 	}
 	defer ls.Close()
+	hosts.leases = ls
+	obs.events.hosts = hosts
 
 	var parts []func(context.Context) error
 	var conns []io.Closer
@@ -186,7 +192,7 @@ func buildDHCP(log *slog.Logger, snap *inventory.Snapshot, store *inventory.Stor
 		Logger:   dlog,
 		Iface:    snap.Interface,
 		ServerIP: serverIP,
-		Observer: obs.metrics,
+		Observer: obs.events,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -233,7 +239,7 @@ func buildTFTP(log *slog.Logger, snap *inventory.Snapshot, store *inventory.Stor
 	// bound at start-up (a reload that changes it logs "needs a restart").
 	srv := tftpd.New(snap.TFTP, files, log.With("part", "tftp"))
 	srv.ShutdownGrace = grace
-	srv.Observer = tftpObserver{obs.metrics}
+	srv.Observer = obs.events
 	return func(ctx context.Context) error {
 		defer files.Close()
 		return srv.Serve(ctx, conn)
