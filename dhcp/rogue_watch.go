@@ -38,24 +38,28 @@ func ListenRogue(iface string) (*rawpacket.Conn, error) {
 // not ours (a reply from port 67 to port 68 whose server identifier is
 // another address), and, every dhcp.rogue_probe, broadcasts a probe
 // DISCOVER with the broadcast flag set so that every server on the segment
-// answers where we can see it. It runs until ctx is cancelled and closes
-// conn then.
+// answers where we can see it. It runs until ctx is cancelled (or its
+// socket keeps failing) and closes conn then; it always returns nil.
 func (s *Server) WatchRogues(ctx context.Context, conn *rawpacket.Conn) error {
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 	go s.probeRogues(ctx, conn)
 	buf := make([]byte, 65536)
+	failed := 0
 	for {
 		n, addr, err := conn.ReadFrom(buf)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil
+			// Watching is a help, not a part serving clients: a socket that
+			// fails stops the watch with a warning, never the server.
+			if failed++; ctx.Err() == nil && (errors.Is(err, net.ErrClosed) || failed >= maxReadErrors) {
+				s.log.Warn("dhcp: stopped watching for other DHCP servers", "iface", s.cfg.Iface, "err", err)
 			}
-			if errors.Is(err, net.ErrClosed) {
-				return fmt.Errorf("dhcp: rogue watch: %w", err)
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) || failed >= maxReadErrors {
+				return nil
 			}
 			continue
 		}
+		failed = 0
 		var mac net.HardwareAddr
 		if a, ok := addr.(*rawpacket.Addr); ok {
 			mac = a.HardwareAddr

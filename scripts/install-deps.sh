@@ -31,6 +31,19 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # Another apt run (a colleague's install) may hold the lock for a while.
 apt_opts=(-q -y -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confold)
+# Packages such as tftpd-hpa, dnsmasq or nginx would start a daemon in the
+# root namespace on install, listening on the machine's real interfaces. The
+# tests run every server in a lab namespace only: keep services from
+# starting while installing (policy-rc.d, exit 101), and remove the guard
+# again if we put it there.
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# bootyard install-deps: no service starts during apt-get install\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	own_policy=1
+fi
+trap 'rm -f "$log"; [ "$own_policy" -eq 1 ] && rm -f "$policy"; true' EXIT
 if ! { apt-get "${apt_opts[@]}" update && apt-get "${apt_opts[@]}" install "${missing[@]}"; } >"$log" 2>&1 </dev/null; then
 	tail -n 40 "$log"
 	echo "deps: apt-get failed installing: ${missing[*]}" >&2
