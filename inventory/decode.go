@@ -51,7 +51,7 @@ func DefaultBoot() map[firmware.Class]string {
 }
 
 var (
-	topKeys     = []string{"interface", "dhcp", "tftp", "admin", "boot", "profiles", "hosts"}
+	topKeys     = []string{"interface", "dhcp", "tftp", "http", "admin", "boot", "profiles", "hosts"}
 	dhcpKeys    = []string{"mode", "server_ip", "subnet", "router", "dns", "domain", "lease_time", "pool", "lease_file", "proxy_unknown", "relayed", "options", "limits", "conflict_probe", "rogue_probe"}
 	relayKeys   = []string{"subnet", "router", "dns", "pool"}
 	limitKeys   = []string{"per_client_rate", "per_client_burst", "new_client_rate", "new_client_burst"}
@@ -90,6 +90,7 @@ func (d *decoder) decodeFile(doc *yaml.Node, dir string) *raw {
 	}
 	d.decodeDHCP(top["dhcp"], dir, &r.base.DHCP, doc)
 	d.decodeTFTP(top["tftp"], dir, &r.base.TFTP, doc)
+	d.decodeHTTP(top["http"], &r.base.HTTP)
 	d.decodeAdmin(top["admin"], &r.base.Admin)
 	r.base.Boot = d.decodeBoot(top["boot"])
 	d.decodeProfiles(top["profiles"], r)

@@ -26,6 +26,7 @@ type Snapshot struct {
 
 	DHCP  DHCP
 	TFTP  TFTP
+	HTTP  HTTP
 	Admin Admin
 	// Boot maps a firmware class (firmware.Classes) to the boot file that class gets
 	// when neither the host nor its profile names one. A class missing from the

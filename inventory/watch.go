@@ -239,7 +239,11 @@ func keepRunning(old *Snapshot, next *Snapshot) []fieldChange {
 		next.DHCP.LeaseFile = old.DHCP.LeaseFile
 	}
 	// The TFTP server is built once at start-up from these settings.
-	// The admin listener's socket is opened once at start-up.
+	// The HTTP server and the admin listener are built once at start-up.
+	if changed := changedKeys("http", old.HTTP, next.HTTP); len(changed) > 0 {
+		out = append(out, changed...)
+		next.HTTP = old.HTTP
+	}
 	if changed := changedKeys("admin", old.Admin, next.Admin); len(changed) > 0 {
 		out = append(out, changed...)
 		next.Admin = old.Admin

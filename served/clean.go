@@ -17,6 +17,20 @@ const MaxNameLen = 255
 // ErrBadName is wrapped by every error Clean returns.
 var ErrBadName = errors.New("bad file name")
 
+// ErrHidden is the refusal of a name with an element that starts with "."
+// (".bootyard/ipxe.tmpl", "a/.git/config"): dot-files and dot-folders are
+// never served, over any transport, so the template folder and a stray
+// .git stay private. It wraps ErrBadName.
+var ErrHidden = fmt.Errorf("%w: a dot-file or dot-folder", ErrBadName)
+
+// Reserved is the first path element kept for everything that is not a file
+// (HTTP endpoints such as installer callbacks live under /_bootyard/): no
+// served name and no name in the inventory may start with it.
+const Reserved = "_bootyard"
+
+// ErrReserved is the refusal of a name under Reserved; it wraps ErrBadName.
+var ErrReserved = fmt.Errorf("%w: under the reserved %s/ prefix", ErrBadName, Reserved)
+
 // ErrClimbs is the refusal of a name whose ".." elements lead above the root
 // ("../etc/passwd", "a/../../b"); it wraps ErrBadName.
 var ErrClimbs = fmt.Errorf("%w: climbs above the root", ErrBadName)
@@ -35,6 +49,8 @@ var ErrClimbs = fmt.Errorf("%w: climbs above the root", ErrBadName)
 //   - "." and ".." are resolved inside the root; a name that climbs above the
 //     root ("a/../../b", "../etc/passwd") is refused rather than clamped, since
 //     no honest client asks for it;
+//   - an element starting with "." (dot-files, dot-folders) and the
+//     reserved first element _bootyard are refused;
 //   - control bytes (NUL, 0xFF or any byte below 0x20, DEL) and invalid UTF-8
 //     anywhere else, an empty result and names longer than MaxNameLen are
 //     refused.
@@ -81,6 +97,14 @@ func Clean(raw string) (string, error) {
 	}
 	if len(parts) == 0 {
 		return "", fmt.Errorf("%w: names the root itself", ErrBadName)
+	}
+	for _, p := range parts {
+		if p[0] == '.' {
+			return "", ErrHidden
+		}
+	}
+	if parts[0] == Reserved {
+		return "", ErrReserved
 	}
 	return strings.Join(parts, "/"), nil
 }

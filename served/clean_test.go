@@ -35,6 +35,14 @@ func TestClean(t *testing.T) {
 		{"utf-8 allowed", "héllo", "héllo"},
 		{"name of exactly MaxNameLen", strings.Repeat("a", MaxNameLen), strings.Repeat("a", MaxNameLen)},
 
+		{"dot-file", ".bootyard/ipxe.tmpl", ""},
+		{"dot-folder inside", "a/.git/config", ""},
+		{"dot-file at the end", "boot/.hidden", ""},
+		{"a dot-folder resolved away", "a/.x/../b", "a/b"},
+		{"dots inside a name are fine", "vmlinuz.1.2", "vmlinuz.1.2"},
+		{"reserved prefix", "_bootyard/callback", ""},
+		{"reserved prefix with slash", "/_bootyard", ""},
+		{"reserved name deeper is fine", "a/_bootyard", "a/_bootyard"},
 		{"dotdot first", "../etc/passwd", ""},
 		{"backslash dotdot", `..\..\x`, ""},
 		{"climb after descent", "a/../../b", ""},
@@ -100,8 +108,11 @@ func FuzzClean(f *testing.F) {
 		if !fs.ValidPath(got) || path.Clean(got) != got {
 			t.Fatalf("Clean(%q) = %q, not clean (%q)", raw, got, path.Clean(got))
 		}
+		if strings.HasPrefix(got, Reserved+"/") || got == Reserved {
+			t.Fatalf("Clean(%q) = %q: under the reserved prefix", raw, got)
+		}
 		for elem := range strings.SplitSeq(got, "/") {
-			if elem == ".." || elem == "." {
+			if strings.HasPrefix(elem, ".") {
 				t.Fatalf("Clean(%q) = %q: has %q", raw, got, elem)
 			}
 		}

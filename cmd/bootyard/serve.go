@@ -19,6 +19,7 @@ import (
 	"github.com/bootyard/bootyard/bootfiles"
 	"github.com/bootyard/bootyard/dhcp"
 	"github.com/bootyard/bootyard/dhcp/leases"
+	"github.com/bootyard/bootyard/httpboot"
 	"github.com/bootyard/bootyard/internal/neigh"
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/bootyard/bootyard/tftpd"
@@ -156,6 +157,14 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 		}
 		parts = append(parts, run)
 	}
+	if snap.HTTP.Enabled {
+		run, opened, err := buildHTTP(log, snap, store, ls, serverIP, grace, obs)
+		conns = append(conns, opened...)
+		if err != nil {
+			return fail(err)
+		}
+		parts = append(parts, run)
+	}
 	watcher := &inventory.Watcher{
 		Path:    path,
 		Options: loadOptions(),
@@ -172,7 +181,7 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 		g.Go(func() error { return run(gctx) })
 	}
 	log.Info("bootyard serving", "version", version, "interface", snap.Interface, "server_ip", serverIP,
-		"dhcp", snap.DHCP.Mode, "tftp", snap.TFTP.Enabled, "hosts", len(snap.Hosts()))
+		"dhcp", snap.DHCP.Mode, "tftp", snap.TFTP.Enabled, "http", snap.HTTP.Enabled, "hosts", len(snap.Hosts()))
 	err = g.Wait()
 	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
 		log.Info("bootyard stopped")
@@ -244,6 +253,27 @@ func buildTFTP(log *slog.Logger, snap *inventory.Snapshot, store *inventory.Stor
 		defer files.Close()
 		return srv.Serve(ctx, conn)
 	}, []io.Closer{conn}, nil
+}
+
+// buildHTTP opens the HTTP listener on the server address (not on every
+// interface) and returns its runner. It serves what the same resolver
+// serves TFTP clients, with the same host lookup.
+func buildHTTP(log *slog.Logger, snap *inventory.Snapshot, store *inventory.Store, ls *leases.Store,
+	serverIP netip.Addr, grace time.Duration, obs *observability) (func(context.Context) error, []io.Closer, error) {
+	addr := netip.AddrPortFrom(serverIP, uint16(snap.HTTP.Port))
+	ln, err := net.Listen("tcp", addr.String())
+	if err != nil {
+		return nil, nil, fmt.Errorf("http: listen on %s: %w", addr, err)
+	}
+	files := bootfiles.New(store.Current, clientHosts{store: store, leases: ls, neigh: neigh.Table{Device: snap.Interface}}, log.With("part", "bootfiles"),
+		bootfiles.ServerIP(serverIP))
+	srv := httpboot.New(snap.HTTP, files, log.With("part", "http"))
+	srv.ShutdownGrace = grace
+	srv.Observer = obs.events
+	return func(ctx context.Context) error {
+		defer files.Close()
+		return srv.Serve(ctx, ln)
+	}, []io.Closer{ln}, nil
 }
 
 // serverAddress is the one place that decides the boot server's address:

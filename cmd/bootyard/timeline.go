@@ -10,6 +10,7 @@ import (
 
 	"github.com/bootyard/bootyard/admin"
 	"github.com/bootyard/bootyard/dhcp"
+	"github.com/bootyard/bootyard/httpboot"
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/bootyard/bootyard/metrics"
 	"github.com/bootyard/bootyard/served"
@@ -184,4 +185,40 @@ func (b *bootEvents) statusSources(pools func() []metrics.PoolUse) admin.Sources
 			return out
 		},
 	}
+}
+
+// HTTPStarted counts the request as an active transfer.
+func (b *bootEvents) HTTPStarted() { b.Metrics.TransferStarted("http") }
+
+// HTTPDone is one finished HTTP request: metrics by status class, and a
+// transfer on the machine's timeline (by the MAC its path named, else its
+// address).
+func (b *bootEvents) HTTPDone(s httpboot.Summary) {
+	outcome := "ok"
+	switch {
+	case s.Status == 404:
+		outcome = "not_found"
+	case s.Status == 304:
+		outcome = "not_modified"
+	case s.Status >= 400:
+		outcome = fmt.Sprintf("status_%dxx", s.Status/100)
+	}
+	b.Metrics.TransferDone(metrics.Transfer{Proto: "http", Outcome: outcome, Bytes: s.Bytes, Duration: s.Duration})
+	if s.File == "" || s.Method != "GET" || s.Status == 304 || s.Status == 206 {
+		return // a probe (HEAD), a part, or a refused path: not a boot step
+	}
+	if s.MAC != "" {
+		mac, _ := net.ParseMAC(s.MAC)
+		snap := b.store.Current()
+		h, _ := snap.HostByMAC(mac)
+		e := timeline.Event{Kind: "http", MAC: s.MAC, File: s.File, Bytes: s.Bytes, Outcome: outcome,
+			Duration: s.Duration.Seconds(), OK: outcome == "ok", Stage: fileStage(snap, h, s.File, s.Generated),
+			Summary: fmt.Sprintf("%s %s (%d bytes)", s.File, strings.ReplaceAll(outcome, "_", " "), s.Bytes)}
+		if h != nil {
+			e.Host = h.Name
+		}
+		b.tl.Add(e)
+		return
+	}
+	b.transferEvent("http", s.Client, s.File, s.Generated, outcome, s.Bytes, s.Duration)
 }
