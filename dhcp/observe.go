@@ -43,10 +43,10 @@ type Exchange struct {
 
 type noObserver struct{}
 
-func (noObserver) DHCPPacket(string, string, string) {}
-func (noObserver) DHCPReply(string, string)          {}
+func (noObserver) DHCPPacket(string, string, string)                           {}
+func (noObserver) DHCPReply(string, string)                                    {}
 func (noObserver) RogueServer(string, netip.Addr, net.HardwareAddr, time.Time) {}
-func (noObserver) DHCPExchange(Exchange)             {}
+func (noObserver) DHCPExchange(Exchange)                                       {}
 
 // Reason classes of ignored and dropped packets, for Observer.
 const (
