@@ -17,6 +17,7 @@ const (
 	DefaultLeaseTime       = time.Hour
 	DefaultLeaseFile       = "/var/lib/bootyard/leases"
 	DefaultMaxBlockSize    = 1468 // a 1500-byte MTU minus IP, UDP and TFTP headers
+	DefaultMaxWindow       = 16   // RFC 7440 windowsize cap: OVMF asks 4, U-Boot what tftpwindowsize says
 	DefaultTFTPTimeout     = time.Second
 	DefaultTFTPRetries     = 5
 	DefaultMaxTransfers    = 256
@@ -195,9 +196,10 @@ func (d *decoder) decodeTFTP(n *yaml.Node, dir string, c *TFTP, doc *yaml.Node) 
 		}
 		d.missing(at, "tftp.root", "name the folder TFTP serves (or set tftp.enabled: false)")
 	}
-	// RFC 2348 allows up to 65464 octets; pin/tftp only raises its cap
-	// above the classic 512.
+	// RFC 2348 allows up to 65464 octets.
 	c.MaxBlockSize = int(d.integer(m["max_block_size"], "tftp.max_block_size", int64(def.MaxBlockSize), 513, 65464))
+	// RFC 7440 allows 1 to 65535 blocks per window.
+	c.MaxWindow = int(d.integer(m["max_window"], "tftp.max_window", int64(def.MaxWindow), 1, 65535))
 	c.Timeout = d.duration(m["timeout"], "tftp.timeout", def.Timeout, 10*time.Millisecond, 255*time.Second)
 	c.Retries = int(d.integer(m["retries"], "tftp.retries", int64(def.Retries), 1, 100))
 	c.MaxTransfers = int(d.integer(m["max_transfers"], "tftp.max_transfers", int64(def.MaxTransfers), 0, 1<<20))

@@ -149,6 +149,9 @@ type TFTP struct {
 	Root string `key:"root"`
 	// MaxBlockSize caps the negotiated blksize (default 1468: fits a 1500-byte MTU).
 	MaxBlockSize int `key:"max_block_size"`
+	// MaxWindow caps the negotiated RFC 7440 windowsize (default 16; 1 is
+	// lock-step for every client).
+	MaxWindow int `key:"max_window"`
 	// Timeout is the retransmit timeout, Retries the number of retransmits.
 	Timeout time.Duration `key:"timeout"`
 	Retries int           `key:"retries"`
@@ -172,6 +175,7 @@ func DefaultTFTP() TFTP {
 	return TFTP{
 		Enabled:         true,
 		MaxBlockSize:    DefaultMaxBlockSize,
+		MaxWindow:       DefaultMaxWindow,
 		Timeout:         DefaultTFTPTimeout,
 		Retries:         DefaultTFTPRetries,
 		MaxTransfers:    DefaultMaxTransfers,

@@ -44,6 +44,7 @@ tftp:
   enabled: true
   root: /srv/tftp/
   max_block_size: 1428
+  max_window: 8
   timeout: 1500ms
   retries: 3
   max_transfers: 0
@@ -92,7 +93,7 @@ hosts:
 		ConflictProbe: false,
 	}
 	wantTFTP := TFTP{
-		Enabled: true, Root: "/srv/tftp", MaxBlockSize: 1428, Timeout: 1500 * time.Millisecond, Retries: 3,
+		Enabled: true, Root: "/srv/tftp", MaxBlockSize: 1428, MaxWindow: 8, Timeout: 1500 * time.Millisecond, Retries: 3,
 		MaxTransfers: 0, MaxPerClient: 2, TransferTimeout: 0, SinglePort: true,
 		Uploads: &Uploads{Dir: "/etc/bootyard/uploads", MaxBytes: 2 << 20},
 	}
@@ -102,12 +103,12 @@ hosts:
 	wantProfile := &Profile{
 		Name: "p", Kernel: "k", Initrd: "i", Cmdline: "c", BootFile: "b",
 		PXELinux: PXELinux{ConfigFile: "pxelinux.cfg/p", PathPrefix: "/p/", RebootTime: time.Minute},
-		Options:  []DHCPOption{{Code: 12, Value: []byte("x"), Line: 42}}, Line: 36,
+		Options:  []DHCPOption{{Code: 12, Value: []byte("x"), Line: 43}}, Line: 37,
 	}
 	wantHosts := []*Host{
 		{Name: "h1", MAC: mustMAC("52:54:00:ab:cd:ef"), IP: a("203.0.113.5"), Profile: wantProfile, BootFile: "hb",
-			Cmdline: "hc", Options: []DHCPOption{{Code: 13, Value: []byte{0, 9}, Line: 50}}, RPiSerial: "deadbeef", Line: 44},
-		{Name: "h2", MAC: mustMAC("52:54:00:00:00:02"), Line: 52},
+			Cmdline: "hc", Options: []DHCPOption{{Code: 13, Value: []byte{0, 9}, Line: 51}}, RPiSerial: "deadbeef", Line: 45},
+		{Name: "h2", MAC: mustMAC("52:54:00:00:00:02"), Line: 53},
 	}
 	cmpAddr := cmp.Comparer(func(x, y netip.Addr) bool { return x == y })
 	cmpPrefix := cmp.Comparer(func(x, y netip.Prefix) bool { return x == y })
@@ -152,7 +153,7 @@ func TestDefaults(t *testing.T) {
 			LeaseFile: "/var/lib/bootyard/leases", Limits: DefaultLimits(), ConflictProbe: true,
 		},
 		TFTP: TFTP{
-			Enabled: true, Root: "srv", MaxBlockSize: 1468, Timeout: time.Second, Retries: 5,
+			Enabled: true, Root: "srv", MaxBlockSize: 1468, MaxWindow: 16, Timeout: time.Second, Retries: 5,
 			MaxTransfers: 256, MaxPerClient: 8, TransferTimeout: 10 * time.Minute,
 		},
 		Boot: DefaultBoot(),

@@ -10,8 +10,8 @@ import (
 // MaxNameLen is the longest file name accepted, in bytes, after trailing NUL
 // and 0xFF bytes are stripped. 255 is the most a DHCP boot file name can carry
 // (option 67 holds at most 255 bytes, the BOOTP file field 128), so no
-// firmware is ever told a longer name; pin/tftp also reads a request into a
-// 516-byte buffer, so a much longer request never reaches us whole.
+// firmware is ever told a longer name; the TFTP server also drops requests
+// longer than 512 bytes (RFC 2347), so a much longer one never reaches us.
 const MaxNameLen = 255
 
 // ErrBadName is wrapped by every error Clean returns.

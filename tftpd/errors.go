@@ -7,10 +7,9 @@ import (
 	"github.com/bootyard/bootyard/served"
 )
 
-// wireError is an error whose text is sent to the client. pin/tftp puts
-// err.Error() of whatever a handler returns into the ERROR packet (always
-// code 1), so only these fixed texts may ever reach it: a wrapped os error
-// would tell the client the server's paths.
+// wireError is an error whose text is sent to the client in an ERROR
+// packet, with the code wireCode gives it. Only these fixed texts ever reach
+// a client: a wrapped os error would tell it the server's paths.
 type wireError string
 
 func (e wireError) Error() string { return string(e) }
@@ -27,7 +26,31 @@ const (
 	errExists      wireError = "file already exists"
 	errQuota       wireError = "upload quota exceeded"
 	errInternal    wireError = "internal error"
+	errIllegal     wireError = "illegal TFTP operation"
+	errUnknownTID  wireError = "unknown transfer ID"
+	errBadOption   wireError = "option refused"
 )
+
+// wireCode is the RFC 1350/2347 error code sent with a text.
+func wireCode(e wireError) uint16 {
+	switch e {
+	case errNotFound:
+		return codeNotFound
+	case errDenied:
+		return codeAccess
+	case errQuota, errWriteFailed:
+		return codeDiskFull
+	case errIllegal:
+		return codeIllegalOp
+	case errUnknownTID:
+		return codeUnknownTID
+	case errExists:
+		return codeExists
+	case errBadOption:
+		return codeOptionsDeny
+	}
+	return codeUndefined
+}
 
 // wireErrorFor maps an error from Files.Open (or the upload folder) to the
 // text the client gets. Anything that is not "not found" is "access denied":

@@ -102,7 +102,7 @@ func TestInteropClients(t *testing.T) {
 		// Capped to 1468: the bytes must still match.
 		{"atftp-8192", atftp("blksize 8192"), small},
 		{"atftp-8192-tsize", atftp("blksize 8192", "tsize 0"), small},
-		// What OVMF asks for; windowsize is not acknowledged.
+		// What OVMF asks for: windowsize 4 is acknowledged.
 		{"atftp-ovmf-options", atftp("blksize 1468", "tsize 0", "windowsize 4"), small},
 		// curl always sends tsize, blksize and timeout.
 		{"curl", func(file, dst string) []string {

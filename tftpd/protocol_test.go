@@ -47,24 +47,48 @@ func fetchRaw(t *testing.T, c *rawClient, blksize int) ([]byte, map[string]strin
 	}
 }
 
-// TestWindowsizeNotAcknowledged: EDK2 (OVMF) asks for RFC 7440 windowsize,
-// which pin/tftp does not do; the option is left out of the OACK and the
-// transfer proceeds one block per ACK.
-func TestWindowsizeNotAcknowledged(t *testing.T) {
+// TestWindowsizeNegotiated: EDK2 (OVMF) asks for RFC 7440 windowsize 4;
+// the OACK grants it and the server sends 4 blocks per ACK.
+func TestWindowsizeNegotiated(t *testing.T) {
 	dir := t.TempDir()
-	want := writeFile(t, dir, "bootx64.efi", 5000)
+	want := writeFile(t, dir, "bootx64.efi", 20000)
 	srv := startServer(t, settings(), newRootFiles(t, dir))
 	c := dialRaw(t, srv.addr)
 	c.request(1, "bootx64.efi", "octet", "blksize", "1468", "tsize", "0", "windowsize", "4")
-	got, oack := fetchRaw(t, c, 512)
-	if diff := cmp.Diff(map[string]string{"blksize": "1468", "tsize": "5000"}, oack); diff != "" {
-		t.Errorf("OACK (-want +got):\n%s", diff)
+	op, _, body := c.recv()
+	if diff := cmp.Diff(map[string]string{"blksize": "1468", "tsize": "20000", "windowsize": "4"}, parseOACK(body)); op != 6 || diff != "" {
+		t.Fatalf("op %d, OACK (-want +got):\n%s", op, diff)
 	}
+	c.ack(0)
+	got := fetchWindow(t, c, 1, 1468, 4)
 	if !bytes.Equal(got, want) {
 		t.Errorf("got %d bytes, want %d", len(got), len(want))
 	}
-	if rec := srv.log.waitTransfers(t, 1)[0]; rec.Attrs["outcome"] != "ok" {
-		t.Errorf("record %v, want outcome ok", rec.Attrs)
+	rec := srv.log.waitTransfers(t, 1)[0]
+	if rec.Attrs["outcome"] != "ok" || rec.Attrs["windowsize"] != "4" || rec.Attrs["retransmits"] != "" {
+		t.Errorf("record %v, want outcome ok, windowsize 4, no retransmits", rec.Attrs)
+	}
+}
+
+// fetchWindow reads a windowed transfer from block next on, ACKing the
+// last block of each window of size window, and the final block.
+func fetchWindow(t *testing.T, c *rawClient, next uint16, blksize, window int) []byte {
+	t.Helper()
+	var got []byte
+	for n := 1; ; n++ {
+		op, num, body := c.recv()
+		if op != 3 || num != next {
+			t.Fatalf("got op %d num %d, want DATA %d", op, num, next)
+		}
+		got = append(got, body...)
+		if len(body) < blksize {
+			c.ack(num)
+			return got
+		}
+		if n%window == 0 {
+			c.ack(num)
+		}
+		next++
 	}
 }
 

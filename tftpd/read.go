@@ -4,86 +4,61 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"runtime/debug"
+	"net/netip"
 
 	"github.com/bootyard/bootyard/served"
 )
 
-// handleRead is pin/tftp's read handler. It must end every request either by
-// calling rf.ReadFrom or by returning an error: returning nil without
-// ReadFrom leaks the transfer's socket in pin/tftp v3.2.0.
-func (s *Server) handleRead(raw string, rf io.ReaderFrom) (err error) {
-	t := s.begin(raw, remoteOf(rf), false)
-	var cause error
-	defer s.finish(t, &err, &cause)
+// send answers a read request: the name is cleaned, resolved, the options
+// negotiated and the file sent.
+func (s *Server) send(t *transfer, ss *session, req request, local netip.Addr) error {
 	if !t.admitted {
 		return errBusy
 	}
-	name, cerr := served.Clean(raw)
-	if cerr != nil {
-		cause = cerr
-		return errDenied
+	name, content, cause, err := s.openRead(t.client.Addr(), req.name)
+	t.name, t.cause = name, cause
+	if err != nil {
+		return err
 	}
-	s.setName(t, name)
-	content, oerr := s.files.Resolve(served.Client{Addr: t.client.Addr()}, name)
-	if oerr != nil {
-		cause = oerr
-		return wireErrorFor(oerr)
-	}
-	rc, size := content.Body, content.Size
+	defer content.Body.Close()
 	t.generated = content.Generated
-	defer rc.Close()
-
-	// pin/tftp reads one block at a time; a read-ahead buffer turns 64
-	// read syscalls per 32 KiB at blksize 512 into one (about a tenth of
-	// the server's CPU in the 128-client bench profile).
-	tr := &transferReader{ctx: t.ctx, r: bufio.NewReaderSize(rc, readAhead), n: &t.bytes}
+	oack := s.negotiate(t, ss, req, content.Size, local)
+	tr := &transferReader{ctx: t.ctx, r: bufio.NewReaderSize(content.Body, readAhead)}
 	var r io.Reader = tr
-	if size >= 0 {
-		// pin/tftp answers tsize by seeking the reader it is given, and only
-		// for octet mode (a netascii transfer wraps the reader first, and its
-		// size differs from the file's); a sized view that can report its
-		// size through Seek gets tsize right in both modes.
-		r = &sizedReader{transferReader: tr, size: size}
+	if req.mode == "netascii" {
+		r = &netasciiReader{r: bufio.NewReader(tr)}
 	}
-	_, err = rf.ReadFrom(r)
+	err = ss.sendFile(r, t.st.blksize, t.st.window, oack)
 	if tr.err != nil {
-		cause = tr.err
+		t.cause = tr.err
 	}
 	return err
 }
 
-// finish ends a read or write handler, deferred directly so that its
-// recover sees the handler's panic: a panic becomes "internal error" for the
-// client with its stack in the log, and every request ends in one record.
-func (s *Server) finish(t *transfer, err, cause *error) {
-	if r := recover(); r != nil {
-		*cause = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
-		*err = errInternal
+// openRead cleans a requested name and resolves it; the error is the text
+// the client gets, cause the detail for the log.
+func (s *Server) openRead(client netip.Addr, raw string) (name string, c served.Content, cause, err error) {
+	name, cerr := served.Clean(raw)
+	if cerr != nil {
+		return "", served.Content{}, cerr, errDenied
 	}
-	s.handlerDone(t, *err, *cause)
-}
-
-func (s *Server) setName(t *transfer, name string) {
-	s.mu.Lock()
-	t.name = name
-	s.mu.Unlock()
+	c, oerr := s.files.Resolve(served.Client{Addr: client}, name)
+	if oerr != nil {
+		return name, served.Content{}, oerr, wireErrorFor(oerr)
+	}
+	return name, c, nil, nil
 }
 
 // readAhead is the read-ahead buffer of one transfer: 4 blocks of 8192, 22
 // of 1468; 4 MiB for 128 transfers at once.
 const readAhead = 32 << 10
 
-// transferReader counts the bytes handed to pin/tftp (its stats have none),
-// aborts the transfer at the next block once ctx ends (deadline or shutdown),
-// and hides read errors behind a fixed text: pin/tftp sends err.Error() to
-// the client, and an os error names server paths.
+// transferReader hides read errors behind a fixed text (an os error names
+// server paths) and stops at the transfer's end.
 type transferReader struct {
 	ctx context.Context
 	r   io.Reader
-	n   interface{ Add(int64) int64 }
 	err error // the real read error, for the log
 }
 
@@ -92,7 +67,6 @@ func (r *transferReader) Read(p []byte) (int, error) {
 		return 0, ctxError(r.ctx)
 	}
 	n, err := r.r.Read(p)
-	r.n.Add(int64(n))
 	if err != nil && err != io.EOF {
 		r.err = err
 		return n, errReadFailed
@@ -111,41 +85,39 @@ func ctxError(ctx context.Context) wireError {
 	return errStopping
 }
 
-// sizedReader is a reader of known size that pin/tftp may "seek" to learn
-// that size: Seek moves a position that must be back where reading stopped
-// before the next Read (pin/tftp seeks to the end and back).
-type sizedReader struct {
-	*transferReader
-	size      int64
-	pos, vpos int64 // bytes read so far; position set by Seek
+// netasciiReader converts a file to netascii (RFC 764 as RFC 1350 uses
+// it): LF becomes CR LF, a bare CR becomes CR NUL.
+type netasciiReader struct {
+	r       io.ByteReader
+	pending byte // the second byte of a CR pair, when has
+	has     bool
 }
 
-func (r *sizedReader) Read(p []byte) (int, error) {
-	if r.vpos != r.pos {
-		r.err = errors.New("read after seek away from the read position")
-		return 0, errInternal
+func (n *netasciiReader) Read(p []byte) (int, error) {
+	i := 0
+	for i < len(p) {
+		if n.has {
+			p[i] = n.pending
+			n.has = false
+			i++
+			continue
+		}
+		c, err := n.r.ReadByte()
+		if err != nil {
+			if i > 0 && err == io.EOF {
+				return i, nil
+			}
+			return i, err
+		}
+		switch c {
+		case '\n':
+			p[i], n.pending, n.has = '\r', '\n', true
+		case '\r':
+			p[i], n.pending, n.has = '\r', 0, true
+		default:
+			p[i] = c
+		}
+		i++
 	}
-	n, err := r.transferReader.Read(p)
-	r.pos += int64(n)
-	r.vpos = r.pos
-	return n, err
-}
-
-func (r *sizedReader) Seek(offset int64, whence int) (int64, error) {
-	var abs int64
-	switch whence {
-	case io.SeekStart:
-		abs = offset
-	case io.SeekCurrent:
-		abs = r.vpos + offset
-	case io.SeekEnd:
-		abs = r.size + offset
-	default:
-		return 0, errors.New("seek: bad whence")
-	}
-	if abs < 0 {
-		return 0, errors.New("seek: negative position")
-	}
-	r.vpos = abs
-	return abs, nil
+	return i, nil
 }

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,22 +13,6 @@ import (
 	"github.com/bootyard/bootyard/served"
 	"github.com/google/go-cmp/cmp"
 )
-
-// fakeTransfer stands in for pin/tftp's sender: it reads everything it is
-// given, like ReadFrom, without a socket.
-type fakeTransfer struct {
-	got  bytes.Buffer
-	read bool
-}
-
-func (f *fakeTransfer) ReadFrom(r io.Reader) (int64, error) {
-	f.read = true
-	return io.Copy(&f.got, r)
-}
-func (f *fakeTransfer) SetSize(int64) {}
-func (f *fakeTransfer) RemoteAddr() net.UDPAddr {
-	return net.UDPAddr{IP: net.IPv4(198, 51, 100, 7), Port: 2000}
-}
 
 // TestReadHandlerNames runs the read handler directly: what Files is asked
 // for, and what the client would be told.
@@ -62,14 +46,17 @@ func TestReadHandlerNames(t *testing.T) {
 		t.Run(tc.raw, func(t *testing.T) {
 			files := newRootFiles(t, dir)
 			srv := New(settings(), files, nil)
-			ft := &fakeTransfer{}
-			err := srv.handleRead(tc.raw, ft)
+			_, content, _, err := srv.openRead(netip.MustParseAddr("198.51.100.7"), tc.raw)
 			if !errors.Is(err, tc.wantErr) {
-				t.Fatalf("handleRead(%q) = %v, want %v", tc.raw, err, tc.wantErr)
+				t.Fatalf("openRead(%q) = %v, want %v", tc.raw, err, tc.wantErr)
 			}
-			if err != nil {
-				if ft.read {
-					t.Errorf("refused, yet ReadFrom was called")
+			var got []byte
+			if err == nil {
+				got, _ = io.ReadAll(content.Body)
+				content.Body.Close()
+			} else {
+				if content.Body != nil {
+					t.Errorf("refused, yet a body was returned")
 				}
 				if strings.Contains(err.Error(), dir) || strings.Contains(err.Error(), outside) {
 					t.Errorf("error text %q reveals a server path", err)
@@ -78,8 +65,8 @@ func TestReadHandlerNames(t *testing.T) {
 			if diff := cmp.Diff(tc.wantOpen, files.opened()); diff != "" {
 				t.Errorf("Resolve calls (-want +got):\n%s", diff)
 			}
-			if tc.raw == "/etc/passwd" && !bytes.Equal(ft.got.Bytes(), want) {
-				t.Errorf("got %d bytes, want the %d of <root>/etc/passwd", ft.got.Len(), len(want))
+			if tc.raw == "/etc/passwd" && !bytes.Equal(got, want) {
+				t.Errorf("got %d bytes, want the %d of <root>/etc/passwd", len(got), len(want))
 			}
 		})
 	}
@@ -104,13 +91,15 @@ func (failingFiles) Resolve(served.Client, string) (served.Content, error) {
 // TestReadErrorHidesPath: a read error mid-transfer reaches the client as a
 // fixed text, never as the os error with its path.
 func TestReadErrorHidesPath(t *testing.T) {
-	srv := New(settings(), failingFiles{}, nil)
-	ft := &fakeTransfer{}
-	err := srv.handleRead("x", ft)
-	if !errors.Is(err, errReadFailed) {
-		t.Fatalf("handleRead = %v, want %v", err, errReadFailed)
+	srv := startServer(t, settings(), failingFiles{})
+	c := dialRaw(t, srv.addr)
+	c.request(1, "x", "octet")
+	op, code, msg := c.recv()
+	if op != 5 || code != 0 || string(bytes.TrimRight(msg, "\x00")) != string(errReadFailed) {
+		t.Fatalf("got op %d code %d %q, want ERROR 0 %q", op, code, msg, errReadFailed)
 	}
-	if strings.Contains(err.Error(), "/srv") {
-		t.Errorf("error %q reveals a path", err)
+	rec := srv.log.waitTransfers(t, 1)[0]
+	if !strings.Contains(rec.Attrs["error"], "/srv/secret") {
+		t.Errorf("record %v does not keep the real error for the log", rec.Attrs)
 	}
 }

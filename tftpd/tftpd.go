@@ -7,10 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
-
-	"github.com/pin/tftp/v3"
 
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/bootyard/bootyard/served"
@@ -29,7 +29,8 @@ type Resolver interface {
 	Resolve(client served.Client, name string) (served.Content, error)
 }
 
-// Server is a TFTP server over pin/tftp. Build it with New, run it with Serve.
+// Server is a TFTP server (RFC 1350, 2347, 2348, 2349, 7440). Build it with
+// New, run it with Serve.
 type Server struct {
 	// ShutdownGrace is how long Serve lets transfers in flight finish
 	// after its context is cancelled (0: DefaultShutdownGrace). Set it
@@ -44,15 +45,18 @@ type Server struct {
 
 	mu        sync.Mutex
 	serving   bool
+	stopping  bool // no new transfers: Serve is waiting for the last ones
 	nextID    uint64
-	transfers map[netip.AddrPort][]*transfer // by client address and port, for the hook
 	active    int
 	perClient map[netip.Addr]int
 	stats     Stats
-	uploads   *uploadStore // nil when uploads are off; set by Serve
+	uploads   *uploadStore                  // nil when uploads are off; set by Serve
+	links     map[netip.AddrPort]*chanLink // single-port transfers by client
+
+	wg sync.WaitGroup // transfers running
 
 	// stopAll is cancelled (cause errStopping) when the shutdown grace
-	// period runs out: every transfer still running aborts at its next block.
+	// period runs out: every transfer still running aborts at once.
 	stopCtx context.Context
 	stopAll context.CancelCauseFunc
 }
@@ -69,8 +73,8 @@ func New(cfg inventory.TFTP, files Resolver, log *slog.Logger) *Server {
 		cfg:       cfg,
 		files:     files,
 		log:       log,
-		transfers: make(map[netip.AddrPort][]*transfer),
 		perClient: make(map[netip.Addr]int),
+		links:     make(map[netip.AddrPort]*chanLink),
 		stopCtx:   stopCtx,
 		stopAll:   stopAll,
 	}
@@ -78,12 +82,10 @@ func New(cfg inventory.TFTP, files Resolver, log *slog.Logger) *Server {
 
 // Serve answers TFTP requests arriving on conn until ctx is cancelled, then
 // stops taking requests, lets transfers in flight finish for up to
-// ShutdownGrace, aborts the rest and returns nil. conn must be a UDP
-// socket (pin/tftp reads the packet's destination address and interface
-// from it to answer from the same address); Serve closes it when it stops.
-// Stop Serve by cancelling ctx, never by closing conn: pin/tftp's read loop
-// ignores read errors and would spin on a closed socket. A Server serves
-// once.
+// ShutdownGrace, aborts the rest and returns nil once every transfer has
+// ended. Each transfer answers from its own port on conn's address, or
+// from conn itself in single-port mode. Serve closes conn when it stops;
+// a conn closed under it ends Serve with an error. A Server serves once.
 func (s *Server) Serve(ctx context.Context, conn *net.UDPConn) error {
 	s.mu.Lock()
 	if s.serving {
@@ -92,6 +94,7 @@ func (s *Server) Serve(ctx context.Context, conn *net.UDPConn) error {
 	}
 	s.serving = true
 	s.mu.Unlock()
+	defer conn.Close()
 
 	if s.cfg.Uploads != nil {
 		up, err := openUploads(*s.cfg.Uploads)
@@ -104,55 +107,147 @@ func (s *Server) Serve(ctx context.Context, conn *net.UDPConn) error {
 		s.mu.Unlock()
 	}
 
-	ts := tftp.NewServer(s.handleRead, s.handleWrite)
-	ts.SetHook(hook{s})
-	if s.cfg.SinglePort {
-		// Before SetBlockSize: EnableSinglePort resets an unset cap to 512.
-		ts.EnableSinglePort()
+	var closing atomic.Bool
+	readDone := make(chan error, 1)
+	go func() { readDone <- s.readLoop(conn, &closing) }()
+	endRead := func() error {
+		closing.Store(true)
+		conn.SetReadDeadline(time.Unix(1, 0))
+		return <-readDone
 	}
-	ts.SetBlockSize(s.cfg.MaxBlockSize)
-	ts.SetTimeout(s.cfg.Timeout)
-	ts.SetRetries(s.cfg.Retries)
-	// pin/tftp's default back-off sleeps a random 0-1 s before every
-	// retransmit; a boot ROM's own timer is shorter, so resend at once.
-	ts.SetBackoff(func(int) time.Duration { return 0 })
-
-	served := make(chan error, 1)
-	go func() { served <- ts.Serve(conn) }()
 
 	select {
-	case err := <-served:
-		// Only a broken socket ends pin/tftp's Serve without Shutdown.
-		if err == nil {
-			err = errors.New("socket closed")
-		}
+	case err := <-readDone:
+		s.mu.Lock()
+		s.stopping = true
+		s.mu.Unlock()
+		s.stopAll(errStopping)
+		s.wg.Wait()
 		return fmt.Errorf("tftpd: serve: %w", err)
 	case <-ctx.Done():
 	}
+	s.mu.Lock()
+	s.stopping = true
+	s.mu.Unlock()
 	s.log.Info("tftp stopping: transfers in flight may finish", "active", s.Stats().Active, "grace", s.grace())
-
-	// pin/tftp's Shutdown waits for every transfer without a bound, and in
-	// single-port mode Serve does; wait for both, but only for the grace
-	// period.
-	shutDown := make(chan struct{})
-	go func() {
-		ts.Shutdown()
-		<-served
-		close(shutDown)
-	}()
+	if !s.cfg.SinglePort {
+		// Transfers have their own sockets: stop reading requests now.
+		endRead()
+	}
+	finished := make(chan struct{})
+	go func() { s.wg.Wait(); close(finished) }()
 	grace := time.NewTimer(s.grace())
 	defer grace.Stop()
 	select {
-	case <-shutDown:
+	case <-finished:
 		s.log.Debug("tftp stopped")
 	case <-grace.C:
-		n := s.Stats().Active
+		s.log.Warn("tftp shutdown grace expired, aborting transfers", "active", s.Stats().Active, "grace", s.grace())
 		s.stopAll(errStopping)
-		// Transfers abort at their next block; one waiting for an ACK ends
-		// within Timeout*(Retries+1), and the goroutine above with them.
-		s.log.Warn("tftp shutdown grace expired, aborting transfers", "active", n, "grace", s.grace())
+		<-finished // every wait in a transfer ends with its context
+	}
+	if s.cfg.SinglePort {
+		endRead()
 	}
 	return nil
+}
+
+// readLoop reads the listening socket: requests start transfers, and in
+// single-port mode a transfer's packets go to it. It returns nil once Serve
+// set closing and woke it, and the error when the socket breaks.
+func (s *Server) readLoop(conn *net.UDPConn, closing *atomic.Bool) error {
+	local := netip.Addr{}
+	if la, ok := conn.LocalAddr().(*net.UDPAddr); ok {
+		if ip, ok := netip.AddrFromSlice(la.IP); ok && !ip.IsUnspecified() {
+			local = ip.Unmap()
+		}
+	}
+	pk, err := newPktinfo(conn)
+	if err != nil {
+		s.log.Debug("tftp: no IP_PKTINFO, answering from the socket's address", "error", err)
+	}
+	buf := make([]byte, 65536)
+	oob := make([]byte, 128)
+	failures := 0
+	for {
+		n, oobn, _, from, err := conn.ReadMsgUDPAddrPort(buf, oob)
+		if err != nil {
+			if closing.Load() {
+				return nil
+			}
+			if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) {
+				return err
+			}
+			// A transient error (ICMP reports, buffer shortage): go on,
+			// but a socket failing every read is broken.
+			if failures++; failures > 100 {
+				return err
+			}
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		failures = 0
+		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		dst := local
+		if pk && !dst.IsValid() {
+			dst = pktinfoDst(oob[:oobn])
+		}
+		s.dispatch(conn, buf[:n], from, dst)
+	}
+}
+
+// dispatch handles one packet that reached the listening socket.
+func (s *Server) dispatch(conn *net.UDPConn, b []byte, from netip.AddrPort, dst netip.Addr) {
+	if s.cfg.SinglePort {
+		s.mu.Lock()
+		l := s.links[from]
+		s.mu.Unlock()
+		if l != nil {
+			select {
+			case l.in <- append([]byte(nil), b...):
+			default: // the transfer is behind: a lost packet, as on the wire
+			}
+			return
+		}
+	}
+	req, err := parseRequest(b)
+	if err != nil {
+		s.mu.Lock()
+		s.stats.Dropped++
+		s.mu.Unlock()
+		s.log.Debug("tftp packet dropped", "client", from.String(), "error", err)
+		return
+	}
+	// Checked and counted under mu: Serve sets stopping under mu before
+	// it waits for the transfers, so none starts after that.
+	s.mu.Lock()
+	if s.stopping {
+		s.mu.Unlock()
+		conn.WriteToUDPAddrPort(appendError(nil, codeUndefined, string(errStopping)), from)
+		return
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	t := s.begin(req.name, from, req.write)
+	var l link
+	if s.cfg.SinglePort {
+		cl := &chanLink{conn: conn, peer: from, in: make(chan []byte, 256)}
+		cl.done = func() {
+			s.mu.Lock()
+			if s.links[from] == cl {
+				delete(s.links, from)
+			}
+			s.mu.Unlock()
+		}
+		s.mu.Lock()
+		s.links[from] = cl
+		s.mu.Unlock()
+		l = cl
+	}
+	go func() {
+		defer s.wg.Done()
+		s.run(t, req, l, dst)
+	}()
 }
 
 func (s *Server) grace() time.Duration {
@@ -171,7 +266,8 @@ type Stats struct {
 	// Failed counts every other ending (refusals included); Busy counts the
 	// requests refused by MaxTransfers/MaxPerClient (also in Failed).
 	OK, Probes, Failed, Busy uint64
-	// Dropped counts requests pin/tftp could not parse (never answered).
+	// Dropped counts packets on the listening port that were no request
+	// (malformed, too long, or a stray) and were never answered.
 	Dropped uint64
 	// BytesSent and BytesReceived count file bytes of reads and uploads.
 	BytesSent, BytesReceived int64
@@ -184,17 +280,4 @@ func (s *Server) Stats() Stats {
 	st := s.stats
 	st.Active = s.active
 	return st
-}
-
-// remoteOf is the client's address and port of a pin/tftp transfer.
-func remoteOf(x any) netip.AddrPort {
-	var ua net.UDPAddr
-	switch t := x.(type) {
-	case tftp.OutgoingTransfer:
-		ua = t.RemoteAddr()
-	case tftp.IncomingTransfer:
-		ua = t.RemoteAddr()
-	}
-	ip, _ := netip.AddrFromSlice(ua.IP)
-	return netip.AddrPortFrom(ip.Unmap(), uint16(ua.Port))
 }

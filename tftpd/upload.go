@@ -3,70 +3,69 @@ package tftpd
 import (
 	"errors"
 	"fmt"
-	"io"
+	"net/netip"
 	"io/fs"
 	"os"
 	"path"
 	"strconv"
 	"sync"
 
-	"github.com/pin/tftp/v3"
-
 	"github.com/bootyard/bootyard/inventory"
 	"github.com/bootyard/bootyard/served"
 )
 
-// handleWrite is pin/tftp's write handler. Uploads land in Uploads.Dir only,
+// receive answers a write request. Uploads land in Uploads.Dir only,
 // under a temporary name, and are linked into place when complete, never
-// over an existing file.
-func (s *Server) handleWrite(raw string, wt io.WriterTo) (err error) {
-	t := s.begin(raw, remoteOf(wt), true)
-	var cause error
-	defer s.finish(t, &err, &cause)
+// over an existing file. It returns the final ACK, for dally.
+func (s *Server) receive(t *transfer, ss *session, req request, local netip.Addr) ([]byte, error) {
 	s.mu.Lock()
 	up := s.uploads
 	s.mu.Unlock()
 	if up == nil {
-		cause = errors.New("uploads are off")
-		return errDenied
+		t.cause = errors.New("uploads are off")
+		return nil, errDenied
 	}
 	if !t.admitted {
-		return errBusy
+		return nil, errBusy
 	}
-	name, cerr := served.Clean(raw)
+	name, cerr := served.Clean(req.name)
 	if cerr != nil {
-		cause = cerr
-		return errDenied
+		t.cause = cerr
+		return nil, errDenied
 	}
-	s.setName(t, name)
-	if it, ok := wt.(tftp.IncomingTransfer); ok {
-		// RFC 2349: a client that announces the size can be refused up front.
-		if n, ok := it.Size(); ok && !up.fits(n) {
-			cause = fmt.Errorf("announced %d bytes", n)
-			return errQuota
-		}
+	t.name = name
+	first := s.negotiate(t, ss, req, -1, local)
+	// RFC 2349: a client that announces the size can be refused up front.
+	if t.st.tsize >= 0 && !up.fits(t.st.tsize) {
+		t.cause = fmt.Errorf("announced %d bytes", t.st.tsize)
+		return nil, errQuota
 	}
 	f, tmp, oerr := up.create(name, t.id)
 	if oerr != nil {
-		cause = oerr
-		return wireErrorFor(oerr)
+		t.cause = oerr
+		return nil, wireErrorFor(oerr)
+	}
+	if first == nil {
+		first = appendAck(nil, 0)
 	}
 	w := &uploadWriter{t: t, f: f, up: up}
-	_, err = wt.WriteTo(w)
+	ack, err := ss.receiveFile(w, t.st.blksize, t.st.window, first)
 	if cerr := f.Close(); err == nil && cerr != nil {
 		w.err, err = cerr, errWriteFailed
 	}
 	if err == nil {
-		err = up.commit(tmp, name)
-		if err != nil {
-			w.err, err = err, wireErrorFor(err)
+		if cerr := up.commit(tmp, name); cerr != nil {
+			w.err, err = cerr, wireErrorFor(cerr)
 		}
 	}
 	if err != nil {
 		up.discard(tmp, w.reserved)
-		cause = w.err
+		if w.err != nil {
+			t.cause = w.err
+		}
+		return nil, err
 	}
-	return err
+	return ack, nil
 }
 
 // uploadWriter writes an upload's bytes under the folder quota and the
@@ -90,7 +89,6 @@ func (w *uploadWriter) Write(p []byte) (int, error) {
 	}
 	w.reserved += int64(len(p))
 	n, err := w.f.Write(p)
-	w.t.bytes.Add(int64(n))
 	if err != nil {
 		w.err = err
 		return n, errWriteFailed

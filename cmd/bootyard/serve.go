@@ -237,7 +237,7 @@ func buildDHCP(log *slog.Logger, snap *inventory.Snapshot, store *inventory.Stor
 func buildTFTP(log *slog.Logger, snap *inventory.Snapshot, store *inventory.Store, ls *leases.Store,
 	serverIP netip.Addr, grace time.Duration, obs *observability) (func(context.Context) error, []io.Closer, error) {
 	// Bound to the server address, not 0.0.0.0: TFTP needs no broadcast, and
-	// pin/tftp opens each transfer's socket on the address the request hit.
+	// each transfer's socket is opened on the address the request hit.
 	conn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(serverIP, 69)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("tftp: listen on %s:69: %w", serverIP, err)

@@ -1,0 +1,109 @@
+package tftpd
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"time"
+)
+
+// link carries one transfer's packets to and from its client (its TID).
+type link interface {
+	// send writes one packet to the client.
+	send(b []byte) error
+	// recv waits until deadline for the next packet from the client and
+	// copies it into buf. It returns os.ErrDeadlineExceeded when the
+	// deadline passes and context.Cause(ctx) when ctx ends first.
+	recv(ctx context.Context, buf []byte, deadline time.Time) (int, error)
+	close()
+}
+
+// udpLink is a transfer's own socket (RFC 1350 section 4: a new TID). A
+// packet from any other address or port is answered with error 5 and the
+// transfer goes on.
+type udpLink struct {
+	conn      *net.UDPConn
+	peer      netip.AddrPort
+	stop      func() bool
+	strangers *uint64 // packets from other TIDs, answered with error 5
+}
+
+func newUDPLink(ctx context.Context, local netip.Addr, peer netip.AddrPort) (*udpLink, error) {
+	conn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(local, 0)))
+	if err != nil {
+		return nil, err
+	}
+	l := &udpLink{conn: conn, peer: peer}
+	// A blocked read ends at once when the transfer's context does.
+	l.stop = context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Unix(1, 0)) })
+	return l, nil
+}
+
+func (l *udpLink) send(b []byte) error {
+	_, err := l.conn.WriteToUDPAddrPort(b, l.peer)
+	return err
+}
+
+func (l *udpLink) recv(ctx context.Context, buf []byte, deadline time.Time) (int, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return 0, context.Cause(ctx)
+		}
+		l.conn.SetReadDeadline(deadline)
+		n, from, err := l.conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if ctx.Err() != nil {
+				return 0, context.Cause(ctx)
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return 0, os.ErrDeadlineExceeded
+			}
+			return 0, err
+		}
+		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		if from != l.peer {
+			if l.strangers != nil {
+				*l.strangers++
+			}
+			l.conn.WriteToUDPAddrPort(appendError(nil, codeUnknownTID, string(errUnknownTID)), from)
+			continue
+		}
+		return n, nil
+	}
+}
+
+func (l *udpLink) close() {
+	l.stop()
+	l.conn.Close()
+}
+
+// chanLink is a transfer in single-port mode: Serve's read loop hands it
+// the packets from its client, and it answers from the listening socket.
+type chanLink struct {
+	conn *net.UDPConn
+	peer netip.AddrPort
+	in   chan []byte
+	done func() // unregisters the link from the read loop
+}
+
+func (l *chanLink) send(b []byte) error {
+	_, err := l.conn.WriteToUDPAddrPort(b, l.peer)
+	return err
+}
+
+func (l *chanLink) recv(ctx context.Context, buf []byte, deadline time.Time) (int, error) {
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	select {
+	case p := <-l.in:
+		return copy(buf, p), nil
+	case <-timer.C:
+		return 0, os.ErrDeadlineExceeded
+	case <-ctx.Done():
+		return 0, context.Cause(ctx)
+	}
+}
+
+func (l *chanLink) close() { l.done() }

@@ -1,0 +1,91 @@
+package tftpd
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+)
+
+// xferStats are the engine's own counts for one transfer, what its record
+// reports.
+type xferStats struct {
+	mode        string
+	blksize     int
+	window      int
+	timeout     time.Duration
+	tsize       int64 // -1: not negotiated
+	bytes       int64 // file bytes sent (first sends only) or received
+	blocks      uint64
+	retransmits uint64 // packets sent again after a timeout or a short ACK
+	dupAcks     uint64 // ACKs of a block already acknowledged
+	oowAcks     uint64 // ACKs of a block never sent
+	timeouts    uint64
+	strangers   uint64 // packets from another TID (answered error 5)
+	ignored     uint64 // packets of the wrong kind, dropped
+}
+
+// clientError is an ERROR packet from the client: the transfer ends, with
+// no answer (RFC 1350: an error packet is not acknowledged).
+type clientError struct {
+	code  uint16
+	msg   string
+	acked uint64 // the last block the client had acknowledged
+}
+
+func (e *clientError) Error() string {
+	return fmt.Sprintf("client error %d %q after block %d", e.code, e.msg, e.acked)
+}
+
+// errNoAnswer ends a transfer whose client stopped answering for Retries
+// retransmits.
+var errNoAnswer = errors.New("no answer from client")
+
+// session runs one transfer's state machine over a link.
+type session struct {
+	ctx     context.Context
+	l       link
+	timeout time.Duration
+	retries int
+	st      *xferStats
+	buf     []byte // receive buffer, one datagram
+}
+
+// packet is a received datagram, split.
+type packet struct {
+	op   uint16
+	num  uint16 // block number or error code
+	body []byte
+}
+
+// wait returns the next packet from the client before deadline.
+func (ss *session) wait(deadline time.Time) (packet, error) {
+	n, err := ss.l.recv(ss.ctx, ss.buf, deadline)
+	if err != nil {
+		return packet{}, err
+	}
+	if n < 4 {
+		ss.st.ignored++
+		return packet{}, nil
+	}
+	b := ss.buf[:n]
+	return packet{op: binary.BigEndian.Uint16(b), num: binary.BigEndian.Uint16(b[2:]), body: b[4:]}, nil
+}
+
+func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
+
+// errorText is an ERROR packet's message without its NUL.
+func errorText(b []byte) string {
+	for i, c := range b {
+		if c == 0 {
+			b = b[:i]
+			break
+		}
+	}
+	if len(b) > 128 {
+		b = b[:128]
+	}
+	return string(b)
+}
