@@ -50,7 +50,7 @@ type Server struct {
 	active    int
 	perClient map[netip.Addr]int
 	stats     Stats
-	uploads   *uploadStore                  // nil when uploads are off; set by Serve
+	uploads   *uploadStore                 // nil when uploads are off; set by Serve
 	links     map[netip.AddrPort]*chanLink // single-port transfers by client
 
 	wg sync.WaitGroup // transfers running

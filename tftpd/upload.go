@@ -3,8 +3,8 @@ package tftpd
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path"
 	"strconv"
