@@ -16,8 +16,8 @@ import (
 
 // buildBootyard builds the bootyard command. The lab runs the server as its
 // own process inside the server's namespace: in per-transfer-port mode
-// pin/tftp opens a socket for every transfer from its own goroutines, which
-// would land in the test process's namespace.
+// the engine opens a socket for every transfer from its own goroutines,
+// which would land in the test process's namespace.
 func buildBootyard(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "bootyard")
@@ -104,6 +104,11 @@ func TestInteropClients(t *testing.T) {
 		{"atftp-8192-tsize", atftp("blksize 8192", "tsize 0"), small},
 		// What OVMF asks for: windowsize 4 is acknowledged.
 		{"atftp-ovmf-options", atftp("blksize 1468", "tsize 0", "windowsize 4"), small},
+		// RFC 7440 windows; 64 is capped to max_window (16).
+		{"atftp-window-1", atftp("blksize 1468", "windowsize 1"), small},
+		{"atftp-window-4", atftp("windowsize 4"), withWrap},
+		{"atftp-window-16", atftp("blksize 1468", "tsize 0", "windowsize 16"), small},
+		{"atftp-window-64", atftp("blksize 1468", "windowsize 64"), small},
 		// curl always sends tsize, blksize and timeout.
 		{"curl", func(file, dst string) []string {
 			return []string{"curl", "-sS", "--max-time", "100", "-o", dst, "tftp://" + host + "/" + file}
@@ -151,6 +156,10 @@ func TestInteropClients(t *testing.T) {
 	log := srv.Output()
 	if n := strings.Count(log, "outcome=ok"); n != want && !t.Failed() {
 		t.Errorf("server logged %d ok transfers, want %d\n%s", n, want, log)
+	}
+	// Windows of 4 and 16 were granted; 64 was capped to 16.
+	if !strings.Contains(log, "windowsize=4") || !strings.Contains(log, "windowsize=16") || strings.Contains(log, "windowsize=64") {
+		t.Errorf("server log: want windowsize 4 and 16 negotiated, never 64\n%s", log)
 	}
 	// 8192 was asked for and capped; 1428 was asked for and granted.
 	if strings.Contains(log, "blksize=8192") || !strings.Contains(log, "blksize=1428") || !strings.Contains(log, "blksize=1468") {
