@@ -93,21 +93,22 @@ func parseRequest(b []byte) (request, error) {
 	if r.mode != "octet" && r.mode != "netascii" {
 		return request{}, errBadMode
 	}
+	// Extra NULs make empty fields where a name is due: an option name is
+	// never empty, so skip them. A value may be empty (RFC 2090 multicast).
 	rest := fields[2:]
-	// Extra NULs make empty fields; an option name is never empty, so
-	// drop them (a value may be empty only as the dangling case).
-	var kept []string
-	for _, f := range rest {
-		if f != "" {
-			kept = append(kept, f)
-		}
-	}
-	for i := 0; i+1 < len(kept); i += 2 {
-		name := strings.ToLower(kept[i])
-		if _, dup := r.opt(name); dup {
+	for i := 0; i < len(rest); {
+		if rest[i] == "" {
+			i++
 			continue
 		}
-		r.opts = append(r.opts, option{name, kept[i+1]})
+		if i+1 >= len(rest) {
+			break // a dangling name without a value
+		}
+		name := strings.ToLower(rest[i])
+		if _, dup := r.opt(name); !dup {
+			r.opts = append(r.opts, option{name, rest[i+1]})
+		}
+		i += 2
 	}
 	return r, nil
 }

@@ -34,6 +34,8 @@ func TestParseRequest(t *testing.T) {
 			request{name: "f", mode: "octet", opts: []option{{"tsize", "0"}}}, nil},
 		{"repeated option keeps first", "\x00\x01f\x00octet\x00blksize\x00512\x00BLKSIZE\x001468\x00",
 			request{name: "f", mode: "octet", opts: []option{{"blksize", "512"}}}, nil},
+		{"empty value", "\x00\x01f\x00octet\x00multicast\x00\x00blksize\x00512\x00",
+			request{name: "f", mode: "octet", opts: []option{{"multicast", ""}, {"blksize", "512"}}}, nil},
 		{"write", "\x00\x02up\x00octet\x00", request{write: true, name: "up", mode: "octet"}, nil},
 		{"no mode", "\x00\x01f\x00", request{}, errNoMode},
 		{"mail mode", "\x00\x01f\x00mail\x00", request{}, errBadMode},

@@ -313,3 +313,70 @@ func TestOversizeRequestDropped(t *testing.T) {
 		t.Errorf("Resolve called %d times", n)
 	}
 }
+
+// TestStrangerGetsError5: a packet from another port than the transfer's
+// client is answered with error 5 and the transfer goes on.
+func TestStrangerGetsError5(t *testing.T) {
+	dir := t.TempDir()
+	want := writeFile(t, dir, "f", 1500)
+	srv := startServer(t, settings(), newRootFiles(t, dir))
+	c := dialRaw(t, srv.addr)
+	c.request(1, "f", "octet")
+	if op, num, _ := c.recv(); op != 3 || num != 1 {
+		t.Fatalf("got op %d num %d, want DATA 1", op, num)
+	}
+	stranger := dialRaw(t, srv.addr)
+	stranger.peer = c.peer
+	stranger.ack(1)
+	if op, code, msg := stranger.recv(); op != 5 || code != 5 {
+		t.Fatalf("stranger got op %d code %d %q, want ERROR 5", op, code, msg)
+	}
+	c.ack(1)
+	rest, _ := fetchRawFrom(t, c, 2, 512)
+	if !bytes.Equal(rest, want[512:]) {
+		t.Errorf("got %d more bytes, want %d", len(rest), len(want)-512)
+	}
+	if rec := srv.log.waitTransfers(t, 1)[0]; rec.Attrs["outcome"] != "ok" || rec.Attrs["strangers"] != "1" {
+		t.Errorf("record %v, want ok with 1 stranger", rec.Attrs)
+	}
+}
+
+// TestErrorCodes: each refusal carries the RFC 1350 code that fits it.
+func TestErrorCodes(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "f", 10)
+	srv := startServer(t, settings(), newRootFiles(t, dir))
+	for _, tc := range []struct {
+		op   uint16
+		name string
+		code uint16
+	}{
+		{1, "missing", 1},
+		{1, "../f", 2},
+		{2, "up", 2}, // uploads are off
+	} {
+		c := dialRaw(t, srv.addr)
+		c.request(tc.op, tc.name, "octet")
+		if op, code, msg := c.recv(); op != 5 || code != tc.code {
+			t.Errorf("op %d %q: got op %d code %d %q, want ERROR %d", tc.op, tc.name, op, code, msg, tc.code)
+		}
+	}
+}
+
+// TestOptionsNegotiated: option names in any case, timeout echoed, tsize
+// for a generated-size file, unknown options left out of the OACK.
+func TestOptionsNegotiated(t *testing.T) {
+	dir := t.TempDir()
+	want := writeFile(t, dir, "f", 3000)
+	srv := startServer(t, settings(), newRootFiles(t, dir))
+	c := dialRaw(t, srv.addr)
+	c.request(1, "f", "OCTET", "BLKSIZE", "1024", "Timeout", "3", "TSIZE", "0", "multicast", "", "windowsize", "2")
+	op, _, body := c.recv()
+	if diff := cmp.Diff(map[string]string{"blksize": "1024", "timeout": "3", "tsize": "3000", "windowsize": "2"}, parseOACK(body)); op != 6 || diff != "" {
+		t.Fatalf("op %d, OACK (-want +got):\n%s", op, diff)
+	}
+	c.ack(0)
+	if got := fetchWindow(t, c, 1, 1024, 2); !bytes.Equal(got, want) {
+		t.Errorf("got %d bytes, want %d", len(got), len(want))
+	}
+}
