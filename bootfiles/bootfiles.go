@@ -202,6 +202,21 @@ func (f *FS) hostFor(snap *inventory.Snapshot, req request, client served.Client
 	return h, client.Addr, true
 }
 
+// MaxWindow is the TFTP windowsize cap of the host at client's address
+// (its own tftp_max_window, else its profile's); 0 when it has none or
+// the address is no known host's.
+func (f *FS) MaxWindow(client served.Client) int {
+	snap := f.snap()
+	if snap == nil {
+		return 0
+	}
+	h, ok := f.hostByIP(snap, client.Addr.Unmap())
+	if !ok {
+		return 0
+	}
+	return h.MaxWindow()
+}
+
 func (f *FS) hostByIP(snap *inventory.Snapshot, ip netip.Addr) (*inventory.Host, bool) {
 	if f.hosts != nil {
 		return f.hosts.HostByIP(ip)

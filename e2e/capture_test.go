@@ -20,10 +20,42 @@ import (
 // BOOTYARD_GOLDEN_UPDATE=1 the tests write the captured packets as the new
 // golden files instead (see dhcp/testdata/golden/README.md).
 
-// dhcpCapture records what clients send to UDP port 67 on the server's eth0.
+// dhcpCapture records what clients send to UDP port 67 on the server's eth0
+// (captureDHCP), or the TFTP packets both ways (captureTFTP).
 type dhcpCapture struct {
 	p    *netlab.Proc
 	file string
+}
+
+// captureTFTP records the start of every UDP packet on the server's eth0
+// but DHCP's: requests, OACKs, ACKs and errors whole, DATA cut at 256 bytes
+// (udpPayloads drops those, which is what the OACK checks want).
+func (b *bootLab) captureTFTP(t *testing.T) *dhcpCapture {
+	t.Helper()
+	file := filepath.Join(b.dir, "tftp.pcap")
+	p := b.srv.Start(t, "tcpdump", "-i", "eth0", "-n", "-s", "256", "--immediate-mode", "-U", "-Z", "root", "-w", file,
+		"udp and not port 67 and not port 68")
+	if err := p.WaitFor(serverUp, "listening on"); err != nil {
+		t.Fatalf("tcpdump: %v\n%s", err, p.Output())
+	}
+	return &dhcpCapture{p: p, file: file}
+}
+
+// oacks returns the options of every TFTP OACK among pkts.
+func oacks(pkts [][]byte) []map[string]string {
+	var out []map[string]string
+	for _, p := range pkts {
+		if len(p) < 2 || binary.BigEndian.Uint16(p) != 6 {
+			continue
+		}
+		parts := strings.Split(strings.TrimSuffix(string(p[2:]), "\x00"), "\x00")
+		m := map[string]string{}
+		for i := 0; i+1 < len(parts); i += 2 {
+			m[strings.ToLower(parts[i])] = parts[i+1]
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // captureDHCP starts tcpdump in the server namespace, as root (-Z root: the

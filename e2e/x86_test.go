@@ -81,9 +81,20 @@ func TestUEFIiPXEChainload(t *testing.T) {
 	}
 	srv := b.startBootyard(t, cfg.yaml(b.dir, b.root))
 	capture := b.captureDHCP(t)
+	tftpCapture := b.captureTFTP(t)
 	q := b.boot(t, m)
 	q.waitMarker(t, tok)
 	requireTransferred(t, srv, "ipxe.efi", "boot.ipxe", "vmlinuz", "initrd.gz")
+	// OVMF asks for RFC 7440 windowsize 4 for ipxe.efi; the OACK grants it.
+	windowed := 0
+	for _, o := range oacks(tftpCapture.packets(t)) {
+		if o["windowsize"] == "4" {
+			windowed++
+		}
+	}
+	if windowed == 0 {
+		t.Errorf("no OACK with windowsize 4 in the capture: OVMF's transfers were not windowed")
+	}
 	pkts := capture.packets(t)
 	checkGolden(t, pkts, "ovmf-x64", m.mac, "PXEClient:Arch:00007:UNDI:003000")
 	checkGolden(t, pkts, "ipxe-efi", m.mac, "PXEClient:Arch:00007:UNDI:003010")

@@ -58,9 +58,9 @@ var (
 	limitKeys   = []string{"per_client_rate", "per_client_burst", "new_client_rate", "new_client_burst"}
 	tftpKeys    = keysOf(TFTP{})
 	uploadKeys  = keysOf(Uploads{})
-	profileKeys = []string{"kernel", "initrd", "cmdline", "bootfile", "pxelinux", "options", "fdt", "fdtdir"}
+	profileKeys = []string{"kernel", "initrd", "cmdline", "bootfile", "pxelinux", "options", "fdt", "fdtdir", "tftp_max_window"}
 	pxeKeys     = []string{"config_file", "path_prefix", "reboot_time"}
-	hostKeys    = []string{"name", "mac", "ip", "profile", "bootfile", "cmdline", "options", "rpi_serial", "fdt", "fdtdir"}
+	hostKeys    = []string{"name", "mac", "ip", "profile", "bootfile", "cmdline", "options", "rpi_serial", "fdt", "fdtdir", "tftp_max_window"}
 )
 
 // raw is what decoding produces: the snapshot's parts plus the references
@@ -313,6 +313,7 @@ func (d *decoder) decodeProfiles(n *yaml.Node, r *raw) {
 		// Option 211 is a 32-bit count of seconds (RFC 5071 section 8).
 		pr.PXELinux.RebootTime = d.duration(pm["reboot_time"], join(pp, "reboot_time"), 0, time.Second, 0xffffffff*time.Second)
 		pr.Options = d.options(m["options"], join(p, "options"))
+		pr.TFTPMaxWindow = int(d.integer(m["tftp_max_window"], join(p, "tftp_max_window"), 0, 1, 65535))
 		r.profiles = append(r.profiles, pr)
 	}
 }
@@ -342,6 +343,7 @@ func (d *decoder) decodeHosts(n *yaml.Node, r *raw) {
 		h.Options = d.options(m["options"], join(p, "options"))
 		h.RPiSerial = d.rpiSerial(m["rpi_serial"], join(p, "rpi_serial"))
 		h.FDT, h.FDTDir = d.deviceTree(m, p)
+		h.TFTPMaxWindow = int(d.integer(m["tftp_max_window"], join(p, "tftp_max_window"), 0, 1, 65535))
 		r.hosts = append(r.hosts, h)
 		r.hostProfiles = append(r.hostProfiles, d.str(m["profile"], join(p, "profile")))
 	}

@@ -208,7 +208,10 @@ type Profile struct {
 	// root, for the generated configs; at most one is set (see
 	// Host.DeviceTree).
 	FDT, FDTDir string
-	Line        int
+	// TFTPMaxWindow caps the RFC 7440 windowsize for this profile's hosts
+	// below tftp.max_window (0: no cap of its own), for NICs that drop bursts.
+	TFTPMaxWindow int
+	Line          int
 }
 
 // PXELinux holds the RFC 5071 options.
@@ -237,7 +240,22 @@ type Host struct {
 	RPiSerial string
 	// FDT and FDTDir, when either is set, replace the profile's pair.
 	FDT, FDTDir string
-	Line        int
+	// TFTPMaxWindow caps the windowsize for this host; it wins over the
+	// profile's (0: the profile's, if any).
+	TFTPMaxWindow int
+	Line          int
+}
+
+// MaxWindow is the windowsize cap the host's own settings ask for: its
+// own, else its profile's; 0 when neither sets one.
+func (h *Host) MaxWindow() int {
+	if h.TFTPMaxWindow > 0 {
+		return h.TFTPMaxWindow
+	}
+	if h.Profile != nil {
+		return h.Profile.TFTPMaxWindow
+	}
+	return 0
 }
 
 // DHCPOption is an extra DHCP option given by number (an entry of an options:

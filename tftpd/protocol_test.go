@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bootyard/bootyard/inventory"
+	"github.com/bootyard/bootyard/served"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -377,6 +378,29 @@ func TestOptionsNegotiated(t *testing.T) {
 	}
 	c.ack(0)
 	if got := fetchWindow(t, c, 1, 1024, 2); !bytes.Equal(got, want) {
+		t.Errorf("got %d bytes, want %d", len(got), len(want))
+	}
+}
+
+// cappedFiles is a Resolver whose hosts cap the window at 2.
+type cappedFiles struct{ *rootFiles }
+
+func (cappedFiles) MaxWindow(served.Client) int { return 2 }
+
+// TestHostWindowCap: a host's own cap lowers tftp.max_window; the client
+// asking 16 gets 2 and the transfer runs with 2 blocks per ACK.
+func TestHostWindowCap(t *testing.T) {
+	dir := t.TempDir()
+	want := writeFile(t, dir, "f", 5000)
+	srv := startServer(t, settings(), cappedFiles{newRootFiles(t, dir)})
+	c := dialRaw(t, srv.addr)
+	c.request(1, "f", "octet", "windowsize", "16")
+	op, _, body := c.recv()
+	if op != 6 || parseOACK(body)["windowsize"] != "2" {
+		t.Fatalf("got op %d %q, want OACK windowsize 2", op, body)
+	}
+	c.ack(0)
+	if got := fetchWindow(t, c, 1, 512, 2); !bytes.Equal(got, want) {
 		t.Errorf("got %d bytes, want %d", len(got), len(want))
 	}
 }

@@ -29,6 +29,14 @@ type Resolver interface {
 	Resolve(client served.Client, name string) (served.Content, error)
 }
 
+// WindowCapper may be implemented by a Resolver (bootfiles does): the
+// RFC 7440 windowsize cap of the host at a client's address, for boards
+// whose NICs drop bursts; 0 when the host sets none. It only ever lowers
+// tftp.max_window.
+type WindowCapper interface {
+	MaxWindow(client served.Client) int
+}
+
 // Server is a TFTP server (RFC 1350, 2347, 2348, 2349, 7440). Build it with
 // New, run it with Serve.
 type Server struct {

@@ -9,6 +9,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"time"
+
+	"github.com/bootyard/bootyard/served"
 )
 
 // transfer is one read or write request, from its arrival to the single
@@ -145,7 +147,7 @@ func (s *Server) negotiate(t *transfer, ss *session, req request, size int64, lo
 			if !ok {
 				continue
 			}
-			n = min(n, int64(max(1, s.cfg.MaxWindow)))
+			n = min(n, int64(s.maxWindow(t.client.Addr())))
 			t.st.window = int(n)
 			acked = append(acked, option{o.name, strconv.FormatInt(n, 10)})
 		}
@@ -154,6 +156,18 @@ func (s *Server) negotiate(t *transfer, ss *session, req request, size int64, lo
 		return nil
 	}
 	return appendOACK(nil, acked)
+}
+
+// maxWindow is the windowsize cap for a client: tftp.max_window, lowered
+// by its host's own cap when the resolver knows one.
+func (s *Server) maxWindow(client netip.Addr) int {
+	c := max(1, s.cfg.MaxWindow)
+	if wc, ok := s.files.(WindowCapper); ok {
+		if h := wc.MaxWindow(served.Client{Addr: client}); h > 0 {
+			c = min(c, h)
+		}
+	}
+	return c
 }
 
 // mtuBlock is the largest blksize that fits the MTU of the interface
