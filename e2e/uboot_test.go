@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -28,6 +29,7 @@ import (
 //     `fdtdir` + U-Boot's board name) must be there, byte for byte. qemu
 //     puts a DTB at that address itself, but with fresh random seeds on
 //     every start, so only a load of our file gives our crc;
+//   - the kernel again with tftpwindowsize 8 and 16 (RFC 7440), same CRC;
 //   - pxe get: U-Boot's PXELINUX search must find the per-MAC
 //     pxelinux.cfg file bootyard generates;
 //   - pxe boot: the entry of that file must name the host's kernel and
@@ -92,6 +94,22 @@ func TestUBoot(t *testing.T) {
 			q.typeLine(t, fmt.Sprintf("crc32 ${fdt_addr_r} %x", len(dtb)))
 			q.waitConsole(t, fmt.Sprintf("==> %08x", crc32.ChecksumIEEE(dtb)))
 			q.waitConsole(t, "=> ")
+
+			// RFC 7440: the same kernel again with U-Boot's
+			// tftpwindowsize 8, then 16, into memory cleared first, and
+			// the same CRC each time.
+			for _, w := range []int{8, 16} {
+				q.typeLine(t, fmt.Sprintf("setenv tftpwindowsize %d; mw.b ${kernel_addr_r} 0 %x; tftpboot ${kernel_addr_r} %s", w, len(data), kernel))
+				q.waitConsole(t, fmt.Sprintf("Bytes transferred = %d (%x hex)", len(data), len(data)))
+				q.waitConsole(t, "=> ")
+				q.typeLine(t, fmt.Sprintf("crc32 ${kernel_addr_r} %x", len(data)))
+				q.waitConsole(t, fmt.Sprintf("==> %08x", crc32.ChecksumIEEE(data)))
+				q.waitConsole(t, "=> ")
+				if !strings.Contains(srv.Output(), fmt.Sprintf("file=%s outcome=ok bytes=%d", kernel, len(data))) ||
+					!strings.Contains(srv.Output(), fmt.Sprintf("windowsize=%d ", w)) {
+					t.Errorf("server log has no windowsize %d transfer of %s", w, kernel)
+				}
+			}
 
 			cfgName := pxelinuxName(tc.mac)
 			q.typeLine(t, "pxe get")
