@@ -105,8 +105,14 @@ func TestUBoot(t *testing.T) {
 				q.typeLine(t, fmt.Sprintf("crc32 ${kernel_addr_r} %x", len(data)))
 				q.waitConsole(t, fmt.Sprintf("==> %08x", crc32.ChecksumIEEE(data)))
 				q.waitConsole(t, "=> ")
-				if !strings.Contains(srv.Output(), fmt.Sprintf("file=%s outcome=ok bytes=%d", kernel, len(data))) ||
-					!strings.Contains(srv.Output(), fmt.Sprintf("windowsize=%d ", w)) {
+				found := false
+				for _, l := range strings.Split(srv.Output(), "\n") {
+					if strings.Contains(l, fmt.Sprintf("file=%s outcome=ok bytes=%d ", kernel, len(data))) &&
+						strings.Contains(l, fmt.Sprintf(" windowsize=%d ", w)) {
+						found = true
+					}
+				}
+				if !found {
 					t.Errorf("server log has no windowsize %d transfer of %s", w, kernel)
 				}
 			}
