@@ -2,6 +2,7 @@ package tftpd
 
 import (
 	"crypto/sha256"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -116,6 +117,11 @@ func TestInteropClients(t *testing.T) {
 		{"busybox", func(file, dst string) []string {
 			return []string{"busybox", "tftp", "-g", "-b", "1468", "-r", file, "-l", dst, host}
 		}, small},
+		// pin/tftp's client, a second Go implementation: this test
+		// binary run again on the client host (TestPinClientHelper).
+		{"pin-tftp", func(file, dst string) []string {
+			return []string{os.Args[0], "-test.run=^TestPinClientHelper$", "-test.count=1", "get", host + ":69", file, dst}
+		}, withWrap},
 		// tftp-hpa: plain RFC 1350, 512-byte blocks, no options.
 		{"tftp-hpa", func(file, dst string) []string {
 			return []string{"tftp", "-m", "binary", host, "-c", "get", file, dst}
@@ -217,5 +223,27 @@ func TestInteropJumbo(t *testing.T) {
 	p.Stop()
 	if log := p.Output(); !strings.Contains(log, "blksize=8192") {
 		t.Errorf("want blksize 8192 negotiated\n%s", log)
+	}
+}
+
+// TestPinClientHelper is pin/tftp's client as a command for the lab: run
+// as `<test binary> -test.run=^TestPinClientHelper$ get host:port name dst`
+// on a lab host, it fetches name in 512-byte blocks (the block number wraps
+// for the largest file) with tsize into dst.
+// Without those arguments it does nothing.
+func TestPinClientHelper(t *testing.T) {
+	args := flag.Args()
+	if len(args) != 4 || args[0] != "get" {
+		t.Skip("a helper command for TestInteropClients")
+	}
+	data, size, sizeOK, err := get(t, args[1], args[2], "octet", 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sizeOK && size != int64(len(data)) {
+		t.Fatalf("tsize %d, got %d bytes", size, len(data))
+	}
+	if err := os.WriteFile(args[3], data, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
