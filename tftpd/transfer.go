@@ -30,7 +30,7 @@ type transfer struct {
 	end   error  // what ended it: nil, a wireError, *clientError, errNoAnswer, ...
 	// generated: the resolver generated the file (for the Observer).
 	generated bool
-	st    xferStats
+	st        xferStats
 }
 
 // begin registers a new transfer and decides whether it may run under
