@@ -38,7 +38,7 @@ func TestParseRequest(t *testing.T) {
 			request{name: "f", mode: "octet", opts: []option{{"multicast", ""}, {"blksize", "512"}}}, nil},
 		{"write", "\x00\x02up\x00octet\x00", request{write: true, name: "up", mode: "octet"}, nil},
 		{"no mode", "\x00\x01f\x00", request{}, errNoMode},
-		{"mail mode", "\x00\x01f\x00mail\x00", request{}, errBadMode},
+		{"mail mode (answered error 4 by the server)", "\x00\x01f\x00mail\x00", request{}, errBadMode},
 		{"not a request", "\x00\x04\x00\x01", request{}, errOpcode},
 		{"short", "\x00", request{}, errShort},
 		{"too long", "\x00\x01" + string(bytes.Repeat([]byte("a"), 600)) + "\x00octet\x00", request{}, errTooLong},

@@ -362,6 +362,12 @@ func TestErrorCodes(t *testing.T) {
 			t.Errorf("op %d %q: got op %d code %d %q, want ERROR %d", tc.op, tc.name, op, code, msg, tc.code)
 		}
 	}
+	// RFC 1350's mail mode is not spoken: illegal operation.
+	c := dialRaw(t, srv.addr)
+	c.request(1, "f", "mail")
+	if op, code, msg := c.recv(); op != 5 || code != 4 {
+		t.Errorf("mail mode: got op %d code %d %q, want ERROR 4", op, code, msg)
+	}
 }
 
 // TestOptionsNegotiated: option names in any case, timeout echoed, tsize

@@ -224,6 +224,11 @@ func (s *Server) dispatch(conn *net.UDPConn, b []byte, from netip.AddrPort, dst 
 		s.stats.Dropped++
 		s.mu.Unlock()
 		s.log.Debug("tftp packet dropped", "client", from.String(), "error", err)
+		if errors.Is(err, errBadMode) {
+			// A request in a mode we do not speak (RFC 1350's "mail", or
+			// garbage): say so, code 4, rather than leave it to time out.
+			conn.WriteToUDPAddrPort(appendError(nil, codeIllegalOp, string(errIllegal)), from)
+		}
 		return
 	}
 	// Checked and counted under mu: Serve sets stopping under mu before
