@@ -28,7 +28,6 @@ const (
 	errInternal    wireError = "internal error"
 	errIllegal     wireError = "illegal TFTP operation"
 	errUnknownTID  wireError = "unknown transfer ID"
-	errBadOption   wireError = "option refused"
 )
 
 // wireCode is the RFC 1350/2347 error code sent with a text.
@@ -46,8 +45,6 @@ func wireCode(e wireError) uint16 {
 		return codeUnknownTID
 	case errExists:
 		return codeExists
-	case errBadOption:
-		return codeOptionsDeny
 	}
 	return codeUndefined
 }
