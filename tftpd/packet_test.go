@@ -222,7 +222,7 @@ func FuzzReceiveStateMachine(f *testing.F) {
 		st := &xferStats{}
 		ss := &session{ctx: context.Background(), l: l, timeout: time.Millisecond, retries: 2, st: st, buf: make([]byte, 65536)}
 		var got bytes.Buffer
-		_, err := ss.receiveFile(&got, blksize, int(window%8)+1, appendAck(nil, 0))
+		_, err := ss.receiveFile(&got, blksize, int(window%8)+1, appendAck(nil, 0), nil)
 		if err == nil && !bytes.Equal(got.Bytes(), want) || !bytes.HasPrefix(want, got.Bytes()) {
 			t.Fatalf("wrote %q, want %q (err %v)", got.Bytes(), want, err)
 		}

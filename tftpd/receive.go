@@ -10,8 +10,10 @@ import (
 // (RFC 7440) and at the final short block. A block out of order (one was
 // lost) is answered with an ACK of the last block received in order, so
 // the sender resends from there; a timeout resends the last ACK.
-// It returns the last ACK sent, for dally.
-func (ss *session) receiveFile(w io.Writer, blksize, window int, first []byte) ([]byte, error) {
+// finish runs after the final block is written and before its ACK goes
+// out, so that a client that has its ACK finds the file in place; an error
+// from it ends the transfer instead. It returns the last ACK sent, for dally.
+func (ss *session) receiveFile(w io.Writer, blksize, window int, first []byte, finish func() error) ([]byte, error) {
 	st := ss.st
 	ack := first
 	if err := ss.l.send(ack); err != nil {
@@ -66,6 +68,11 @@ func (ss *session) receiveFile(w io.Writer, blksize, window int, first []byte) (
 			sinceAck++
 			tries = 0
 			final := len(pk.body) < blksize
+			if final && finish != nil {
+				if err := finish(); err != nil {
+					return nil, err
+				}
+			}
 			if final || sinceAck >= window {
 				ack = appendAck(nil, uint16(got))
 				if err := ss.l.send(ack); err != nil {

@@ -49,17 +49,30 @@ func (s *Server) receive(t *transfer, ss *session, req request, local netip.Addr
 		first = appendAck(nil, 0)
 	}
 	w := &uploadWriter{t: t, f: f, up: up}
-	ack, err := ss.receiveFile(w, t.st.blksize, t.st.window, first)
-	if cerr := f.Close(); err == nil && cerr != nil {
-		w.err, err = cerr, errWriteFailed
-	}
-	if err == nil {
-		if cerr := up.commit(tmp, name); cerr != nil {
-			w.err, err = cerr, wireErrorFor(cerr)
+	closed, committed := false, false
+	// Closed and linked into place before the final ACK: a client that
+	// has its ACK finds the file there.
+	finish := func() error {
+		closed = true
+		if cerr := f.Close(); cerr != nil {
+			w.err = cerr
+			return errWriteFailed
 		}
+		if cerr := up.commit(tmp, name); cerr != nil {
+			w.err = cerr
+			return wireErrorFor(cerr)
+		}
+		committed = true
+		return nil
+	}
+	ack, err := ss.receiveFile(w, t.st.blksize, t.st.window, first, finish)
+	if !closed {
+		f.Close()
 	}
 	if err != nil {
-		up.discard(tmp, w.reserved)
+		if !committed {
+			up.discard(tmp, w.reserved)
+		}
 		if w.err != nil {
 			t.cause = w.err
 		}
