@@ -226,9 +226,8 @@ func startServer(t testing.TB, cfg inventory.TFTP, files Resolver, opts ...func(
 	return ts
 }
 
-// waitReady waits until pin/tftp reads from its socket. A request queued
-// before it enabled IP_PKTINFO arrives without the interface it came on, and
-// pin/tftp then clamps blksize to 512: send a stray ACK (dropped, logged at
+// waitReady waits until the server reads from its socket (so that tests
+// measure the server, not its start): send a stray ACK (dropped, logged at
 // debug) and wait for its log line.
 func (s *testServer) waitReady(t testing.TB) {
 	t.Helper()

@@ -66,8 +66,8 @@ func TestLoopbackSizes(t *testing.T) {
 				if sha256.Sum256(got) != sha256.Sum256(want) {
 					t.Fatalf("got %d bytes, want %d: content differs", len(got), len(want))
 				}
-				// pin/tftp never acknowledges tsize 0 (it treats "0" as "not
-				// set"), so a 0-byte file goes without it.
+				// The server leaves tsize 0 out (curl refuses an OACK
+				// with it), so a 0-byte file goes without it.
 				// (pin/tftp's client reports its own "0" when no tsize came back.)
 				if o.tsize && size > 0 && (!tsizeOK || tsize != int64(size)) {
 					t.Errorf("tsize = %d (answered %v), want %d", tsize, tsizeOK, size)

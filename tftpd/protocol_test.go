@@ -280,7 +280,7 @@ func TestShutdownGraceExpires(t *testing.T) {
 	if op, num, _ := c.recv(); op != 3 || num != 1 {
 		t.Fatalf("got op %d num %d, want DATA 1", op, num)
 	}
-	// The client stalls; pin/tftp alone would wait 10 s x 5 retries.
+	// The client stalls; without the grace the server would wait 10 s x 5 retries.
 	if err := srv.stop(); err != nil {
 		t.Fatalf("Serve = %v, want nil", err)
 	}
@@ -294,9 +294,8 @@ func TestShutdownGraceExpires(t *testing.T) {
 	}
 }
 
-// TestOversizeRequestDropped: a request longer than pin/tftp's 516-byte
-// buffer (a 600-byte name) is cut, fails to parse and is dropped unanswered;
-// Files is never asked.
+// TestOversizeRequestDropped: a request longer than 512 bytes (RFC 2347; a
+// 600-byte name) is dropped unanswered; Files is never asked.
 func TestOversizeRequestDropped(t *testing.T) {
 	files := newRootFiles(t, t.TempDir())
 	srv := startServer(t, settings(), files)
