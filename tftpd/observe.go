@@ -12,8 +12,7 @@ type Observer interface {
 	TFTPDone(Summary)
 }
 
-// Summary is what a finished transfer tells the Observer: bounded values
-// only (no client address, no file name).
+// Summary is what a finished transfer tells the Observer.
 type Summary struct {
 	// Client and File are for the boot timeline, never metric labels.
 	Client    netip.Addr
@@ -23,4 +22,7 @@ type Summary struct {
 	Outcome   string // ok, probe, busy, not_found, denied, timeout, failed, ...
 	Bytes     int64
 	Duration  time.Duration
+	// As negotiated, and how many packets went out again.
+	BlockSize, Window int
+	Retransmits       int
 }

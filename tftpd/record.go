@@ -35,7 +35,8 @@ func (s *Server) endTransfer(t *transfer) {
 	s.mu.Unlock()
 	if s.Observer != nil {
 		s.Observer.TFTPDone(Summary{Client: t.client.Addr(), File: t.name, Generated: t.generated,
-			Upload: t.write, Outcome: string(out), Bytes: t.st.bytes, Duration: time.Since(t.start)})
+			Upload: t.write, Outcome: string(out), Bytes: t.st.bytes, Duration: time.Since(t.start),
+			BlockSize: t.st.blksize, Window: t.st.window, Retransmits: int(t.st.retransmits)})
 	}
 
 	if !s.log.Enabled(context.Background(), level) {

@@ -234,6 +234,9 @@ func TestMetricsAndRogueServers(t *testing.T) {
 	if got := delta("bootyard_transfer_bytes_total", map[string]string{"proto": "tftp", "direction": "sent"}); got != float64(len(payload)) {
 		t.Errorf("tftp bytes sent moved by %v, want %d", got, len(payload))
 	}
+	if got := delta("bootyard_tftp_windowsize", nil); got != 1 {
+		t.Errorf("tftp windowsize histogram moved by %v, want 1 (atftp's lock-step transfer)", got)
+	}
 	if got := delta("bootyard_config_reloads_total", map[string]string{"result": "refused"}); got != 1 {
 		t.Errorf("refused reloads moved by %v, want 1", got)
 	}

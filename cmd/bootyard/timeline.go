@@ -88,17 +88,19 @@ func (b *bootEvents) TFTPStarted() { b.Metrics.TransferStarted("tftp") }
 // timeline of the machine it was for.
 func (b *bootEvents) TFTPDone(s tftpd.Summary) {
 	outcome := strings.ReplaceAll(s.Outcome, " ", "_")
-	b.Metrics.TransferDone(metrics.Transfer{Proto: "tftp", Outcome: outcome, Upload: s.Upload, Bytes: s.Bytes, Duration: s.Duration})
-	b.transferEvent("tftp", s.Client, s.File, s.Generated, outcome, s.Bytes, s.Duration)
+	b.Metrics.TransferDone(metrics.Transfer{Proto: "tftp", Outcome: outcome, Upload: s.Upload, Bytes: s.Bytes, Duration: s.Duration,
+		Window: s.Window, Retransmits: s.Retransmits})
+	b.transferEvent("tftp", s.Client, timeline.Event{File: s.File, BlockSize: s.BlockSize, WindowSize: s.Window, Retransmits: s.Retransmits},
+		s.Generated, outcome, s.Bytes, s.Duration)
 }
 
 // transferEvent adds a finished transfer to the timeline of the machine at
 // client (found as the file servers find hosts: reservation, lease,
 // neighbour table), with what it means for the boot.
-func (b *bootEvents) transferEvent(proto string, client netip.Addr, file string, generated bool, outcome string, n int64, d time.Duration) {
+func (b *bootEvents) transferEvent(proto string, client netip.Addr, e timeline.Event, generated bool, outcome string, n int64, d time.Duration) {
 	snap := b.store.Current()
-	e := timeline.Event{Kind: proto, File: file, Bytes: n, Outcome: outcome, Duration: d.Seconds(),
-		OK: outcome == "ok" || outcome == "probe"}
+	file := e.File
+	e.Kind, e.Bytes, e.Outcome, e.Duration, e.OK = proto, n, outcome, d.Seconds(), outcome == "ok" || outcome == "probe"
 	h, ok := b.hosts.HostByIP(client)
 	if ok {
 		e.MAC, e.Host = h.MAC.String(), h.Name
@@ -220,5 +222,5 @@ func (b *bootEvents) HTTPDone(s httpboot.Summary) {
 		b.tl.Add(e)
 		return
 	}
-	b.transferEvent("http", s.Client, s.File, s.Generated, outcome, s.Bytes, s.Duration)
+	b.transferEvent("http", s.Client, timeline.Event{File: s.File}, s.Generated, outcome, s.Bytes, s.Duration)
 }
