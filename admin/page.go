@@ -49,7 +49,7 @@ type pageData struct {
 	Unknown  []HostStatus // unknown MACs we did not answer
 	Pools    []Pool
 	Rogues   []Rogue
-	InFlight []timeline.Event
+	InFlight []Transfer
 	One      *HostStatus // the host page
 	Missing  string      // the host page for an unknown id
 }

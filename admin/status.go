@@ -42,7 +42,27 @@ type Sources struct {
 	Pools    func() []Pool
 	Rogues   func() []Rogue
 	// InFlight lists the transfers running now.
-	InFlight func() []timeline.Event
+	InFlight func() []Transfer
+}
+
+// Transfer is one file transfer running now.
+type Transfer struct {
+	Proto   string    `json:"proto"`
+	MAC     string    `json:"mac,omitempty"`
+	Host    string    `json:"host,omitempty"`
+	Client  string    `json:"client"`
+	File    string    `json:"file"`
+	Bytes   int64     `json:"bytes"`
+	Size    int64     `json:"size"` // -1: unknown
+	Started time.Time `json:"started"`
+}
+
+// Percent is how far the transfer got, 0-100; -1 when the size is unknown.
+func (t Transfer) Percent() int {
+	if t.Size <= 0 {
+		return -1
+	}
+	return int(t.Bytes * 100 / t.Size)
 }
 
 // HostStatus is one row of GET /api/hosts: an inventory host (or an

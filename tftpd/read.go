@@ -23,6 +23,7 @@ func (s *Server) send(t *transfer, ss *session, req request, local netip.Addr) e
 	}
 	defer content.Body.Close()
 	t.generated = content.Generated
+	s.track(t, name, content.Size)
 	oack := s.negotiate(t, ss, req, content.Size, local)
 	tr := &transferReader{ctx: t.ctx, r: bufio.NewReaderSize(content.Body, readAhead)}
 	var r io.Reader = tr

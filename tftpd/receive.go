@@ -65,6 +65,9 @@ func (ss *session) receiveFile(w io.Writer, blksize, window int, first []byte, f
 			got++
 			st.blocks++
 			st.bytes += int64(len(pk.body))
+			if st.live != nil {
+				st.live.Store(st.bytes)
+			}
 			sinceAck++
 			tries = 0
 			final := len(pk.body) < blksize

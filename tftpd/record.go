@@ -13,6 +13,7 @@ import (
 func (s *Server) endTransfer(t *transfer) {
 	out, level := classify(t.end, t.write)
 	s.mu.Lock()
+	delete(s.inflight, t)
 	if t.admitted {
 		s.releaseLocked(t.client.Addr())
 	}

@@ -70,6 +70,9 @@ func (ss *session) sendFile(r io.Reader, blksize, window int, oack []byte) error
 				sent = b
 				st.blocks++
 				st.bytes += int64(len(p) - 4)
+				if st.live != nil {
+					st.live.Store(st.bytes)
+				}
 			}
 			if err := ss.l.send(p); err != nil {
 				return err

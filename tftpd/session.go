@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,6 +26,9 @@ type xferStats struct {
 	timeouts    uint64
 	strangers   uint64 // packets from another TID (answered error 5)
 	ignored     uint64 // packets of the wrong kind, dropped
+	// live mirrors bytes for Server.InFlight, read from other goroutines;
+	// nil when the transfer is not listed.
+	live *atomic.Int64
 }
 
 // clientError is an ERROR packet from the client: the transfer ends, with

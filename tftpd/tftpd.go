@@ -56,6 +56,7 @@ type Server struct {
 	stopping  bool // no new transfers: Serve is waiting for the last ones
 	nextID    uint64
 	active    int
+	inflight  map[*transfer]inflight // read transfers running now (InFlight)
 	perClient map[netip.Addr]int
 	stats     Stats
 	uploads   *uploadStore                 // nil when uploads are off; set by Serve

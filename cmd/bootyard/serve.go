@@ -249,6 +249,7 @@ func buildTFTP(log *slog.Logger, snap *inventory.Snapshot, store *inventory.Stor
 	srv := tftpd.New(snap.TFTP, files, log.With("part", "tftp"))
 	srv.ShutdownGrace = grace
 	srv.Observer = obs.events
+	obs.events.tftpInFlight = srv.InFlight
 	return func(ctx context.Context) error {
 		defer files.Close()
 		return srv.Serve(ctx, conn)

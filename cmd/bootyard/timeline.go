@@ -30,6 +30,8 @@ type bootEvents struct {
 
 	mu     sync.Mutex
 	rogues map[netip.Addr]admin.Rogue // bounded by dhcp's rogue log
+	// tftpInFlight lists the TFTP transfers running now (nil: no TFTP).
+	tftpInFlight func() []tftpd.InFlight
 }
 
 func newBootEvents(m *metrics.Metrics, tl *timeline.Timeline, store *inventory.Store, hosts clientHosts) *bootEvents {
@@ -174,6 +176,22 @@ func (b *bootEvents) statusSources(pools func() []metrics.PoolUse) admin.Sources
 			var out []admin.Pool
 			for _, p := range pools() {
 				out = append(out, admin.Pool{Name: p.Pool, InUse: p.InUse, Declined: p.Declined, Available: p.Available})
+			}
+			return out
+		},
+		InFlight: func() []admin.Transfer {
+			if b.tftpInFlight == nil {
+				return nil
+			}
+			var out []admin.Transfer
+			for _, f := range b.tftpInFlight() {
+				x := admin.Transfer{Proto: "tftp", Client: f.Client.String(), File: f.File, Bytes: f.Bytes, Size: f.Size, Started: f.Started}
+				if h, ok := b.hosts.HostByIP(f.Client); ok {
+					x.MAC, x.Host = h.MAC.String(), h.Name
+				} else if mac, ok := b.hosts.neigh.Lookup(f.Client); ok {
+					x.MAC = mac.String()
+				}
+				out = append(out, x)
 			}
 			return out
 		},
