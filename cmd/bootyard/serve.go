@@ -125,6 +125,10 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 	defer ls.Close()
 	hosts.leases = ls
 	obs.events.hosts = hosts
+	// The one resolver: TFTP and HTTP serve the same names with the same
+	// host lookup because they ask the same FS.
+	files := bootfiles.New(store.Current, hosts, log.With("part", "bootfiles"), bootfiles.ServerIP(serverIP))
+	defer files.Close()
 
 	var parts []func(context.Context) error
 	var conns []io.Closer
@@ -150,7 +154,7 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 		parts = append(parts, run...)
 	}
 	if snap.TFTP.Enabled {
-		run, opened, err := buildTFTP(log, snap, store, ls, serverIP, grace, obs)
+		run, opened, err := buildTFTP(log, snap, files, serverIP, grace, obs)
 		conns = append(conns, opened...)
 		if err != nil {
 			return fail(err)
@@ -158,7 +162,7 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 		parts = append(parts, run)
 	}
 	if snap.HTTP.Enabled {
-		run, opened, err := buildHTTP(log, snap, store, ls, serverIP, grace, obs)
+		run, opened, err := buildHTTP(log, snap, files, serverIP, grace, obs)
 		conns = append(conns, opened...)
 		if err != nil {
 			return fail(err)
@@ -234,7 +238,7 @@ func buildDHCP(log *slog.Logger, snap *inventory.Snapshot, store *inventory.Stor
 }
 
 // buildTFTP opens the TFTP socket and returns its runner.
-func buildTFTP(log *slog.Logger, snap *inventory.Snapshot, store *inventory.Store, ls *leases.Store,
+func buildTFTP(log *slog.Logger, snap *inventory.Snapshot, files *bootfiles.FS,
 	serverIP netip.Addr, grace time.Duration, obs *observability) (func(context.Context) error, []io.Closer, error) {
 	// Bound to the server address, not 0.0.0.0: TFTP needs no broadcast, and
 	// each transfer's socket is opened on the address the request hit.
@@ -242,39 +246,29 @@ func buildTFTP(log *slog.Logger, snap *inventory.Snapshot, store *inventory.Stor
 	if err != nil {
 		return nil, nil, fmt.Errorf("tftp: listen on %s:69: %w", serverIP, err)
 	}
-	files := bootfiles.New(store.Current, clientHosts{store: store, leases: ls, neigh: neigh.Table{Device: snap.Interface}}, log.With("part", "bootfiles"),
-		bootfiles.ServerIP(serverIP))
 	// The tftp: section as loaded is the server's configuration: it is
 	// bound at start-up (a reload that changes it logs "needs a restart").
 	srv := tftpd.New(snap.TFTP, files, log.With("part", "tftp"))
 	srv.ShutdownGrace = grace
 	srv.Observer = obs.events
 	obs.events.tftpInFlight = srv.InFlight
-	return func(ctx context.Context) error {
-		defer files.Close()
-		return srv.Serve(ctx, conn)
-	}, []io.Closer{conn}, nil
+	return func(ctx context.Context) error { return srv.Serve(ctx, conn) }, []io.Closer{conn}, nil
 }
 
 // buildHTTP opens the HTTP listener on the server address (not on every
 // interface) and returns its runner. It serves what the same resolver
 // serves TFTP clients, with the same host lookup.
-func buildHTTP(log *slog.Logger, snap *inventory.Snapshot, store *inventory.Store, ls *leases.Store,
+func buildHTTP(log *slog.Logger, snap *inventory.Snapshot, files *bootfiles.FS,
 	serverIP netip.Addr, grace time.Duration, obs *observability) (func(context.Context) error, []io.Closer, error) {
 	addr := netip.AddrPortFrom(serverIP, uint16(snap.HTTP.Port))
 	ln, err := net.Listen("tcp", addr.String())
 	if err != nil {
 		return nil, nil, fmt.Errorf("http: listen on %s: %w", addr, err)
 	}
-	files := bootfiles.New(store.Current, clientHosts{store: store, leases: ls, neigh: neigh.Table{Device: snap.Interface}}, log.With("part", "bootfiles"),
-		bootfiles.ServerIP(serverIP))
 	srv := httpboot.New(snap.HTTP, files, log.With("part", "http"))
 	srv.ShutdownGrace = grace
 	srv.Observer = obs.events
-	return func(ctx context.Context) error {
-		defer files.Close()
-		return srv.Serve(ctx, ln)
-	}, []io.Closer{ln}, nil
+	return func(ctx context.Context) error { return srv.Serve(ctx, ln) }, []io.Closer{ln}, nil
 }
 
 // serverAddress is the one place that decides the boot server's address:
