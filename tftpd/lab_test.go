@@ -2,7 +2,6 @@ package tftpd
 
 import (
 	"crypto/sha256"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -118,9 +117,9 @@ func TestInteropClients(t *testing.T) {
 			return []string{"busybox", "tftp", "-g", "-b", "1468", "-r", file, "-l", dst, host}
 		}, small},
 		// pin/tftp's client, a second Go implementation: this test
-		// binary run again on the client host (TestPinClientHelper).
+		// binary run again on the client host (see TestMain).
 		{"pin-tftp", func(file, dst string) []string {
-			return []string{os.Args[0], "-test.run=^TestPinClientHelper$", "-test.count=1", "get", host + ":69", file, dst}
+			return []string{"env", pinGetEnv + "=1", os.Args[0], host + ":69", file, dst}
 		}, withWrap},
 		// tftp-hpa: plain RFC 1350, 512-byte blocks, no options.
 		{"tftp-hpa", func(file, dst string) []string {
@@ -223,27 +222,5 @@ func TestInteropJumbo(t *testing.T) {
 	p.Stop()
 	if log := p.Output(); !strings.Contains(log, "blksize=8192") {
 		t.Errorf("want blksize 8192 negotiated\n%s", log)
-	}
-}
-
-// TestPinClientHelper is pin/tftp's client as a command for the lab: run
-// as `<test binary> -test.run=^TestPinClientHelper$ get host:port name dst`
-// on a lab host, it fetches name in 512-byte blocks (the block number wraps
-// for the largest file) with tsize into dst.
-// Without those arguments it does nothing.
-func TestPinClientHelper(t *testing.T) {
-	args := flag.Args()
-	if len(args) != 4 || args[0] != "get" {
-		t.Skip("a helper command for TestInteropClients")
-	}
-	data, size, sizeOK, err := get(t, args[1], args[2], "octet", 0, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sizeOK && size != int64(len(data)) {
-		t.Fatalf("tsize %d, got %d bytes", size, len(data))
-	}
-	if err := os.WriteFile(args[3], data, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
