@@ -145,14 +145,15 @@ func (f *FS) generated(snap *inventory.Snapshot, client served.Client, clean str
 		return nil, false, nil
 	}
 	log := f.log.With("client", client.Addr, "file", clean, "host", host.Name, "kind", string(req.kind))
-	if !bootable(host) {
-		log.Debug("host has no profile with a kernel: nothing generated, trying the TFTP root")
+	v, ok := variantOf(host)
+	if !ok || !hasVariant(req.kind, v) {
+		log.Debug("nothing generated for this host and kind, trying the TFTP root", "variant", string(v))
 		return nil, false, nil
 	}
 	var b []byte
 	err := f.withRoot(snap.TFTP.Root, func(r *os.Root) error {
 		var err error
-		b, err = f.tmpl.render(r, req, newTemplateData(host, ip, f.serverIP, req))
+		b, err = f.tmpl.render(r, req, v, hostData(host, v, ip, f.serverIP, req))
 		return err
 	})
 	if err != nil {
@@ -174,7 +175,7 @@ func (f *FS) hostFor(snap *inventory.Snapshot, req request, client served.Client
 		mac = client.MAC
 	}
 	if mac != nil {
-		h, ok := snap.HostByMAC(mac)
+		h, ok := snap.Machine(mac)
 		if !ok {
 			return nil, netip.Addr{}, false
 		}

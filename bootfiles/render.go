@@ -35,6 +35,13 @@ type templateData struct {
 	Cmdline string
 	// Dir is the folder the file was asked from ("" for the root).
 	Dir string
+	// Menu, Default (the default entry's Name), DefaultIndex and the
+	// timeout in three units are set for a profile with a menu (the
+	// <kind>-menu templates).
+	Menu                                     []menuEntry
+	Default                                  string
+	DefaultIndex                             int
+	TimeoutSeconds, TimeoutMS, TimeoutTenths int
 }
 
 func newTemplateData(h *inventory.Host, ip, serverIP netip.Addr, req request) templateData {
@@ -215,7 +222,7 @@ type GeneratedFile struct {
 // Template overrides under snap.TFTP.Root are honoured when the root can be
 // opened. A host with no profile or no kernel has none: nil, nil.
 func Render(snap *inventory.Snapshot, host *inventory.Host, serverIP netip.Addr) ([]GeneratedFile, error) {
-	if snap == nil || !bootable(host) {
+	if snap == nil || !generates(host) {
 		return nil, nil
 	}
 	f := New(func() *inventory.Snapshot { return snap }, nil, nil, ServerIP(serverIP))
@@ -277,11 +284,11 @@ func Generated(snap *inventory.Snapshot, name string) bool {
 		return false
 	}
 	if req.key == byMAC {
-		h, ok := snap.HostByMAC(req.mac)
-		return ok && bootable(h)
+		h, ok := snap.Machine(req.mac)
+		return ok && generates(h)
 	}
 	for _, h := range snap.Hosts() {
-		if !bootable(h) {
+		if !generates(h) {
 			continue
 		}
 		if req.hexIP == "" || !h.IP.IsValid() {

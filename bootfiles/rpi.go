@@ -117,7 +117,7 @@ func (f *FS) rpiGenerated(snap *inventory.Snapshot, client served.Client, clean 
 	var b []byte
 	err := f.withRoot(snap.TFTP.Root, func(r *os.Root) error {
 		var err error
-		b, err = f.tmpl.render(r, req, newTemplateData(h, ip, f.serverIP, req))
+		b, err = f.tmpl.render(r, req, plainBoot, newTemplateData(h, ip, f.serverIP, req))
 		return err
 	})
 	log := f.log.With("client", client.Addr, "file", clean, "host", h.Name, "kind", string(req.kind))

@@ -30,24 +30,31 @@ const maxTemplateSize = 64 << 10
 
 // templates is the parsed set of default templates.
 type templates struct {
-	byKind map[kind]*template.Template
-	err    error // a default that did not parse (a build mistake; tests catch it)
+	byName map[string]*template.Template // by templateName
+	err    error                         // a default that did not parse (a build mistake; tests catch it)
 }
 
 func defaultTemplates() *templates {
-	t := &templates{byKind: map[kind]*template.Template{}}
+	t := &templates{byName: map[string]*template.Template{}}
+	var names []string
 	for _, k := range []kind{kindPXELinux, kindGRUB, kindIPXE, kindUBootScript, kindRPiConfig, kindRPiCmdline} {
-		text, err := embedded.ReadFile("templates/" + string(k) + ".tmpl")
+		names = append(names, string(k))
+		for _, v := range variants[k] {
+			names = append(names, templateName(k, v))
+		}
+	}
+	for _, name := range names {
+		text, err := embedded.ReadFile("templates/" + name + ".tmpl")
 		if err != nil {
 			t.err = errors.Join(t.err, err)
 			continue
 		}
-		p, err := parseTemplate(string(k), string(text))
+		p, err := parseTemplate(name, string(text))
 		if err != nil {
 			t.err = errors.Join(t.err, err)
 			continue
 		}
-		t.byKind[k] = p
+		t.byName[name] = p
 	}
 	return t
 }
@@ -64,8 +71,8 @@ func parseTemplate(name, text string) (*template.Template, error) {
 // request's kind (an override under root when there is one, else the
 // default) executed with d; U-Boot scripts are then wrapped in a uImage.
 // root may be nil (no TFTP root): defaults only.
-func (t *templates) render(root *os.Root, req request, d templateData) ([]byte, error) {
-	tmpl, err := t.lookup(root, req.kind, d.Profile)
+func (t *templates) render(root *os.Root, req request, v variant, d templateData) ([]byte, error) {
+	tmpl, err := t.lookup(root, templateName(req.kind, v), d.Profile)
 	if err != nil {
 		return nil, err
 	}
@@ -79,34 +86,35 @@ func (t *templates) render(root *os.Root, req request, d templateData) ([]byte, 
 	return b.Bytes(), nil
 }
 
-// lookup picks the template for kind k: the profile's override, the
-// root-wide override, then the embedded default.
-func (t *templates) lookup(root *os.Root, k kind, profile string) (*template.Template, error) {
+// lookup picks the template named name (templateName: a kind and its
+// variant): the profile's override, the root-wide override, then the
+// embedded default.
+func (t *templates) lookup(root *os.Root, name string, profile string) (*template.Template, error) {
 	if root != nil {
-		var names []string
+		var files []string
 		if profile != "" && fs.ValidPath(profile) && !strings.Contains(profile, "/") {
-			names = append(names, path.Join(overrideDir, profile, string(k)+".tmpl"))
+			files = append(files, path.Join(overrideDir, profile, name+".tmpl"))
 		}
-		names = append(names, path.Join(overrideDir, string(k)+".tmpl"))
-		for _, name := range names {
-			text, err := readSmall(root, name)
+		files = append(files, path.Join(overrideDir, name+".tmpl"))
+		for _, file := range files {
+			text, err := readSmall(root, file)
 			if errors.Is(err, fs.ErrNotExist) {
 				continue
 			}
 			if err != nil {
-				return nil, fmt.Errorf("template override %s: %w", name, err)
+				return nil, fmt.Errorf("template override %s: %w", file, err)
 			}
-			p, err := parseTemplate(name, text)
+			p, err := parseTemplate(file, text)
 			if err != nil {
 				return nil, fmt.Errorf("template override: %w", err)
 			}
 			return p, nil
 		}
 	}
-	if p, ok := t.byKind[k]; ok {
+	if p, ok := t.byName[name]; ok {
 		return p, nil
 	}
-	return nil, fmt.Errorf("no template for %s: %w", k, t.err)
+	return nil, fmt.Errorf("no template for %s: %w", name, t.err)
 }
 
 // readSmall reads a regular file of at most maxTemplateSize bytes.

@@ -112,6 +112,9 @@ func (d *decider) decide() Decision {
 			d.rep.Profile = h.Profile.Name
 		}
 		d.note("MAC %s is host %s (line %d)", d.mac, h.Name, h.Line)
+	} else if m, ok := d.snap.Machine(d.mac); ok {
+		d.rep.Profile = m.Profile.Name
+		d.note("MAC %s is not in the inventory: it boots dhcp.default_profile %s", d.mac, m.Profile.Name)
 	} else {
 		d.note("MAC %s is not in the inventory", d.mac)
 	}
@@ -151,6 +154,18 @@ func (d *decider) decide() Decision {
 		return d.proxy()
 	}
 	return d.ignore(slog.LevelWarn, ReasonUnknownMode, "unknown dhcp.mode %q", d.snap.DHCP.Mode)
+}
+
+// bootHost is the host whose boot settings apply: the inventory host, else
+// the stand-in for dhcp.default_profile (nil without one). Only the boot
+// file comes from the stand-in: addresses, limits and the proxy_unknown
+// gate still treat the MAC as unknown.
+func (d *decider) bootHost() *inventory.Host {
+	if d.host != nil {
+		return d.host
+	}
+	h, _ := d.snap.Machine(d.mac)
+	return h
 }
 
 // badHardware says why chaddr cannot identify the client, or "". Only

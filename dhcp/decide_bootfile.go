@@ -36,17 +36,23 @@ func isURL(name string) bool {
 type BootChoice struct {
 	File string // "" when the client gets no boot options
 	Rule string // which rule decided, for explanations
+	// Local is true when the host, its profile or its class says "boot from
+	// the local disk": File is "" on purpose.
+	Local bool
 	// Skipped lists candidates passed over, with why.
 	Skipped []string
 }
 
-// ChooseBootFile picks the boot file of a client whose firmware is c that is host h
-// (nil when not in the inventory). The order is one switch, most specific
-// first, because a person who names a file for one machine means it:
+// ChooseBootFile picks the boot file of a client whose firmware is c that is
+// host h: an inventory host, the stand-in for dhcp.default_profile
+// (inventory.Snapshot.Machine), or nil. The order is one switch, most
+// specific first, because a person who names a file for one machine means
+// it:
 //
-//  1. host.BootFile
-//  2. host.Profile.BootFile
-//  3. snap.Boot[class]: the per-firmware default
+//  1. host.BootFile, else host local (local: true or bootfile: "")
+//  2. host.Profile.BootFile, else profile local
+//  3. snap.Boot[class]: the per-firmware default; a class written as ""
+//     there has none, so its machines boot from their disks
 //
 // with one exception applied to every step: a client that already runs iPXE
 // never gets an iPXE binary (that is the chainload loop); such a candidate
@@ -65,14 +71,20 @@ func ChooseBootFile(c Firmware, h *inventory.Host, snap *inventory.Snapshot) Boo
 		}
 		return true
 	}
-	var hostFile, profFile, classFile string
-	var hostName, profName string
+	var hostFile, profFile string
+	var hostName, profName, who string
+	var hostLocal, profLocal bool
 	if h != nil {
-		hostFile, hostName = h.BootFile, h.Name
+		hostFile, hostName, hostLocal = h.BootFile, h.Name, h.Local
+		who = "host " + hostName
+		if h.Unknown {
+			who = "default profile (MAC not in the inventory)"
+		}
 		if h.Profile != nil {
-			profFile, profName = h.Profile.BootFile, h.Profile.Name
+			profFile, profName, profLocal = h.Profile.BootFile, h.Profile.Name, h.Profile.Local
 		}
 	}
+	var classFile string
 	if snap != nil {
 		classFile = snap.Boot[c.Class]
 	}
@@ -81,12 +93,16 @@ func ChooseBootFile(c Firmware, h *inventory.Host, snap *inventory.Snapshot) Boo
 		b.Rule = "not a boot client: no boot file"
 	case usable("host "+hostName+" bootfile", hostFile):
 		b.File, b.Rule = hostFile, fmt.Sprintf("boot file from host %s", hostName)
+	case hostFile == "" && hostLocal:
+		b.Local, b.Rule = true, fmt.Sprintf("local boot: host %s boots from its own disk (local: true): no boot file", hostName)
 	case usable("profile "+profName+" bootfile", profFile):
-		b.File, b.Rule = profFile, fmt.Sprintf("boot file from profile %s of host %s", profName, hostName)
+		b.File, b.Rule = profFile, fmt.Sprintf("boot file from profile %s of %s", profName, who)
+	case hostFile == "" && profFile == "" && profLocal:
+		b.Local, b.Rule = true, fmt.Sprintf("local boot: profile %s of %s boots from the local disk (local: true): no boot file", profName, who)
 	case usable("boot."+string(c.Class), classFile):
 		b.File, b.Rule = classFile, fmt.Sprintf("boot file from boot.%s (firmware class default)", c.Class)
 	default:
-		b.Rule = fmt.Sprintf("no boot file: no host or profile bootfile and no boot.%s entry", c.Class)
+		b.Rule = fmt.Sprintf("no boot file: no host or profile bootfile and no boot.%s entry (boot.%s: \"\" or a class with no default): it boots from its own disk", c.Class, c.Class)
 	}
 	return b
 }

@@ -65,13 +65,13 @@ func (d *decider) leaseTime() time.Duration {
 // http(s) URL (bootyard does not serve HTTP itself yet). A non-nil
 // Decision is the ignore to return.
 func (d *decider) boot() (BootChoice, *Decision) {
-	b := ChooseBootFile(d.fw, d.host, d.snap)
+	b := ChooseBootFile(d.fw, d.bootHost(), d.snap)
 	d.choice = b
 	for _, s := range b.Skipped {
 		d.note("%s", s)
 	}
 	d.note("%s", b.Rule)
-	if d.fw.HTTP && !isURL(b.File) {
+	if d.fw.HTTP && !isURL(b.File) && !b.Local {
 		dec := d.ignore(slog.LevelInfo, ReasonHTTPNeedsURL, "UEFI HTTP boot client needs an http:// boot file URL and bootyard serves no HTTP yet (got %q)", b.File)
 		return b, &dec
 	}

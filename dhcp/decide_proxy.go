@@ -48,6 +48,9 @@ func (d *decider) proxyReply(typ dhcpv4.MessageType) Decision {
 	if ign != nil {
 		return *ign
 	}
+	if boot.File == "" && boot.Local {
+		return d.ignore(slog.LevelInfo, ReasonProxyLocalBoot, "%s", boot.Rule)
+	}
 	if boot.File == "" {
 		return d.ignore(slog.LevelInfo, ReasonProxyNoBootFile, "proxy mode has only boot information to give and class %s has no boot file", d.fw.Class)
 	}

@@ -57,4 +57,5 @@ const (
 	ReasonUBootProxy        Reason = "uboot-proxy"            // U-Boot cannot boot from proxyDHCP
 	ReasonProxyUnknownMAC   Reason = "proxy-unknown-mac"      // unknown MAC, dhcp.proxy_unknown off
 	ReasonProxyNoBootFile   Reason = "proxy-no-bootfile"      // nothing to offer but a boot file, and there is none
+	ReasonProxyLocalBoot    Reason = "proxy-local-boot"       // the host boots from its disk: proxy has nothing to say
 )

@@ -111,11 +111,11 @@ func (d *decider) extraOptions(o *optionSet, site bool) {
 	if site {
 		o.addExtras(d.snap.DHCP.Options, prioExtraSite, "dhcp.options", &d.why)
 	}
-	if d.host != nil {
-		if p := d.host.Profile; p != nil {
+	if h := d.bootHost(); h != nil {
+		if p := h.Profile; p != nil {
 			o.addExtras(p.Options, prioExtraProfile, "profile "+p.Name, &d.why)
 		}
-		o.addExtras(d.host.Options, prioExtraHost, "host "+d.host.Name, &d.why)
+		o.addExtras(h.Options, prioExtraHost, "host "+h.Name, &d.why)
 	}
 }
 
@@ -148,8 +148,8 @@ func (d *decider) bootOptions(r *dhcpv4.DHCPv4, o *optionSet, file string) {
 	if v := d.m.Options.Get(dhcpv4.OptionClientMachineIdentifier); v != nil {
 		o.set(dhcpv4.OptionClientMachineIdentifier, v, prioUUID)
 	}
-	if d.host != nil && d.host.Profile != nil {
-		px := d.host.Profile.PXELinux
+	if h := d.bootHost(); h != nil && h.Profile != nil {
+		px := h.Profile.PXELinux
 		set := false
 		if px.ConfigFile != "" {
 			o.set(dhcpv4.OptionPXELinuxConfigFile, []byte(px.ConfigFile), prioPXELinux)

@@ -1,8 +1,6 @@
 package inventory
 
 import (
-	"net/netip"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -53,14 +51,14 @@ func DefaultBoot() map[firmware.Class]string {
 
 var (
 	topKeys     = []string{"interface", "dhcp", "tftp", "http", "admin", "boot", "profiles", "hosts"}
-	dhcpKeys    = []string{"mode", "server_ip", "subnet", "router", "dns", "domain", "lease_time", "pool", "lease_file", "proxy_unknown", "relayed", "options", "limits", "conflict_probe", "rogue_probe"}
+	dhcpKeys    = []string{"mode", "server_ip", "subnet", "router", "dns", "domain", "lease_time", "pool", "lease_file", "proxy_unknown", "default_profile", "relayed", "options", "limits", "conflict_probe", "rogue_probe"}
 	relayKeys   = []string{"subnet", "router", "dns", "pool"}
 	limitKeys   = []string{"per_client_rate", "per_client_burst", "new_client_rate", "new_client_burst"}
 	tftpKeys    = keysOf(TFTP{})
 	uploadKeys  = keysOf(Uploads{})
-	profileKeys = []string{"kernel", "initrd", "cmdline", "bootfile", "pxelinux", "options", "fdt", "fdtdir", "tftp_max_window"}
+	profileKeys = []string{"kernel", "initrd", "cmdline", "bootfile", "local", "menu", "pxelinux", "options", "fdt", "fdtdir", "tftp_max_window"}
 	pxeKeys     = []string{"config_file", "path_prefix", "reboot_time"}
-	hostKeys    = []string{"name", "mac", "ip", "profile", "bootfile", "cmdline", "options", "rpi_serial", "fdt", "fdtdir", "tftp_max_window"}
+	hostKeys    = []string{"name", "mac", "ip", "profile", "bootfile", "local", "cmdline", "options", "rpi_serial", "fdt", "fdtdir", "tftp_max_window"}
 )
 
 // raw is what decoding produces: the snapshot's parts plus the references
@@ -70,6 +68,7 @@ type raw struct {
 	profiles     []*Profile
 	hosts        []*Host
 	hostProfiles []string // profile name each host asked for, by index
+	menus        []menuRef
 }
 
 // decodeFile walks the document. dir is the config file's folder, against
@@ -148,6 +147,7 @@ func (d *decoder) decodeDHCP(n *yaml.Node, dir string, c *DHCP, doc *yaml.Node) 
 		c.LeaseFile = resolvePath(dir, s)
 	}
 	c.ProxyUnknown = d.boolean(m["proxy_unknown"], "dhcp.proxy_unknown", false)
+	c.DefaultProfile = d.str(m["default_profile"], "dhcp.default_profile")
 	c.ConflictProbe = d.boolean(m["conflict_probe"], "dhcp.conflict_probe", true)
 	c.RogueProbe = d.duration(m["rogue_probe"], "dhcp.rogue_probe", 0, 0, 24*time.Hour)
 	if c.RogueProbe > 0 && c.RogueProbe < 5*time.Second {
@@ -301,8 +301,9 @@ func (d *decoder) decodeProfiles(n *yaml.Node, r *raw) {
 		pr.Kernel = d.str(m["kernel"], join(p, "kernel"))
 		pr.Initrd = d.str(m["initrd"], join(p, "initrd"))
 		pr.Cmdline = d.str(m["cmdline"], join(p, "cmdline"))
-		pr.BootFile = d.str(m["bootfile"], join(p, "bootfile"))
+		pr.BootFile, pr.Local = d.bootOrLocal(m, p)
 		pr.FDT, pr.FDTDir = d.deviceTree(m, p)
+		pr.Menu = d.menu(m["menu"], join(p, "menu"), r)
 		if pr.Initrd != "" && pr.Kernel == "" {
 			d.addf(d.nodes[join(p, "initrd")], join(p, "initrd"), "an initrd needs a kernel in the same profile")
 		}
@@ -338,7 +339,7 @@ func (d *decoder) decodeHosts(n *yaml.Node, r *raw) {
 		}
 		h.MAC = d.mac(m["mac"], join(p, "mac"))
 		h.IP = d.addr(m["ip"], join(p, "ip"))
-		h.BootFile = d.str(m["bootfile"], join(p, "bootfile"))
+		h.BootFile, h.Local = d.bootOrLocal(m, p)
 		h.Cmdline = d.str(m["cmdline"], join(p, "cmdline"))
 		h.Options = d.options(m["options"], join(p, "options"))
 		h.RPiSerial = d.rpiSerial(m["rpi_serial"], join(p, "rpi_serial"))
@@ -347,52 +348,4 @@ func (d *decoder) decodeHosts(n *yaml.Node, r *raw) {
 		r.hosts = append(r.hosts, h)
 		r.hostProfiles = append(r.hostProfiles, d.str(m["profile"], join(p, "profile")))
 	}
-}
-
-func validDomain(s string) bool {
-	s = strings.TrimSuffix(s, ".")
-	if s == "" || len(s) > 253 {
-		return false
-	}
-	for _, l := range strings.Split(s, ".") {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		for _, c := range l {
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// resolvePath makes p absolute against the config file's folder, so the
-// same file means the same thing whatever folder bootyard was started in.
-func resolvePath(dir, p string) string {
-	if filepath.IsAbs(p) {
-		return filepath.Clean(p)
-	}
-	return filepath.Join(dir, p)
-}
-
-func lineOf(n *yaml.Node) int {
-	if n == nil {
-		return 0
-	}
-	return n.Line
-}
-
-// subnetOf returns the configured subnet that holds a: the main subnet or a
-// relayed one.
-func subnetOf(c *DHCP, a netip.Addr) (netip.Prefix, bool) {
-	if c.Subnet.IsValid() && c.Subnet.Contains(a) {
-		return c.Subnet, true
-	}
-	for _, r := range c.Relayed {
-		if r.Subnet.IsValid() && r.Subnet.Contains(a) {
-			return r.Subnet, true
-		}
-	}
-	return netip.Prefix{}, false
 }

@@ -83,6 +83,19 @@ func profileContent(p *Profile) Profile {
 	c := *p
 	c.Line = 0
 	c.Options = stripLines(p.Options)
+	if p.Menu != nil {
+		m := *p.Menu
+		m.Line = 0
+		m.Entries = make([]MenuEntry, len(p.Menu.Entries))
+		for i, e := range p.Menu.Entries {
+			m.Entries[i].Name = e.Name
+			if e.Profile != nil {
+				ep := profileContent(e.Profile)
+				m.Entries[i].Profile = &ep
+			}
+		}
+		c.Menu = &m
+	}
 	return c
 }
 

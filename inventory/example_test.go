@@ -66,7 +66,7 @@ func TestDocsNameEveryKey(t *testing.T) {
 		classes = append(classes, string(c))
 	}
 	var keys []string
-	for _, list := range [][]string{topKeys, dhcpKeys, relayKeys, limitKeys, tftpKeys, uploadKeys, profileKeys, pxeKeys, hostKeys, classes} {
+	for _, list := range [][]string{topKeys, dhcpKeys, relayKeys, limitKeys, tftpKeys, uploadKeys, profileKeys, pxeKeys, hostKeys, menuKeys, classes} {
 		keys = append(keys, list...)
 	}
 	for _, k := range keys {

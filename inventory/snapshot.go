@@ -78,6 +78,10 @@ type DHCP struct {
 	// ProxyUnknown lets proxy mode answer PXE clients that are not in the
 	// inventory (with the class default boot file).
 	ProxyUnknown bool
+	// DefaultProfile names the profile machines not in the inventory boot
+	// ("": none; they get the firmware class default only). See
+	// Snapshot.Machine.
+	DefaultProfile string
 	// Relayed are subnets reached through DHCP relays (giaddr), each with its
 	// own router, DNS and pool.
 	Relayed []Relayed
@@ -200,6 +204,11 @@ type Profile struct {
 	Cmdline string
 	// BootFile overrides the firmware-class default for hosts of this profile.
 	BootFile string
+	// Local is true for a profile that boots from the local disk: no boot
+	// file in DHCP, and generated scripts that exit to the next boot device.
+	Local bool
+	// Menu, when set, is offered instead of booting at once.
+	Menu *Menu
 	// PXELinux options 208-211 (RFC 5071), sent when set.
 	PXELinux PXELinux
 	// Options are extra DHCP options for hosts of this profile.
@@ -231,6 +240,12 @@ type Host struct {
 	Profile *Profile // nil when the host names none
 	// BootFile overrides both the profile and the firmware-class default.
 	BootFile string
+	// Local is true for a host that boots from its local disk whatever its
+	// profile says (local: true, or bootfile: "").
+	Local bool
+	// Unknown is true for the stand-in Snapshot.Machine returns for a MAC
+	// that is not in the inventory.
+	Unknown bool
 	// Cmdline, when set, is appended to the profile's cmdline.
 	Cmdline string
 	// Options are extra DHCP options for this host (they win over the profile's).

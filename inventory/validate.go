@@ -29,6 +29,7 @@ func (d *decoder) check(r *raw) {
 	for _, p := range r.profiles {
 		byName[p.Name] = p
 	}
+	defer d.checkLifecycle(r, byName)
 	type seenAt struct {
 		i    int
 		line int
@@ -50,7 +51,7 @@ func (d *decoder) check(r *raw) {
 			switch {
 			case r.hostProfiles[i] == "":
 				d.addf(d.nodes[join(p, "cmdline")], join(p, "cmdline"), "a host's cmdline is added to its profile's kernel command line, but this host names no profile")
-			case h.Profile != nil && h.Profile.Kernel == "":
+			case h.Profile != nil && h.Profile.Kernel == "" && h.Profile.Menu == nil:
 				d.addf(d.nodes[join(p, "cmdline")], join(p, "cmdline"), "a host's cmdline is added to its profile's kernel command line, but profile %q has no kernel", h.Profile.Name)
 			}
 		}

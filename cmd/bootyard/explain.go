@@ -105,16 +105,19 @@ func readOnlyLeases(snap *inventory.Snapshot) (dhcp.LeaseView, func()) {
 // printGenerated lists the per-host files bootfiles would generate for the
 // client: the names its firmware will look for, and their contents.
 func printGenerated(w io.Writer, snap *inventory.Snapshot, mac net.HardwareAddr, addr, serverIP netip.Addr) error {
-	h, ok := snap.HostByMAC(mac)
+	h, ok := snap.Machine(mac)
 	if !ok {
 		return nil
+	}
+	if h.Unknown {
+		fmt.Fprintf(w, "\n%s is not in the inventory: it boots dhcp.default_profile %s as %s\n", mac, h.Profile.Name, h.Name)
 	}
 	files, err := bootfiles.Render(snap, h, serverIP)
 	if err != nil {
 		return fmt.Errorf("rendering files for %s: %w", h.Name, err)
 	}
 	if len(files) == 0 {
-		fmt.Fprintf(w, "\nno generated files for %s (no profile with a kernel)\n", h.Name)
+		fmt.Fprintf(w, "\nno generated files for %s (no profile with a kernel, a menu or local boot)\n", h.Name)
 		return nil
 	}
 	fmt.Fprintf(w, "\ngenerated files for %s (served by TFTP to %s):\n", h.Name, clientAddrText(h, addr))

@@ -303,8 +303,9 @@ func serverAddress(s *inventory.Snapshot, override netip.Addr) (netip.Addr, erro
 }
 
 // clientHosts tells bootfiles which inventory host a client address belongs
-// to: a reservation, else the host whose MAC holds a pool lease on it, else
-// the host whose MAC the kernel's neighbour table has for it. The last one is
+// to: a reservation, else the host (or dhcp.default_profile's stand-in) whose
+// MAC holds a pool lease on it, else the one whose MAC the kernel's
+// neighbour table has for it. The last one is
 // what makes per-host files work in proxy mode, where another server hands
 // out the addresses and neither reservations nor leases know them.
 type clientHosts struct {
@@ -318,11 +319,13 @@ func (c clientHosts) HostByIP(ip netip.Addr) (*inventory.Host, bool) {
 	if h, ok := snap.HostByIP(ip); ok {
 		return h, true
 	}
+	// Machine: a MAC that is not in the inventory is the stand-in for
+	// dhcp.default_profile, when one is set.
 	if l, ok := c.leases.ByIP(ip, time.Now()); ok {
-		return snap.HostByMAC(l.MAC)
+		return snap.Machine(l.MAC)
 	}
 	if mac, ok := c.neigh.Lookup(ip); ok {
-		return snap.HostByMAC(mac)
+		return snap.Machine(mac)
 	}
 	return nil, false
 }
