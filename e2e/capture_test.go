@@ -64,9 +64,18 @@ func oacks(pkts [][]byte) []map[string]string {
 // over in blocks, and a stop within a second of them lost them all) and
 // writing it at once (-U), so nothing is lost when it is stopped.
 func (b *bootLab) captureDHCP(t *testing.T) *dhcpCapture {
+	return b.captureUDP(t, "dhcp.pcap", "udp dst port 67")
+}
+
+// captureDHCPBoth is captureDHCP with the server's replies too.
+func (b *bootLab) captureDHCPBoth(t *testing.T) *dhcpCapture {
+	return b.captureUDP(t, "dhcp-both.pcap", "udp port 67 or udp port 68")
+}
+
+func (b *bootLab) captureUDP(t *testing.T, name, filter string) *dhcpCapture {
 	t.Helper()
-	file := filepath.Join(b.dir, "dhcp.pcap")
-	p := b.srv.Start(t, "tcpdump", "-i", "eth0", "-n", "--immediate-mode", "-U", "-Z", "root", "-w", file, "udp dst port 67")
+	file := filepath.Join(b.dir, name)
+	p := b.srv.Start(t, "tcpdump", "-i", "eth0", "-n", "--immediate-mode", "-U", "-Z", "root", "-w", file, filter)
 	if err := p.WaitFor(serverUp, "listening on"); err != nil {
 		t.Fatalf("tcpdump: %v\n%s", err, p.Output())
 	}

@@ -11,6 +11,7 @@ type labHost struct {
 	name, mac, ip, profile string
 	token                  string // bootyard.token= appended to the cmdline
 	bootfile               string
+	local                  bool // local: true (boot from its own disk)
 }
 
 // labConfig is a bootyard config for the lab: the server's eth0, its TFTP
@@ -22,6 +23,8 @@ type labConfig struct {
 	profiles map[string]string
 	// fdt and fdtdir give a profile (by name) a device tree file or folder.
 	fdt, fdtdir map[string]string
+	// profileYAML is more profiles, written as they are (menus, local).
+	profileYAML string
 	hosts       []labHost
 }
 
@@ -54,9 +57,19 @@ func (c labConfig) yaml(dir, root string) string {
 			fmt.Fprintf(&b, "    fdtdir: %s\n", d)
 		}
 	}
+	b.WriteString(c.profileYAML)
 	b.WriteString("hosts:\n")
 	for _, h := range c.hosts {
-		fmt.Fprintf(&b, "  - name: %s\n    mac: %s\n    profile: %s\n    cmdline: \"bootyard.token=%s\"\n", h.name, h.mac, h.profile, h.token)
+		fmt.Fprintf(&b, "  - name: %s\n    mac: %s\n", h.name, h.mac)
+		if h.profile != "" {
+			fmt.Fprintf(&b, "    profile: %s\n", h.profile)
+		}
+		if h.token != "" {
+			fmt.Fprintf(&b, "    cmdline: \"bootyard.token=%s\"\n", h.token)
+		}
+		if h.local {
+			b.WriteString("    local: true\n")
+		}
 		if h.ip != "" {
 			fmt.Fprintf(&b, "    ip: %s\n", h.ip)
 		}

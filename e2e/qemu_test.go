@@ -31,6 +31,9 @@ type machine struct {
 	name string // short: the tap device is "tap"+name (15 bytes at most)
 	mac  string
 	fw   firmware
+	// disk, when set, is a raw disk image attached as the first IDE disk
+	// (BIOS only): where a machine that does not netboot goes next.
+	disk string
 }
 
 // qemuBinary is the emulator a firmware needs.
@@ -71,6 +74,9 @@ func (b *bootLab) boot(t *testing.T, m machine) *qemuRun {
 	case fwBIOS:
 		args = append(args, "-accel", "tcg", "-boot", "n",
 			"-device", "e1000,netdev=n0,mac="+m.mac)
+		if m.disk != "" {
+			args = append(args, "-drive", "file="+m.disk+",format=raw,if=ide")
+		}
 	case fwUEFI:
 		vars := filepath.Join(b.dir, "OVMF_VARS-"+m.name+".fd")
 		copyFile(t, filepath.Join(b.assets, "OVMF_VARS.fd"), vars)

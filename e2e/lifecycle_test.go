@@ -1,0 +1,129 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/insomniacslk/dhcp/dhcpv4"
+)
+
+// localDiskBanner is what the boot code of localDisk prints.
+const localDiskBanner = "BOOTYARD-LOCALDISK"
+
+// localDisk writes a 1 MiB raw disk whose MBR boot code prints text and a
+// newline on the first serial port, then halts: proof on the console that
+// the machine booted from its disk. The code is 16-bit real mode, loaded
+// at 0x7c00:
+//
+//	xor ax,ax; mov ds,ax; cld; mov si,msg; mov dx,0x3f8
+//	next: lodsb; test al,al; jz done; out dx,al; jmp next
+//	done: cli; hlt; jmp done
+//	msg: db text, 13, 10, 0
+func localDisk(t *testing.T, dir, text string) string {
+	t.Helper()
+	code := []byte{
+		0x31, 0xc0, 0x8e, 0xd8, 0xfc, // xor ax,ax; mov ds,ax; cld
+		0xbe, 0x17, 0x7c, // mov si,0x7c17 (msg)
+		0xba, 0xf8, 0x03, // mov dx,0x3f8
+		0xac, 0x84, 0xc0, 0x74, 0x03, 0xee, 0xeb, 0xf8, // next: lodsb; test; jz done; out; jmp next
+		0xfa, 0xf4, 0xeb, 0xfc, // done: cli; hlt; jmp done
+	}
+	if len(code) != 0x17 {
+		t.Fatalf("boot code is %d bytes, msg must start at 0x17", len(code))
+	}
+	disk := make([]byte, 1<<20)
+	copy(disk, code)
+	msg := append([]byte(text), '\r', '\n', 0)
+	if len(code)+len(msg) > 446 {
+		t.Fatalf("boot message too long")
+	}
+	copy(disk[len(code):], msg)
+	disk[510], disk[511] = 0x55, 0xaa
+	p := filepath.Join(dir, "disk-"+text+".img")
+	if err := os.WriteFile(p, disk, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestBIOSLocalBoot: a host with local: true gets its address but no boot
+// file, so the BIOS machine's PXE ROM gives up at once and the BIOS boots
+// its disk, whose boot code prints a banner. On the wire: bootyard's OFFER
+// and ACK carry the address and no file, no option 67.
+func TestBIOSLocalBoot(t *testing.T) {
+	b := newBootLab(t, "tcpdump")
+	m := machine{name: "local1", mac: "52:54:00:10:ca:01", fw: fwBIOS}
+	m.disk = localDisk(t, b.dir, localDiskBanner+"-"+m.name)
+	cfg := labConfig{
+		boot:     x86Boot(),
+		profiles: map[string]string{"marker": "vmlinuz"},
+		hosts:    []labHost{{name: "local1", mac: m.mac, ip: "198.51.100.14", profile: "marker", token: token(t, "local1"), local: true}},
+	}
+	srv := b.startBootyard(t, cfg.yaml(b.dir, b.root))
+	capture := b.captureDHCPBoth(t)
+	q := b.boot(t, m)
+	q.waitConsole(t, localDiskBanner+"-"+m.name)
+
+	var offer, ack []byte
+	for _, p := range capture.packets(t) {
+		d, err := dhcpv4.FromBytes(p)
+		if err != nil || d.OpCode != dhcpv4.OpcodeBootReply || !strings.EqualFold(d.ClientHWAddr.String(), m.mac) {
+			continue
+		}
+		switch d.MessageType() {
+		case dhcpv4.MessageTypeOffer:
+			offer = p
+		case dhcpv4.MessageTypeAck:
+			ack = p
+		}
+		if d.YourIPAddr.String() != "198.51.100.14" {
+			t.Errorf("%s yiaddr %s, want the reservation", d.MessageType(), d.YourIPAddr)
+		}
+		if d.BootFileName != "" || d.Options.Has(dhcpv4.OptionBootfileName) || d.Options.Has(dhcpv4.OptionTFTPServerName) {
+			t.Errorf("%s offers a boot file (file %q, options %v): local boot must not", d.MessageType(), d.BootFileName, d.Options)
+		}
+	}
+	if offer == nil {
+		t.Fatalf("no OFFER to %s on the wire", m.mac)
+	}
+	if ack == nil {
+		t.Logf("no ACK on the wire (iPXE stops at the OFFER when it has no file)")
+	}
+	if strings.Contains(srv.Output(), "outcome=ok") {
+		t.Errorf("a local-boot machine fetched something by TFTP:\n%s", tail(srv.Output(), 20))
+	}
+	if !strings.Contains(srv.Output(), "local boot") {
+		t.Errorf("the server log does not say local boot:\n%s", tail(srv.Output(), 20))
+	}
+}
+
+// TestIPXEMenu: a host whose profile is a menu boots the menu's default
+// after its timeout, in qemu's BIOS iPXE ROM, to the marker.
+func TestIPXEMenu(t *testing.T) {
+	b := newBootLab(t)
+	m := machine{name: "menu1", mac: "52:54:00:10:ca:02", fw: fwBIOS}
+	tok := token(t, "menu1")
+	cfg := labConfig{
+		boot:        x86Boot(),
+		profiles:    map[string]string{"marker": "vmlinuz", "other": "vmlinuz-other"},
+		profileYAML: "  chooser:\n    menu:\n      entries: [other, marker, local]\n      default: marker\n      timeout: 3s\n",
+		hosts:       []labHost{{name: "menu1", mac: m.mac, ip: "198.51.100.15", profile: "chooser", token: tok}},
+	}
+	copyFile(t, filepath.Join(b.root, "vmlinuz"), filepath.Join(b.root, "vmlinuz-other"))
+	srv := b.startBootyard(t, cfg.yaml(b.dir, b.root))
+	q := b.boot(t, m)
+	q.waitMarker(t, tok)
+	requireTransferred(t, srv, "boot.ipxe", "vmlinuz", "initrd.gz")
+	out := q.output()
+	if !strings.Contains(out, "Boot from the local disk") {
+		t.Errorf("the console never showed the menu (no \"Boot from the local disk\" item):\n%s", tail(out, 40))
+	}
+	if !strings.Contains(out, "bootyard: menu1 boots marker") {
+		t.Errorf("the console does not show the default entry booting:\n%s", tail(out, 40))
+	}
+	if transferred(srv.Output(), "vmlinuz-other") != "" {
+		t.Error("the menu booted the other entry, not the default")
+	}
+}
