@@ -37,6 +37,8 @@ type FS struct {
 	// serverIP is the boot server's address that generated files name
 	// (U-Boot's `setenv serverip`), resolved once by cmd (see ServerIP).
 	serverIP netip.Addr
+	// extra are names served from files outside the root (Files).
+	extra map[string][]string
 
 	// mu guards the open root. Readers hold it shared while they open a
 	// file, so a reload that moves the root never closes it under them;
@@ -115,6 +117,9 @@ func (f *FS) Resolve(client served.Client, name string) (served.Content, error) 
 		return served.Content{Name: clean, Body: served.Bytes(b), Size: int64(len(b)), ModTime: snap.Loaded, Generated: true}, nil
 	}
 
+	if c, ok, err := f.openExtra(clean); ok {
+		return c, err
+	}
 	root := snap.TFTP.Root
 	if alt, ok := rpiFallback(snap, clean); ok {
 		c, err := f.openFile(root, clean)

@@ -4,7 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
 )
@@ -125,5 +127,44 @@ func TestIPXEMenu(t *testing.T) {
 	}
 	if transferred(srv.Output(), "vmlinuz-other") != "" {
 		t.Error("the menu booted the other entry, not the default")
+	}
+}
+
+// TestQuickModeBoot runs `bootyard boot` with a kernel, an initrd and a
+// command line and no config file, in proxy mode next to dnsmasq handing
+// out addresses, and boots a BIOS machine (qemu's iPXE ROM) to the marker;
+// Ctrl-C (SIGINT) then stops it cleanly.
+func TestQuickModeBoot(t *testing.T) {
+	b := newBootLab(t, "dnsmasq")
+	router := b.lab.Host("router", "198.51.100.3/24")
+	router.Start(t, "dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--port=0",
+		"--interface=eth0", "--bind-interfaces", "--log-dhcp",
+		"--dhcp-range=198.51.100.150,198.51.100.199,255.255.255.0,1h",
+		"--dhcp-leasefile="+filepath.Join(b.dir, "router.leases"),
+		"--pid-file="+filepath.Join(b.dir, "router.pid"))
+	m := machine{name: "quick1", mac: "52:54:00:10:ca:03", fw: fwBIOS}
+	tok := token(t, "quick1")
+	srv := b.srv.Start(t, bootyardBin(t), "boot", "-interface", "eth0",
+		"-kernel", filepath.Join(b.root, "vmlinuz"), "-initrd", filepath.Join(b.root, "initrd.gz"),
+		"-cmdline", "console=ttyS0 quiet bootyard.token="+tok, "-ipxe-dir", b.root, "-log-level", "debug")
+	if err := srv.WaitFor(serverUp, "bootyard serving"); err != nil {
+		t.Fatalf("bootyard boot did not start: %v", err)
+	}
+	for _, want := range []string{"proxy DHCP on eth0", "kernel", "BIOS PXE   yes: chainloads", "Ctrl-C stops."} {
+		if !strings.Contains(srv.Output(), want) {
+			t.Errorf("bootyard boot did not print %q:\n%s", want, srv.Output())
+		}
+	}
+	q := b.boot(t, m)
+	q.waitMarker(t, tok)
+	requireTransferred(t, srv, "boot.ipxe", "quick/vmlinuz", "quick/initrd")
+	if err := syscall.Kill(srv.Pid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Wait(30 * time.Second); err != nil {
+		t.Errorf("bootyard boot after Ctrl-C: %v\n%s", err, tail(srv.Output(), 10))
+	}
+	if !strings.Contains(srv.Output(), "bootyard stopped") {
+		t.Errorf("no clean stop after SIGINT:\n%s", tail(srv.Output(), 10))
 	}
 }

@@ -49,6 +49,7 @@ type env struct {
 func commands() map[string]command {
 	return map[string]command{
 		"serve":   {"run the DHCP and TFTP servers until SIGINT/SIGTERM (SIGHUP reloads)", runServe},
+		"boot":    {"quick mode: boot one kernel on every machine that asks, no config file", runBoot},
 		"check":   {"validate the config and inventory and print a summary", runCheck},
 		"explain": {"show what one client would get, and why", runExplain},
 		"leases":  {"list the dynamic DHCP leases", runLeases},

@@ -98,7 +98,7 @@ func hangups(ctx context.Context) <-chan struct{} {
 // ctx is cancelled or one of them fails. Every socket is opened before any
 // part starts, so a port that cannot be had stops start-up with nothing left
 // running.
-func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.Snapshot, grace time.Duration, reload <-chan struct{}) error {
+func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.Snapshot, grace time.Duration, reload <-chan struct{}, fileOpts ...bootfiles.Option) error {
 	store := inventory.NewStore(snap)
 	serverIP, err := serverAddress(snap, netip.Addr{})
 	if err != nil {
@@ -127,7 +127,7 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 	obs.events.hosts = hosts
 	// The one resolver: TFTP and HTTP serve the same names with the same
 	// host lookup because they ask the same FS.
-	files := bootfiles.New(store.Current, hosts, log.With("part", "bootfiles"), bootfiles.ServerIP(serverIP))
+	files := bootfiles.New(store.Current, hosts, log.With("part", "bootfiles"), append(fileOpts, bootfiles.ServerIP(serverIP))...)
 	defer files.Close()
 
 	var parts []func(context.Context) error
