@@ -61,9 +61,11 @@ func (d *decider) leaseTime() time.Duration {
 }
 
 // boot chooses the boot file and applies the UEFI HTTP rule: such firmware
-// rejects a TFTP name, so it is answered only when the chosen file is an
-// http(s) URL (bootyard does not serve HTTP itself yet). A non-nil
-// Decision is the ignore to return.
+// rejects a TFTP name (EDK2 ignores the offer), so its boot file must be a
+// URL. An http(s) URL in the inventory is passed as it is; a file name
+// becomes the URL at which our own HTTP server serves it
+// (http://SERVER[:PORT]/<name>) when http.enabled is on, and without it the
+// client is not answered. A non-nil Decision is the ignore to return.
 func (d *decider) boot() (BootChoice, *Decision) {
 	b := ChooseBootFile(d.fw, d.bootHost(), d.snap)
 	d.choice = b
@@ -71,8 +73,18 @@ func (d *decider) boot() (BootChoice, *Decision) {
 		d.note("%s", s)
 	}
 	d.note("%s", b.Rule)
+	if d.fw.HTTP && b.File != "" && !isURL(b.File) {
+		if !d.snap.HTTP.Enabled {
+			dec := d.ignore(slog.LevelInfo, ReasonHTTPNeedsURL, "UEFI HTTP boot client needs an http:// boot file URL: %q is a file name and http.enabled is off", b.File)
+			return b, &dec
+		}
+		u := d.snap.HTTP.URL(d.server, b.File)
+		d.note("UEFI HTTP boot: %q is served by our HTTP server as %s", b.File, u)
+		b.File = u
+		d.choice.File = u
+	}
 	if d.fw.HTTP && !isURL(b.File) && !b.Local {
-		dec := d.ignore(slog.LevelInfo, ReasonHTTPNeedsURL, "UEFI HTTP boot client needs an http:// boot file URL and bootyard serves no HTTP yet (got %q)", b.File)
+		dec := d.ignore(slog.LevelInfo, ReasonHTTPNeedsURL, "UEFI HTTP boot client needs an http:// boot file URL (got %q)", b.File)
 		return b, &dec
 	}
 	return b, nil

@@ -1,6 +1,11 @@
 package inventory
 
 import (
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -47,4 +52,26 @@ func (d *decoder) decodeHTTP(n *yaml.Node, c *HTTP) {
 	c.IdleTimeout = d.duration(m["idle_timeout"], "http.idle_timeout", c.IdleTimeout, time.Second, time.Hour)
 	c.MaxConns = int(d.integer(m["max_conns"], "http.max_conns", int64(c.MaxConns), 0, 1<<20))
 	c.MaxConnsPerClient = int(d.integer(m["max_conns_per_client"], "http.max_conns_per_client", int64(c.MaxConnsPerClient), 0, 1<<20))
+}
+
+// URL is the address at which the HTTP server serves name to clients that
+// reach it at server: http://SERVER[:PORT]/name (the port left out when it
+// is 80). A name that already is an http(s) URL is returned as it is.
+func (c HTTP) URL(server netip.Addr, name string) string {
+	if IsURL(name) {
+		return name
+	}
+	host := server.String()
+	if c.Port != 0 && c.Port != 80 {
+		host = net.JoinHostPort(host, strconv.Itoa(c.Port))
+	}
+	u := url.URL{Scheme: "http", Host: host, Path: "/" + strings.TrimPrefix(name, "/")}
+	return u.String()
+}
+
+// IsURL reports whether a boot file or path names an http(s) URL rather than
+// a file under the TFTP root.
+func IsURL(name string) bool {
+	l := strings.ToLower(name)
+	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
 }
