@@ -111,6 +111,17 @@ func (f *FS) Resolve(client served.Client, name string) (served.Content, error) 
 	}
 	client.Addr = client.Addr.Unmap()
 
+	// A file on disk wins for the names GRUB asks every client alike
+	// (http.go): grub.cfg, and its module list probes.
+	if isGRUBDefault(clean) || isGRUBListProbe(clean) {
+		c, err := f.openFile(snap.TFTP.Root, clean)
+		if !errors.Is(err, fs.ErrNotExist) {
+			return c, err
+		}
+		if isGRUBListProbe(clean) {
+			return emptyFile(snap, clean), nil
+		}
+	}
 	if b, ok, err := f.generated(snap, client, clean); err != nil {
 		return served.Content{}, err
 	} else if ok {
@@ -158,7 +169,9 @@ func (f *FS) generated(snap *inventory.Snapshot, client served.Client, clean str
 	var b []byte
 	err := f.withRoot(snap.TFTP.Root, func(r *os.Root) error {
 		var err error
-		b, err = f.tmpl.render(r, req, v, hostData(host, v, ip, f.serverIP, req))
+		data := hostData(host, v, ip, f.serverIP, req)
+		httpForms(&data, req, snap, f)
+		b, err = f.tmpl.render(r, req, v, data)
 		return err
 	})
 	if err != nil {

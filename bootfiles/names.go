@@ -111,6 +111,11 @@ func matchGenerated(name, ipxeName string) (request, bool) {
 		return request{}, false
 	}
 
+	if base == "grub.cfg" {
+		// GRUB over HTTP reads only $prefix/grub.cfg (http.go).
+		return request{kind: kindGRUB, key: byClient, dir: dir}, true
+	}
+
 	if base == "boot.scr.uimg" || base == "boot.scr" {
 		return request{kind: kindUBootScript, key: byClient, dir: dir}, true
 	}
