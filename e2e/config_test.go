@@ -26,6 +26,10 @@ type labConfig struct {
 	// profileYAML is more profiles, written as they are (menus, local).
 	profileYAML string
 	hosts       []labHost
+	// initrd is every profile's initrd ("": initrd.gz).
+	initrd string
+	// httpPort turns the HTTP file server on at that port (0: off).
+	httpPort int
 }
 
 // yaml renders the config the way a user would write it.
@@ -41,15 +45,22 @@ func (c labConfig) yaml(dir, root string) string {
 	}
 	fmt.Fprintf(&b, "  lease_file: %s\n  conflict_probe: false\n", filepath.Join(dir, "leases"))
 	fmt.Fprintf(&b, "tftp:\n  root: %s\n", root)
+	if c.httpPort != 0 {
+		fmt.Fprintf(&b, "http:\n  enabled: true\n  port: %d\n", c.httpPort)
+	}
 	b.WriteString("boot:\n")
-	for _, class := range []string{"bios", "uefi-x64", "uefi-arm32", "uefi-arm64", "ipxe", "uboot-arm", "uboot-arm64"} {
+	for _, class := range []string{"bios", "uefi-x64", "uefi-http", "uefi-arm32", "uefi-arm64", "ipxe", "uboot-arm", "uboot-arm64"} {
 		if f, ok := c.boot[class]; ok {
 			fmt.Fprintf(&b, "  %s: %q\n", class, f)
 		}
 	}
 	b.WriteString("profiles:\n")
+	initrd := c.initrd
+	if initrd == "" {
+		initrd = "initrd.gz"
+	}
 	for name, kernel := range c.profiles {
-		fmt.Fprintf(&b, "  %s:\n    kernel: %s\n    initrd: initrd.gz\n    cmdline: \"console=ttyS0 quiet\"\n", name, kernel)
+		fmt.Fprintf(&b, "  %s:\n    kernel: %s\n    initrd: %s\n    cmdline: \"console=ttyS0 quiet\"\n", name, kernel, initrd)
 		if f, ok := c.fdt[name]; ok {
 			fmt.Fprintf(&b, "    fdt: %s\n", f)
 		}

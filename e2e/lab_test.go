@@ -34,7 +34,7 @@ type bootLab struct {
 
 // rootFiles are the assets every TFTP root gets: the boot programs the
 // firmware fetches and the kernel + initramfs the generated configs name.
-var rootFiles = []string{"pxelinux.0", "ldlinux.c32", "vmlinuz", "initrd.gz", "grubnetx64.efi", "ipxe.efi", "undionly.kpxe"}
+var rootFiles = []string{"pxelinux.0", "ldlinux.c32", "vmlinuz", "initrd.gz", "grubnetx64.efi", "grubhttpx64.efi", "ipxe.efi", "undionly.kpxe"}
 
 // newBootLab builds a lab with the boot server's namespace at 198.51.100.2
 // and a TFTP root filled with the assets. It skips (or fails in CI) when

@@ -20,6 +20,9 @@ const (
 	// OVMF (EDK2) with its own PXE stack: virtio-net-pci with an empty
 	// romfile, so no iPXE ROM replaces EDK2's driver. Sends arch 7.
 	fwUEFI firmware = "uefi"
+	// The same OVMF with its PXE switched off by fw_cfg, so that its boot
+	// options are UEFI HTTP Boot only (EDK2 tries PXE first otherwise).
+	fwUEFIHTTP firmware = "uefi-http"
 	// U-Boot for qemu's `virt` machine: virtio-net-device, so U-Boot keeps
 	// qemu's MAC (with virtio-net-pci it uses 52:52:52:52:52:52).
 	fwUBootARM64 firmware = "uboot-arm64"
@@ -77,9 +80,13 @@ func (b *bootLab) boot(t *testing.T, m machine) *qemuRun {
 		if m.disk != "" {
 			args = append(args, "-drive", "file="+m.disk+",format=raw,if=ide")
 		}
-	case fwUEFI:
+	case fwUEFI, fwUEFIHTTP:
 		vars := filepath.Join(b.dir, "OVMF_VARS-"+m.name+".fd")
 		copyFile(t, filepath.Join(b.assets, "OVMF_VARS.fd"), vars)
+		if m.fw == fwUEFIHTTP {
+			args = append(args, "-fw_cfg", "name=opt/org.tianocore/IPv4PXESupport,string=no",
+				"-fw_cfg", "name=opt/org.tianocore/IPv6PXESupport,string=no")
+		}
 		args = append(args, "-accel", "tcg",
 			"-drive", "if=pflash,format=raw,readonly=on,file="+filepath.Join(b.assets, "OVMF_CODE.fd"),
 			"-drive", "if=pflash,format=raw,file="+vars,

@@ -92,7 +92,7 @@ func (d *decoder) decodeFile(doc *yaml.Node, dir string) *raw {
 	d.decodeTFTP(top["tftp"], dir, &r.base.TFTP, doc)
 	d.decodeHTTP(top["http"], &r.base.HTTP)
 	d.decodeAdmin(top["admin"], &r.base.Admin)
-	r.base.Boot = d.decodeBoot(top["boot"])
+	r.base.Boot = d.decodeBoot(top["boot"], r.base.HTTP.Enabled)
 	d.decodeProfiles(top["profiles"], r)
 	d.decodeHosts(top["hosts"], r)
 	return r
@@ -259,8 +259,9 @@ func (d *decoder) size(n *yaml.Node, path string, def int64) int64 {
 
 // decodeBoot reads boot:, starting from DefaultBoot. A class written with
 // an empty value ("uefi-x64: \"\"") is removed: that class gets no boot
-// options.
-func (d *decoder) decodeBoot(n *yaml.Node) map[firmware.Class]string {
+// options. httpOn is http.enabled: a uefi-http entry may then be a file
+// name, handed to the firmware as the URL of our own HTTP server.
+func (d *decoder) decodeBoot(n *yaml.Node, httpOn bool) map[firmware.Class]string {
 	boot := DefaultBoot()
 	var keys []string
 	for _, c := range firmware.Classes() {
@@ -276,9 +277,9 @@ func (d *decoder) decodeBoot(n *yaml.Node) map[firmware.Class]string {
 			continue
 		}
 		// UEFI HTTP boot firmware rejects anything but a URL (it has no
-		// TFTP to fetch a bare name with).
-		if class == firmware.UEFIHTTP && !strings.HasPrefix(f, "http://") && !strings.HasPrefix(f, "https://") {
-			d.addf(d.nodes[field], field, "%q: UEFI HTTP boot needs an http:// or https:// URL", f)
+		// TFTP to fetch a bare name with); our HTTP server makes one.
+		if class == firmware.UEFIHTTP && !httpOn && !IsURL(f) {
+			d.addf(d.nodes[field], field, "%q: UEFI HTTP boot needs an http:// or https:// URL, or http.enabled: true to serve this file by HTTP", f)
 		}
 		boot[class] = f
 	}

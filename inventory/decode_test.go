@@ -125,6 +125,7 @@ func TestDecodeProblems(t *testing.T) {
 			[]Problem{{Line: 6, Field: "boot.uefi", Msg: `unknown key "uefi"`}}},
 		{"uefi-http needs a URL", head + "boot:\n  uefi-http: boot.efi\n",
 			[]Problem{{Line: 6, Field: "boot.uefi-http", Msg: "needs an http:// or https:// URL"}}},
+		{"uefi-http file name with http.enabled", head + "http: {enabled: true}\nboot:\n  uefi-http: boot.efi\n", nil},
 		{"size too large", "interface: eth0\ndhcp: {mode: off}\ntftp:\n  enabled: false\n  uploads: {dir: u, max_bytes: 9999999TiB}\n",
 			[]Problem{{Line: 5, Field: "tftp.uploads.max_bytes", Msg: "too large"}}},
 		{"mapping where value expected", head + "boot:\n  bios: {file: pxelinux.0}\n",

@@ -14,6 +14,8 @@
 #   ipxe.efi undionly.kpxe       iPXE binaries to chainload
 #   grubnetx64.efi     GRUB EFI netboot image built with grub-mkimage,
 #                      prefix (tftp)/grub
+#   grubhttpx64.efi    the same for UEFI HTTP Boot: prefix /grub on the boot
+#                      device, which Debian's efinet sets to (http,SERVER)
 #   OVMF_CODE.fd OVMF_VARS.fd    UEFI firmware for qemu
 #   u-boot-arm.bin u-boot-arm64.bin   U-Boot for qemu's virt machines
 #   VERSIONS           package versions of everything above
@@ -30,7 +32,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${BOOT_ASSETS:-$repo/.cache/boot-assets}
 out=$cache/out
 want=(vmlinuz initrd.gz pxelinux.0 ldlinux.c32 ipxe.efi undionly.kpxe
-	grubnetx64.efi OVMF_CODE.fd OVMF_VARS.fd u-boot-arm.bin u-boot-arm64.bin VERSIONS)
+	grubnetx64.efi grubhttpx64.efi OVMF_CODE.fd OVMF_VARS.fd u-boot-arm.bin u-boot-arm64.bin VERSIONS)
 
 complete() {
 	local f
@@ -98,6 +100,14 @@ grub-mkimage -d "$root/usr/lib/grub/x86_64-efi" -O x86_64-efi -o "$out/grubnetx6
 	net efinet tftp linux normal configfile echo test regexp sleep \
 	reboot halt all_video gzio part_gpt fat
 mv "$out/grubnetx64.efi.tmp" "$out/grubnetx64.efi"
+# For UEFI HTTP Boot: no device in the prefix, so GRUB takes the one it was
+# loaded from, (http,<server>) from the boot URL (Debian's efinet reads the
+# firmware's HTTPClient answer), and reads /grub/grub.cfg over HTTP.
+grub-mkimage -d "$root/usr/lib/grub/x86_64-efi" -O x86_64-efi -o "$out/grubhttpx64.efi.tmp" \
+	-p '/grub' \
+	net efinet http linux normal configfile echo test regexp sleep \
+	reboot halt all_video gzio part_gpt fat
+mv "$out/grubhttpx64.efi.tmp" "$out/grubhttpx64.efi"
 
 # The initramfs: a static busybox and an /init that proves which host booted
 # (the per-host token can only come from the per-host config file).
