@@ -23,6 +23,13 @@ func withHTTP(port int) snapOpt {
 	}
 }
 
+// withTLS sets http.tls (after withHTTP).
+func withTLS(port int, uefi bool) snapOpt {
+	return func(s *inventory.Snapshot, _ *[]*inventory.Profile, _ *[]*inventory.Host) {
+		s.HTTP.TLS = &inventory.HTTPTLS{Cert: "c.pem", Key: "k.pem", Port: port, UEFI: uefi}
+	}
+}
+
 // optionBytes finds option code in the raw reply bytes (after the magic
 // cookie), as the firmware parses them: nil when absent.
 func optionBytes(t *testing.T, b []byte, code byte) []byte {
@@ -90,6 +97,12 @@ func TestDecideHTTPClientURL(t *testing.T) {
 			testSnap(withMode(inventory.ModeProxy, false), withHTTP(8080), withHost(macHTTP, named)), req(edk2HTTP(macHTTP, disc)), 2, "0.0.0.0"},
 		{"proxy REQUEST on 4011", "http://198.51.100.2:8080/efi/grubx64.efi",
 			testSnap(withMode(inventory.ModeProxy, false), withHTTP(8080), withHost(macHTTP, named)), on4011(edk2HTTP(macHTTP, reqT)), 5, "0.0.0.0"},
+		{"http.tls: https on the TLS port", "https://198.51.100.2:8443/efi/grubx64.efi",
+			testSnap(withHTTP(80), withTLS(8443, true), withHost(macHTTP, named)), req(edk2HTTP(macHTTP, disc)), 2, "198.51.100.24"},
+		{"http.tls on 443: no port in the URL", "https://198.51.100.2/efi/grubx64.efi",
+			testSnap(withHTTP(80), withTLS(443, true), withHost(macHTTP, named)), req(edk2HTTP(macHTTP, disc)), 2, "198.51.100.24"},
+		{"http.tls with uefi off keeps http", "http://198.51.100.2/efi/grubx64.efi",
+			testSnap(withHTTP(80), withTLS(8443, false), withHost(macHTTP, named)), req(edk2HTTP(macHTTP, disc)), 2, "198.51.100.24"},
 		{"an absolute URL is passed as it is", "https://boot.example.net/x/shim.efi",
 			testSnap(withHTTP(8080), withHost(macHTTP, func(h *inventory.Host, _ []*inventory.Profile) {
 				h.BootFile = "https://boot.example.net/x/shim.efi"

@@ -78,7 +78,7 @@ func (d *decider) boot() (BootChoice, *Decision) {
 			dec := d.ignore(slog.LevelInfo, ReasonHTTPNeedsURL, "UEFI HTTP boot client needs an http:// boot file URL: %q is a file name and http.enabled is off", b.File)
 			return b, &dec
 		}
-		u := d.snap.HTTP.URL(d.server, b.File)
+		u := d.snap.HTTP.UEFIURL(d.server, b.File)
 		d.note("UEFI HTTP boot: %q is served by our HTTP server as %s", b.File, u)
 		b.File = u
 		d.choice.File = u

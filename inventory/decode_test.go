@@ -125,6 +125,11 @@ func TestDecodeProblems(t *testing.T) {
 			[]Problem{{Line: 6, Field: "boot.uefi", Msg: `unknown key "uefi"`}}},
 		{"uefi-http needs a URL", head + "boot:\n  uefi-http: boot.efi\n",
 			[]Problem{{Line: 6, Field: "boot.uefi-http", Msg: "needs an http:// or https:// URL"}}},
+		{"http.tls without key, on http's port", head + "http:\n  enabled: true\n  tls:\n    cert: a.pem\n    port: 80\n",
+			[]Problem{
+				{Line: 8, Field: "http.tls.key", Msg: "missing"},
+				{Line: 9, Field: "http.tls.port", Msg: "needs a port of its own"},
+			}},
 		{"uefi-http file name with http.enabled", head + "http: {enabled: true}\nboot:\n  uefi-http: boot.efi\n", nil},
 		{"size too large", "interface: eth0\ndhcp: {mode: off}\ntftp:\n  enabled: false\n  uploads: {dir: u, max_bytes: 9999999TiB}\n",
 			[]Problem{{Line: 5, Field: "tftp.uploads.max_bytes", Msg: "too large"}}},

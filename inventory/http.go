@@ -30,6 +30,23 @@ type HTTP struct {
 	// are normal.
 	MaxConns          int `key:"max_conns"`
 	MaxConnsPerClient int `key:"max_conns_per_client"`
+	// TLS, when non-nil, also serves HTTPS with an operator's certificate.
+	TLS *HTTPTLS `key:"tls"`
+}
+
+// HTTPTLS is http.tls: HTTPS beside plain HTTP, on its own port. The
+// certificate and key files are read again whenever they change, so a
+// renewed certificate needs no restart.
+type HTTPTLS struct {
+	// Cert and Key are PEM files (the chain first in Cert).
+	Cert string `key:"cert"`
+	Key  string `key:"key"`
+	// Port is the HTTPS port (default 443).
+	Port int `key:"port"`
+	// UEFI hands UEFI HTTP Boot clients https:// URLs (default true): for
+	// EDK2 builds that refuse plain http. Generated iPXE and GRUB files
+	// keep http (Debian's iPXE and GRUB 2.06 have no HTTPS).
+	UEFI bool `key:"uefi"`
 }
 
 // DefaultHTTP is the http: section of a file that leaves every key out.
@@ -38,9 +55,14 @@ func DefaultHTTP() HTTP {
 		MaxConns: 1024, MaxConnsPerClient: 32}
 }
 
-var httpKeys = keysOf(HTTP{})
+var (
+	httpKeys = keysOf(HTTP{})
+	tlsKeys  = keysOf(HTTPTLS{})
+)
 
-func (d *decoder) decodeHTTP(n *yaml.Node, c *HTTP) {
+// decodeHTTP reads http:; dir is the config file's folder, against which
+// the certificate paths are resolved.
+func (d *decoder) decodeHTTP(n *yaml.Node, dir string, c *HTTP) {
 	*c = DefaultHTTP()
 	if n == nil || isNull(d.resolve(n)) {
 		return
@@ -52,6 +74,40 @@ func (d *decoder) decodeHTTP(n *yaml.Node, c *HTTP) {
 	c.IdleTimeout = d.duration(m["idle_timeout"], "http.idle_timeout", c.IdleTimeout, time.Second, time.Hour)
 	c.MaxConns = int(d.integer(m["max_conns"], "http.max_conns", int64(c.MaxConns), 0, 1<<20))
 	c.MaxConnsPerClient = int(d.integer(m["max_conns_per_client"], "http.max_conns_per_client", int64(c.MaxConnsPerClient), 0, 1<<20))
+	if t := m["tls"]; t != nil && !isNull(d.resolve(t)) {
+		tm := d.mapping(t, "http.tls", tlsKeys)
+		c.TLS = &HTTPTLS{
+			Port: int(d.integer(tm["port"], "http.tls.port", 443, 1, 65535)),
+			UEFI: d.boolean(tm["uefi"], "http.tls.uefi", true),
+		}
+		for _, f := range []struct {
+			key string
+			dst *string
+		}{{"cert", &c.TLS.Cert}, {"key", &c.TLS.Key}} {
+			if v := d.str(tm[f.key], "http.tls."+f.key); v != "" {
+				*f.dst = resolvePath(dir, v)
+			} else {
+				d.missing(t, "http.tls."+f.key, "name the PEM file (http.tls needs both cert and key)")
+			}
+		}
+		if c.TLS.Port == c.Port {
+			d.addf(tm["port"], "http.tls.port", "%d is http.port too: HTTPS needs a port of its own", c.TLS.Port)
+		}
+	}
+}
+
+// UEFIURL is the boot file URL for a UEFI HTTP Boot client: https on the
+// TLS port when http.tls is set with uefi on, else URL's http.
+func (c HTTP) UEFIURL(server netip.Addr, name string) string {
+	if IsURL(name) || c.TLS == nil || !c.TLS.UEFI {
+		return c.URL(server, name)
+	}
+	host := server.String()
+	if c.TLS.Port != 443 {
+		host = net.JoinHostPort(host, strconv.Itoa(c.TLS.Port))
+	}
+	u := url.URL{Scheme: "https", Host: host, Path: "/" + strings.TrimPrefix(name, "/")}
+	return u.String()
 }
 
 // URL is the address at which the HTTP server serves name to clients that

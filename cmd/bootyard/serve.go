@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -268,7 +269,32 @@ func buildHTTP(log *slog.Logger, snap *inventory.Snapshot, files *bootfiles.FS,
 	srv := httpboot.New(snap.HTTP, files, log.With("part", "http"))
 	srv.ShutdownGrace = grace
 	srv.Observer = obs.events
-	return func(ctx context.Context) error { return srv.Serve(ctx, ln) }, []io.Closer{ln}, nil
+	run := func(ctx context.Context) error { return srv.Serve(ctx, ln) }
+	t := snap.HTTP.TLS
+	if t == nil {
+		return run, []io.Closer{ln}, nil
+	}
+	// HTTPS: the same server on its own port, the certificate read again
+	// whenever its files change.
+	certs, err := httpboot.LoadCerts(t.Cert, t.Key, log.With("part", "https"))
+	if err != nil {
+		return nil, []io.Closer{ln}, err
+	}
+	taddr := netip.AddrPortFrom(serverIP, uint16(t.Port))
+	tln, err := net.Listen("tcp", taddr.String())
+	if err != nil {
+		return nil, []io.Closer{ln}, fmt.Errorf("http.tls: listen on %s: %w", taddr, err)
+	}
+	tsrv := httpboot.New(snap.HTTP, files, log.With("part", "https"))
+	tsrv.ShutdownGrace = grace
+	tsrv.Observer = obs.events
+	both := func(ctx context.Context) error {
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() error { return run(gctx) })
+		g.Go(func() error { return tsrv.Serve(gctx, tls.NewListener(tln, certs.TLSConfig())) })
+		return g.Wait()
+	}
+	return both, []io.Closer{ln, tln}, nil
 }
 
 // serverAddress is the one place that decides the boot server's address:
