@@ -15,7 +15,13 @@
 # boot's time is the firmware and the emulated CPU; the servers differ in
 # how fast they answer and transfer.
 #
-# Usage: sudo bench/boot/run.sh     Env: RUNS (default 3)
+# A third part boots the BIOS iPXE ROM into its per-host iPXE script with a
+# 30 MB initrd, from bootyard with TFTP only and then with http.enabled (the
+# script then names kernel and initrd by HTTP URL), and prints the boot time
+# and the time the server spent sending the initrd.
+#
+# Usage: sudo bench/boot/run.sh     Env: RUNS (default 3),
+#        PARTS (default "servers ipxe-http"; either word runs one part)
 # Results: printed, and saved under bench/results/.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,6 +29,7 @@ cd "$repo"
 # shellcheck source=scripts/lab.sh
 source "$repo/scripts/lab.sh"
 runs=${RUNS:-3}
+parts=${PARTS:-servers ipxe-http}
 
 if [[ $(id -u) -ne 0 ]]; then
 	echo "bench/boot: skipped: needs root (network namespaces, tap devices)"
@@ -62,12 +69,17 @@ trap 'exit 130' INT TERM
 
 lab_up "$sw" "$srv"
 
-bios_mac=52:54:00:be:00:01 uefi_mac=52:54:00:be:00:02
+bios_mac=52:54:00:be:00:01 uefi_mac=52:54:00:be:00:02 ipxe_mac=52:54:00:be:00:03
 root=$work/root
 mkdir -p "$root/pxelinux.cfg" "$root/grub"
 for f in pxelinux.0 ldlinux.c32 vmlinuz initrd.gz grubnetx64.efi; do
 	cp "$assets/$f" "$root/$f"
 done
+# The initramfs padded with zeros to 30 MB: Linux skips zero padding after
+# an archive, so it boots the same, and the transfer is that of a real
+# distribution initrd.
+cp "$assets/initrd.gz" "$root/initrd30.gz"
+truncate -s 30M "$root/initrd30.gz"
 # Files for dnsmasq, written like bootyard's generated ones. bootyard's own
 # take precedence over these when it serves the same root.
 cat >"$root/pxelinux.cfg/01-${bios_mac//:/-}" <<TXT
@@ -103,7 +115,13 @@ profiles:
 hosts:
   - {name: bench-bios, mac: $bios_mac, ip: 198.51.100.10, profile: bench, bootfile: pxelinux.0, cmdline: "bootyard.token=bench-bios"}
   - {name: bench-uefi, mac: $uefi_mac, ip: 198.51.100.11, profile: bench, cmdline: "bootyard.token=bench-uefi"}
+  - {name: bench-ipxe, mac: $ipxe_mac, ip: 198.51.100.12, profile: big, cmdline: "bootyard.token=bench-ipxe"}
 YAML
+sed -i 's|^profiles:$|profiles:\n  big: {kernel: vmlinuz, initrd: initrd30.gz, cmdline: "console=ttyS0 quiet"}|' "$work/bootyard.yaml"
+{
+	cat "$work/bootyard.yaml"
+	printf 'http:\n  enabled: true\n'
+} >"$work/bootyard-http.yaml"
 
 start_server() { # dnsmasq | bootyard
 	local log=$work/$1.log
@@ -118,8 +136,8 @@ start_server() { # dnsmasq | bootyard
 			--dhcp-boot=tag:efi64,grubnetx64.efi --dhcp-boot=tag:!efi64,pxelinux.0 >"$log" 2>&1 &
 		server_pid=$!
 		;;
-	bootyard)
-		ip netns exec "$srv" taskset -c 0 "$work/bootyard" serve -config "$work/bootyard.yaml" >"$log" 2>&1 &
+	bootyard | bootyard-http)
+		ip netns exec "$srv" taskset -c 0 "$work/bootyard" serve -config "$work/$1.yaml" >"$log" 2>&1 &
 		server_pid=$!
 		;;
 	esac
@@ -130,12 +148,14 @@ start_server() { # dnsmasq | bootyard
 	echo "bench/boot: $1 did not start"; cat "$log"; exit 1
 }
 
-boot_once() { # bios|uefi -> prints seconds, or fails
+boot_once() { # bios|uefi|ipxe -> prints seconds, or fails
 	local fw=$1 console=$work/console.log args
 	args=(-accel tcg -m 256 -no-reboot -display none -vga none -monitor none
 		-serial "file:$console" -netdev tap,id=n0,ifname=tap0,script=no,downscript=no)
 	if [[ $fw == bios ]]; then
 		args+=(-boot n -device "e1000,netdev=n0,mac=$bios_mac")
+	elif [[ $fw == ipxe ]]; then
+		args+=(-boot n -device "e1000,netdev=n0,mac=$ipxe_mac")
 	else
 		cp "$assets/OVMF_VARS.fd" "$work/vars.fd"
 		args+=(-drive "if=pflash,format=raw,readonly=on,file=$assets/OVMF_CODE.fd"
@@ -173,17 +193,55 @@ out=bench/results/boot-$(date -u +%Y%m%dT%H%M%SZ).txt
 	echo "# $(qemu-system-x86_64 --version | head -1); $(dnsmasq --version | head -1); bootyard $(git describe --always --dirty 2>/dev/null)"
 	echo "# $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); no KVM"
 } | tee "$out"
-for server in dnsmasq bootyard; do
-	start_server "$server"
-	for fw in bios uefi; do
+if [[ " $parts " == *" servers "* ]]; then
+	for server in dnsmasq bootyard; do
+		start_server "$server"
+		for fw in bios uefi; do
+			times=()
+			for ((r = 0; r < runs; r++)); do
+				times+=("$(boot_once "$fw")")
+			done
+			printf '%-9s %-5s median %6s s   runs: %s\n' "$server" "$fw" \
+				"$(printf '%s\n' "${times[@]}" | median)" "${times[*]}" | tee -a "$out"
+		done
+		stop_server
+		rm -f "$work"/*.leases "$work/leases"
+	done
+fi
+
+# seconds converts the Go durations of bootyard's log (850ms, 12.3s, 1m2s).
+seconds() {
+	awk '{
+		s = 0; d = $0
+		while (match(d, /^[0-9.]+(h|ms|µs|us|ns|m|s)/)) {
+			t = substr(d, 1, RLENGTH); d = substr(d, RLENGTH + 1)
+			v = t + 0; u = t; sub(/^[0-9.]+/, "", u)
+			if (u == "h") v *= 3600; else if (u == "m") v *= 60; else if (u == "ms") v /= 1000
+			else if (u == "µs" || u == "us") v /= 1e6; else if (u == "ns") v /= 1e9
+			s += v
+		}
+		printf "%.2f\n", s
+	}'
+}
+
+if [[ " $parts " == *" ipxe-http "* ]]; then
+	for server in bootyard bootyard-http; do
+		start_server "$server"
 		times=()
 		for ((r = 0; r < runs; r++)); do
-			times+=("$(boot_once "$fw")")
+			times+=("$(boot_once ipxe)")
 		done
-		printf '%-9s %-5s median %6s s   runs: %s\n' "$server" "$fw" \
-			"$(printf '%s\n' "${times[@]}" | median)" "${times[*]}" | tee -a "$out"
+		# The server's record of each initrd transfer: TFTP's transfer line
+		# or HTTP's request line.
+		mapfile -t sends < <(grep 'file=initrd30.gz' "$work/$server.log" | grep -E 'outcome=ok|status=200' |
+			sed -E 's/.* duration=([^ ]+).*/\1/' | seconds)
+		proto=tftp
+		[[ $server == bootyard-http ]] && proto=http
+		printf 'ipxe-30M  %-5s median %6s s   runs: %s   initrd send median %s s (%s)\n' "$proto" \
+			"$(printf '%s\n' "${times[@]}" | median)" "${times[*]}" \
+			"$(printf '%s\n' "${sends[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}')" "${sends[*]}" | tee -a "$out"
+		stop_server
+		rm -f "$work"/*.leases "$work/leases"
 	done
-	stop_server
-	rm -f "$work"/*.leases "$work/leases"
-done
+fi
 echo "saved $out"
