@@ -120,7 +120,12 @@ func printGenerated(w io.Writer, snap *inventory.Snapshot, mac net.HardwareAddr,
 		fmt.Fprintf(w, "\nno generated files for %s (no profile with a kernel, a menu or local boot)\n", h.Name)
 		return nil
 	}
-	fmt.Fprintf(w, "\ngenerated files for %s (served by TFTP to %s):\n", h.Name, clientAddrText(h, addr))
+	by := "TFTP"
+	if snap.HTTP.Enabled {
+		// GRUB over HTTP asks for grub.cfg: the same content as its MAC name.
+		by = "TFTP and HTTP, the GRUB file also as grub.cfg,"
+	}
+	fmt.Fprintf(w, "\ngenerated files for %s (served by %s to %s):\n", h.Name, by, clientAddrText(h, addr))
 	for _, f := range files {
 		fmt.Fprintf(w, "\n--- %s\n", f.Name)
 		if isText(f.Content) {

@@ -208,3 +208,36 @@ func TestExplainShowsTheCurrentLease(t *testing.T) {
 		t.Errorf("explain does not show the current lease 198.51.100.101:\n%s", out)
 	}
 }
+
+// TestExplainHTTPBoot: with http.enabled, explain shows the URL a UEFI
+// HTTP Boot client gets and the iPXE script's HTTP URLs.
+func TestExplainHTTPBoot(t *testing.T) {
+	path, _ := explainConfig(t)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.Replace(string(b), "  ipxe: boot.ipxe\n", "  ipxe: boot.ipxe\n  uefi-http: pxelinux.0\n", 1) + "http: {enabled: true, port: 8080}\n"
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"-arch", "16", "-vendor-class", "HTTPClient:Arch:00016:UNDI:003001"},
+			[]string{"bootfile: http://198.51.100.2:8080/pxelinux.0"}},
+		{[]string{"-arch", "0", "-user-class", "iPXE"},
+			[]string{"kernel http://198.51.100.2:8080/debian/linux", "initrd --name initrd http://198.51.100.2:8080/debian/initrd.gz"}},
+	} {
+		code, out, errOut := runCmd(t, append([]string{"explain", "-config", path, "-mac", "52:54:00:12:34:56"}, tc.args...)...)
+		if code != 0 {
+			t.Fatalf("exit %d\n%s%s", code, out, errOut)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("output lacks %q:\n%s", w, out)
+			}
+		}
+	}
+}
