@@ -169,9 +169,7 @@ func (f *FS) generated(snap *inventory.Snapshot, client served.Client, clean str
 	var b []byte
 	err := f.withRoot(snap.TFTP.Root, func(r *os.Root) error {
 		var err error
-		data := hostData(host, v, ip, f.serverIP, req)
-		httpForms(&data, req, snap, f)
-		b, err = f.tmpl.render(r, req, v, data)
+		b, err = f.tmpl.render(r, req, v, hostData(host, v, ip, f.serverIP, httpRequest(req, snap, f.serverIP)))
 		return err
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package bootfiles
 
 import (
+	"net/netip"
 	"path"
 	"slices"
 	"strings"
@@ -24,19 +25,13 @@ import (
 //     terminal}.lst, and over HTTP every 404 costs it about 30 s (it retries
 //     once): a missing list is answered with an empty one.
 
-// httpForms rewrites the paths of an iPXE script as URLs of our HTTP server.
-func httpForms(d *templateData, req request, snap *inventory.Snapshot, f *FS) {
-	if req.kind != kindIPXE || !snap.HTTP.Enabled || !f.serverIP.Is4() {
-		return
+// httpRequest sets req.httpBase for an iPXE script when the HTTP server
+// is on, so that kernelForm writes its paths as URLs.
+func httpRequest(req request, snap *inventory.Snapshot, server netip.Addr) request {
+	if req.kind == kindIPXE && snap.HTTP.Enabled && server.Is4() {
+		req.httpBase = snap.HTTP.URL(server, "")
 	}
-	url := func(p string) string {
-		if p == "" {
-			return ""
-		}
-		return snap.HTTP.URL(f.serverIP, p)
-	}
-	d.Kernel, d.Initrd = url(d.KernelPath), url(d.InitrdPath)
-	d.FDT, d.FDTDir = url(d.FDTPath), url(d.FDTDirPath)
+	return req
 }
 
 // isGRUBDefault reports whether clean is a GRUB default config name

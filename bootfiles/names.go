@@ -46,6 +46,10 @@ type request struct {
 	// the root). For pxelinux.cfg names it is the boot file's folder, which
 	// both PXELINUX and U-Boot resolve kernel paths against.
 	dir string
+	// httpBase, set by the resolver for an iPXE script when http.enabled is
+	// on, is the HTTP server's URL ("http://SERVER[:PORT]/") that paths are
+	// written under (http.go).
+	httpBase string
 }
 
 // matchGenerated decides whether name (already cleaned, no leading "/") is one of

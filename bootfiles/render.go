@@ -90,10 +90,16 @@ func kernelForm(req request, p string) string {
 		// "server:name"), so the path is made relative to the folder the
 		// config was asked from, which is that same prefix.
 		return relTo(req.dir, p)
-	case kindGRUB, kindIPXE:
-		// GRUB resolves "/x" against $root, (tftp,<server>); iPXE resolves
-		// "/x" against the script's own URI, i.e. same server, from its
-		// root. Either way the folder of the boot file does not matter.
+	case kindIPXE:
+		if req.httpBase != "" {
+			return req.httpBase + p
+		}
+		// iPXE resolves "/x" against the script's own URI: same server,
+		// from its root.
+		return "/" + p
+	case kindGRUB:
+		// GRUB resolves "/x" against $root, (tftp,<server>) or
+		// (http,<server>): the folder of the boot file does not matter.
 		return "/" + p
 	default:
 		// U-Boot's tftpboot sends the name as given: root-relative.
