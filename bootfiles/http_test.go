@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/bootyard/bootyard/inventory"
+	"github.com/bootyard/bootyard/served"
 )
 
 // newHTTPTestFS is newTestFS with http.enabled on at port.
@@ -93,6 +94,27 @@ func TestGRUBDefaultAndProbes(t *testing.T) {
 			t.Errorf("%s: %v", tc.name, err)
 		case string(b) != tc.want:
 			t.Errorf("%s = %q, want %q", tc.name, b, tc.want)
+		}
+	}
+}
+
+// TestIPXEMenuOverHTTP: every entry of an iPXE menu takes the HTTP URLs.
+func TestIPXEMenuOverHTTP(t *testing.T) {
+	snap := lifecycleInventory(t, t.TempDir())
+	snap.HTTP = inventory.DefaultHTTP()
+	snap.HTTP.Enabled = true
+	f := New(func() *inventory.Snapshot { return snap }, nil, nil, ServerIP(serverIP))
+	t.Cleanup(func() { f.Close() })
+	ipxe, err := resolveText(t, f, served.Client{MAC: mustMAC("52:54:00:00:00:0d")}, "boot.ipxe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"kernel http://198.51.100.2/inst/vmlinuz initrd=initrd auto=true hostname=menu\ninitrd --name initrd http://198.51.100.2/inst/initrd.gz\n",
+		"kernel http://198.51.100.2/rescue/vmlinuz hostname=menu\n",
+	} {
+		if !strings.Contains(ipxe, want) {
+			t.Errorf("iPXE menu lacks %q:\n%s", want, ipxe)
 		}
 	}
 }
