@@ -110,7 +110,7 @@ func requireHTTP(t *testing.T, log, method string, files ...string) {
 	}
 }
 
-// rawCapture is a capture whose file is read as bytes: the TCP payloads
+// raw stops the capture and returns its file as bytes: the TCP payloads
 // of HTTP requests are searched as text.
 func (c *dhcpCapture) raw(t *testing.T) []byte {
 	t.Helper()
