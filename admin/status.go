@@ -17,6 +17,8 @@ type Host struct {
 	MAC     string `json:"mac"`
 	IP      string `json:"ip,omitempty"`
 	Profile string `json:"profile,omitempty"`
+	// NextBoot is the armed one-shot, if any (bootyard next-boot).
+	NextBoot *NextBootStatus `json:"next_boot,omitempty"`
 }
 
 // Pool is one DHCP pool's use.

@@ -39,6 +39,8 @@ type FS struct {
 	serverIP netip.Addr
 	// extra are names served from files outside the root (Files).
 	extra map[string][]string
+	// httpBase is bootyard's HTTP base URL, for callback URLs (HTTPBase).
+	httpBase string
 
 	// mu guards the open root. Readers hold it shared while they open a
 	// file, so a reload that moves the root never closes it under them;
@@ -169,7 +171,9 @@ func (f *FS) generated(snap *inventory.Snapshot, client served.Client, clean str
 	var b []byte
 	err := f.withRoot(snap.TFTP.Root, func(r *os.Root) error {
 		var err error
-		b, err = f.tmpl.render(r, req, v, hostData(host, v, ip, f.serverIP, httpRequest(req, snap, f.serverIP)))
+		d := hostData(host, v, ip, f.serverIP, httpRequest(req, snap, f.serverIP))
+		f.withCallback(&d, host)
+		b, err = f.tmpl.render(r, req, v, d)
 		return err
 	})
 	if err != nil {

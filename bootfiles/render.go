@@ -38,6 +38,9 @@ type templateData struct {
 	// Menu, Default (the default entry's Name), DefaultIndex and the
 	// timeout in three units are set for a profile with a menu (the
 	// <kind>-menu templates).
+	// Callback is the host's installer callback URL (CallbackURL), "" when
+	// bootyard serves no HTTP.
+	Callback                                 string
 	Menu                                     []menuEntry
 	Default                                  string
 	DefaultIndex                             int

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bootyard/bootyard/inventory"
@@ -56,6 +57,9 @@ type Server struct {
 	ShutdownGrace time.Duration
 	// Observer, when set before Serve, is told about every request.
 	Observer Observer
+	// Callbacks, when set before Serve, takes installer callbacks
+	// (/_bootyard/callback/...); without it they are 404.
+	Callbacks Callbacks
 
 	cfg   inventory.HTTP
 	files Resolver
@@ -131,6 +135,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.record(r, sum)
 	}()
 
+	if strings.HasPrefix(r.URL.EscapedPath(), callbackPrefix) {
+		s.callback(rec, r, sum.Client)
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		rec.Header().Set("Allow", "GET, HEAD")
 		http.Error(rec, "method not allowed", http.StatusMethodNotAllowed)

@@ -16,16 +16,22 @@ const DefaultAdminListen = "127.0.0.1:9867"
 type Admin struct {
 	// Listen is the address:port of the admin listener; "" turns it off.
 	Listen string `key:"listen"`
+	// TokenFile holds the bearer token the write API (next-boot) needs;
+	// "" leaves the write API off.
+	TokenFile string `key:"token_file"`
 }
 
 var adminKeys = keysOf(Admin{})
 
-func (d *decoder) decodeAdmin(n *yaml.Node, c *Admin) {
+func (d *decoder) decodeAdmin(n *yaml.Node, dir string, c *Admin) {
 	c.Listen = DefaultAdminListen
 	if n == nil || isNull(d.resolve(n)) {
 		return
 	}
 	m := d.mapping(n, "admin", adminKeys)
+	if tf := d.str(m["token_file"], "admin.token_file"); tf != "" {
+		c.TokenFile = resolvePath(dir, tf)
+	}
 	v := m["listen"]
 	if v == nil {
 		return

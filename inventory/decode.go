@@ -91,7 +91,7 @@ func (d *decoder) decodeFile(doc *yaml.Node, dir string) *raw {
 	d.decodeDHCP(top["dhcp"], dir, &r.base.DHCP, doc)
 	d.decodeTFTP(top["tftp"], dir, &r.base.TFTP, doc)
 	d.decodeHTTP(top["http"], dir, &r.base.HTTP)
-	d.decodeAdmin(top["admin"], &r.base.Admin)
+	d.decodeAdmin(top["admin"], dir, &r.base.Admin)
 	r.base.Boot = d.decodeBoot(top["boot"], r.base.HTTP.Enabled)
 	d.decodeProfiles(top["profiles"], r)
 	d.decodeHosts(top["hosts"], r)

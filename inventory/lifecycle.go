@@ -120,6 +120,14 @@ func (d *decoder) checkLifecycle(r *raw, byName map[string]*Profile) {
 			d.addf(d.nodes[join(p, "local")], join(p, "local"), "local: false, but profile %q boots from the local disk: give the host a profile that netboots", h.Profile.Name)
 		}
 	}
+	if !r.base.HTTP.Enabled {
+		for _, pr := range r.profiles {
+			if strings.Contains(pr.Cmdline, "{callback}") {
+				k := join("profiles."+pr.Name, "cmdline")
+				d.addf(d.nodes[k], k, "{callback} is a URL of bootyard's HTTP server: set http.enabled: true")
+			}
+		}
+	}
 	c := &r.base.DHCP
 	if c.DefaultProfile == "" {
 		return
@@ -220,4 +228,52 @@ func (h *Host) BootsLocally() bool {
 		return false
 	}
 	return h.Local || (h.Profile != nil && h.Profile.Local && h.Profile.BootFile == "")
+}
+
+// NextBoot is a one-shot armed for a host (`bootyard next-boot`): its next
+// boot uses Profile instead of its configured behaviour.
+type NextBoot struct {
+	Profile string
+	// Token is the per-boot secret of the installer callback URL.
+	Token string
+}
+
+// WithNextBoot returns a snapshot in which each armed host (by name) boots
+// its armed profile: the host's Profile is that profile, its Local is
+// cleared, and NextBoot is set (a host's own bootfile still wins, as it
+// always does). s itself is not changed. stale lists the armed host names
+// whose host or profile s does not have (a reload removed them). With
+// nothing armed, s is returned as it is.
+func (s *Snapshot) WithNextBoot(armed map[string]NextBoot) (out *Snapshot, stale []string) {
+	if len(armed) == 0 {
+		return s, nil
+	}
+	hosts := make([]*Host, len(s.hosts))
+	copy(hosts, s.hosts)
+	changed := false
+	for name, nb := range armed {
+		h, ok := s.byName[name]
+		p, pok := s.profiles[nb.Profile]
+		if !ok || !pok {
+			stale = append(stale, name)
+			continue
+		}
+		for i, x := range hosts {
+			if x == h {
+				c := *h
+				c.Profile, c.Local = p, false
+				c.NextBoot = &NextBoot{Profile: nb.Profile, Token: nb.Token}
+				hosts[i] = &c
+				changed = true
+			}
+		}
+	}
+	if !changed {
+		return s, stale
+	}
+	profiles := make([]*Profile, 0, len(s.profiles))
+	for _, p := range s.profiles {
+		profiles = append(profiles, p)
+	}
+	return New(*s, profiles, hosts), stale
 }

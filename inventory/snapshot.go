@@ -246,6 +246,9 @@ type Host struct {
 	// Unknown is true for the stand-in Snapshot.Machine returns for a MAC
 	// that is not in the inventory.
 	Unknown bool
+	// NextBoot is set while a one-shot is armed for the host (see
+	// Snapshot.WithNextBoot); Profile is then the armed profile.
+	NextBoot *NextBoot
 	// Cmdline, when set, is appended to the profile's cmdline.
 	Cmdline string
 	// Options are extra DHCP options for this host (they win over the profile's).

@@ -227,10 +227,13 @@ func (q *quickSetup) yaml(dir string) string {
 	fmt.Fprintf(&b, "# bootyard boot: %s\n", q.kernel)
 	fmt.Fprintf(&b, "interface: %s\ndhcp:\n  mode: %s\n", q.iface, q.mode)
 	if q.mode == inventory.ModeAuthoritative {
-		fmt.Fprintf(&b, "  subnet: %s\n  pool: %s\n  lease_file: %s\n", q.addr.Masked(), q.pool, filepath.Join(dir, "leases"))
+		fmt.Fprintf(&b, "  subnet: %s\n  pool: %s\n", q.addr.Masked(), q.pool)
 	} else {
 		b.WriteString("  proxy_unknown: true\n")
 	}
+	// Its own folder for leases and state: quick mode must not take the
+	// lock of a bootyard serve running on the same machine.
+	fmt.Fprintf(&b, "  lease_file: %s\n", filepath.Join(dir, "leases"))
 	b.WriteString("  default_profile: quick\n")
 	root := q.ipxeDir
 	if root == "" {

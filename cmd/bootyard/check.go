@@ -23,6 +23,7 @@ func runCheck(_ context.Context, e *env, args []string) error {
 		return reportLoadError(e.stderr, err)
 	}
 	printSummary(e.stdout, snap)
+	printArmed(e.stdout, snap)
 	return nil
 }
 

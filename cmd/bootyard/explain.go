@@ -51,6 +51,9 @@ func runExplain(_ context.Context, e *env, args []string) error {
 	if err != nil {
 		return reportLoadError(e.stderr, err)
 	}
+	// An armed next-boot one-shot changes what the host gets: explain
+	// applies it as the server does.
+	snap, armedNote := withArmedNextBoot(snap)
 	req := dhcp.SyntheticRequest(mac, arch, *vendor, *user)
 	req.Now = time.Now()
 	req.ServerIP = explainServerIP(snap, *serverIP)
@@ -61,6 +64,9 @@ func runExplain(_ context.Context, e *env, args []string) error {
 	defer closeLeases()
 	_, report := dhcp.Explain(req, snap, lv)
 	fmt.Fprintln(e.stdout, report.String())
+	if h, ok := snap.HostByMAC(mac); ok && h.NextBoot != nil {
+		fmt.Fprintf(e.stdout, "\nnext boot: %s is armed to boot profile %s once (%s), then its configured behaviour\n", h.Name, h.NextBoot.Profile, armedNote[h.Name])
+	}
 	if err := printGenerated(e.stdout, snap, mac, report.Addr, req.ServerIP); err != nil {
 		return err
 	}

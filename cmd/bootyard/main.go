@@ -48,14 +48,15 @@ type env struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {"run the DHCP and TFTP servers until SIGINT/SIGTERM (SIGHUP reloads)", runServe},
-		"boot":    {"quick mode: boot one kernel on every machine that asks, no config file", runBoot},
-		"check":   {"validate the config and inventory and print a summary", runCheck},
-		"explain": {"show what one client would get, and why", runExplain},
-		"leases":  {"list the dynamic DHCP leases", runLeases},
-		"status":  {"show each machine's boot stage, or one machine's timeline, from the running server", runStatus},
-		"doctor":  {"act as a boot firmware on the LAN and diagnose what answers", runDoctor},
-		"version": {"print the version", runVersion},
+		"serve":     {"run the DHCP and TFTP servers until SIGINT/SIGTERM (SIGHUP reloads)", runServe},
+		"next-boot": {"boot a host into a profile once (install), then back to its configured behaviour", runNextBoot},
+		"boot":      {"quick mode: boot one kernel on every machine that asks, no config file", runBoot},
+		"check":     {"validate the config and inventory and print a summary", runCheck},
+		"explain":   {"show what one client would get, and why", runExplain},
+		"leases":    {"list the dynamic DHCP leases", runLeases},
+		"status":    {"show each machine's boot stage, or one machine's timeline, from the running server", runStatus},
+		"doctor":    {"act as a boot firmware on the LAN and diagnose what answers", runDoctor},
+		"version":   {"print the version", runVersion},
 	}
 }
 
@@ -105,7 +106,7 @@ func usage(w io.Writer, cmds map[string]command) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(w, "  %-9s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintf(w, "\nRun 'bootyard <command> -h' for the flags of a command.\n")
 }

@@ -27,7 +27,7 @@ type observability struct {
 	pools   func() []metrics.PoolUse
 }
 
-func newObservability(snap *inventory.Snapshot, store *inventory.Store, hosts clientHosts) *observability {
+func newObservability(snap *inventory.Snapshot, store snapshots, hosts clientHosts) *observability {
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg, version)
 	m.Loaded(snap.Loaded)
@@ -77,7 +77,7 @@ func (o *observability) watchPools(store *inventory.Store, ls *leases.Store) {
 
 // listenAdmin opens the admin listener's socket (before anything runs, as
 // every socket is) and returns its runner; nil, nil when admin.listen is "".
-func (o *observability) listenAdmin(log *slog.Logger, snap *inventory.Snapshot) (func(context.Context) error, net.Listener, error) {
+func (o *observability) listenAdmin(log *slog.Logger, snap *inventory.Snapshot, nb admin.NextBoots) (func(context.Context) error, net.Listener, error) {
 	if snap.Admin.Listen == "" {
 		return nil, nil, nil
 	}
@@ -86,6 +86,9 @@ func (o *observability) listenAdmin(log *slog.Logger, snap *inventory.Snapshot) 
 		return nil, nil, fmt.Errorf("admin listener on %s: %w (set admin.listen to another address, or \"\" to turn it off)", snap.Admin.Listen, err)
 	}
 	srv := admin.New(promhttp.HandlerFor(o.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}), o.events.statusSources(o.pools), log)
+	if nb != nil {
+		srv.EnableNextBoot(nb, snap.Admin.TokenFile)
+	}
 	log.Info("admin listener", "addr", ln.Addr().String(), "metrics", "http://"+ln.Addr().String()+"/metrics")
 	return func(ctx context.Context) error { return srv.Serve(ctx, ln) }, ln, nil
 }

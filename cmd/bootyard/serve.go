@@ -23,6 +23,7 @@ import (
 	"github.com/bootyard/bootyard/httpboot"
 	"github.com/bootyard/bootyard/internal/neigh"
 	"github.com/bootyard/bootyard/inventory"
+	"github.com/bootyard/bootyard/state"
 	"github.com/bootyard/bootyard/tftpd"
 )
 
@@ -117,8 +118,17 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 	// The metrics exist before the lease store, which reports its fsyncs to
 	// them; the host lookup the timeline shares with the file servers
 	// needs the store, so it is filled in right after.
-	hosts := clientHosts{store: store, neigh: neigh.Table{Device: snap.Interface}}
-	obs := newObservability(snap, store, hosts)
+	// The next-boot one-shots live beside the lease file; the server holds
+	// their lock while it runs and hands every part the inventory with
+	// them applied (nb.Current).
+	nb, unlockState, err := openNextBoots(state.Path(snap.DHCP.LeaseFile), store, log.With("part", "next-boot"))
+	if err != nil {
+		return err
+	}
+	defer unlockState()
+	hosts := clientHosts{store: nb, neigh: neigh.Table{Device: snap.Interface}}
+	obs := newObservability(snap, nb, hosts)
+	obs.events.nextBoot = nb
 	ls, err := leases.Open(leaseFile, leases.Options{Logger: log.With("part", "leases"), OnFlush: obs.metrics.LeaseFlush})
 	if err != nil {
 		return fmt.Errorf("lease store: %w", err)
@@ -128,7 +138,11 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 	obs.events.hosts = hosts
 	// The one resolver: TFTP and HTTP serve the same names with the same
 	// host lookup because they ask the same FS.
-	files := bootfiles.New(store.Current, hosts, log.With("part", "bootfiles"), append(fileOpts, bootfiles.ServerIP(serverIP))...)
+	fileOpts = append(fileOpts, bootfiles.ServerIP(serverIP))
+	if snap.HTTP.Enabled {
+		fileOpts = append(fileOpts, bootfiles.HTTPBase("http://"+netip.AddrPortFrom(serverIP, uint16(snap.HTTP.Port)).String()))
+	}
+	files := bootfiles.New(nb.Current, hosts, log.With("part", "bootfiles"), fileOpts...)
 	defer files.Close()
 
 	var parts []func(context.Context) error
@@ -140,14 +154,14 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 		return err
 	}
 	obs.watchPools(store, ls)
-	if run, ln, err := obs.listenAdmin(log.With("part", "admin"), snap); err != nil {
+	if run, ln, err := obs.listenAdmin(log.With("part", "admin"), snap, nb); err != nil {
 		return err
 	} else if run != nil {
 		conns = append(conns, ln)
 		parts = append(parts, run)
 	}
 	if snap.DHCP.Mode != inventory.ModeOff {
-		run, opened, err := buildDHCP(log, snap, store, ls, serverIP, obs)
+		run, opened, err := buildDHCP(log, snap, nb, ls, serverIP, obs)
 		conns = append(conns, opened...)
 		if err != nil {
 			return fail(err)
@@ -163,7 +177,7 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 		parts = append(parts, run)
 	}
 	if snap.HTTP.Enabled {
-		run, opened, err := buildHTTP(log, snap, files, serverIP, grace, obs)
+		run, opened, err := buildHTTP(log, snap, files, serverIP, grace, obs, nb)
 		conns = append(conns, opened...)
 		if err != nil {
 			return fail(err)
@@ -197,7 +211,7 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 
 // buildDHCP opens the DHCP sockets and returns a runner per socket, and the
 // sockets opened so far (also on error, for the caller to close).
-func buildDHCP(log *slog.Logger, snap *inventory.Snapshot, store *inventory.Store, ls *leases.Store,
+func buildDHCP(log *slog.Logger, snap *inventory.Snapshot, store snapshots, ls *leases.Store,
 	serverIP netip.Addr, obs *observability) (run []func(context.Context) error, opened []io.Closer, err error) {
 	dlog := log.With("part", "dhcp")
 	srv, err := dhcp.NewServer(dhcp.Config{
@@ -260,7 +274,7 @@ func buildTFTP(log *slog.Logger, snap *inventory.Snapshot, files *bootfiles.FS,
 // interface) and returns its runner. It serves what the same resolver
 // serves TFTP clients, with the same host lookup.
 func buildHTTP(log *slog.Logger, snap *inventory.Snapshot, files *bootfiles.FS,
-	serverIP netip.Addr, grace time.Duration, obs *observability) (func(context.Context) error, []io.Closer, error) {
+	serverIP netip.Addr, grace time.Duration, obs *observability, cb httpboot.Callbacks) (func(context.Context) error, []io.Closer, error) {
 	addr := netip.AddrPortFrom(serverIP, uint16(snap.HTTP.Port))
 	ln, err := net.Listen("tcp", addr.String())
 	if err != nil {
@@ -269,6 +283,7 @@ func buildHTTP(log *slog.Logger, snap *inventory.Snapshot, files *bootfiles.FS,
 	srv := httpboot.New(snap.HTTP, files, log.With("part", "http"))
 	srv.ShutdownGrace = grace
 	srv.Observer = obs.events
+	srv.Callbacks = cb
 	run := func(ctx context.Context) error { return srv.Serve(ctx, ln) }
 	t := snap.HTTP.TLS
 	if t == nil {
@@ -288,6 +303,7 @@ func buildHTTP(log *slog.Logger, snap *inventory.Snapshot, files *bootfiles.FS,
 	tsrv := httpboot.New(snap.HTTP, files, log.With("part", "https"))
 	tsrv.ShutdownGrace = grace
 	tsrv.Observer = obs.events
+	tsrv.Callbacks = cb
 	both := func(ctx context.Context) error {
 		g, gctx := errgroup.WithContext(ctx)
 		g.Go(func() error { return run(gctx) })
@@ -335,7 +351,7 @@ func serverAddress(s *inventory.Snapshot, override netip.Addr) (netip.Addr, erro
 // what makes per-host files work in proxy mode, where another server hands
 // out the addresses and neither reservations nor leases know them.
 type clientHosts struct {
-	store  *inventory.Store
+	store  snapshots
 	leases *leases.Store
 	neigh  neigh.Table
 }

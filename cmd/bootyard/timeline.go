@@ -25,8 +25,11 @@ import (
 type bootEvents struct {
 	*metrics.Metrics
 	tl    *timeline.Timeline
-	store *inventory.Store
-	hosts clientHosts
+	store snapshots
+	// nextBoot, when set, is told of whole files fetched (a one-shot
+	// without a callback is spent by its kernel).
+	nextBoot *nextBoots
+	hosts    clientHosts
 
 	mu     sync.Mutex
 	rogues map[netip.Addr]admin.Rogue // bounded by dhcp's rogue log
@@ -34,7 +37,7 @@ type bootEvents struct {
 	tftpInFlight func() []tftpd.InFlight
 }
 
-func newBootEvents(m *metrics.Metrics, tl *timeline.Timeline, store *inventory.Store, hosts clientHosts) *bootEvents {
+func newBootEvents(m *metrics.Metrics, tl *timeline.Timeline, store snapshots, hosts clientHosts) *bootEvents {
 	return &bootEvents{Metrics: m, tl: tl, store: store, hosts: hosts,
 		rogues: map[netip.Addr]admin.Rogue{}}
 }
@@ -115,6 +118,9 @@ func (b *bootEvents) transferEvent(proto string, client netip.Addr, e timeline.E
 	if outcome != "probe" {
 		e.Stage = fileStage(snap, h, file, generated)
 	}
+	if e.OK && b.nextBoot != nil {
+		b.nextBoot.fetched(h, file)
+	}
 	e.Summary = fmt.Sprintf("%s %s (%d bytes)", file, strings.ReplaceAll(outcome, "_", " "), n)
 	b.tl.Add(e)
 }
@@ -167,6 +173,9 @@ func (b *bootEvents) statusSources(pools func() []metrics.PoolUse) admin.Sources
 				}
 				if h.Profile != nil {
 					a.Profile = h.Profile.Name
+				}
+				if b.nextBoot != nil {
+					a.NextBoot = b.nextBoot.status(h.Name)
 				}
 				out = append(out, a)
 			}
@@ -236,6 +245,9 @@ func (b *bootEvents) HTTPDone(s httpboot.Summary) {
 			Summary: fmt.Sprintf("%s %s (%d bytes)", s.File, strings.ReplaceAll(outcome, "_", " "), s.Bytes)}
 		if h != nil {
 			e.Host = h.Name
+		}
+		if e.OK && b.nextBoot != nil {
+			b.nextBoot.fetched(h, s.File)
 		}
 		b.tl.Add(e)
 		return

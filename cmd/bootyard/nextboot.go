@@ -1,0 +1,222 @@
+package main
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bootyard/bootyard/admin"
+	"github.com/bootyard/bootyard/bootfiles"
+	"github.com/bootyard/bootyard/inventory"
+	"github.com/bootyard/bootyard/served"
+	"github.com/bootyard/bootyard/state"
+)
+
+// snapshots is where the parts read the inventory from: the store, or the
+// store with the armed next-boot one-shots applied (nextBoots).
+type snapshots interface {
+	Current() *inventory.Snapshot
+}
+
+// nextBoots is the running server's next-boot state: the one writer of the
+// state file while serve runs (it holds the file's lock). It hands every
+// part the inventory with the armed one-shots applied, so the DHCP decision
+// stays pure (the one-shot is in its input) and DHCP, TFTP and HTTP agree.
+//
+// When "once" is spent: a one-shot whose profile's command line carries
+// {callback} is spent when the installer calls back with its token (so an
+// installer that fails half-way boots the installer again); any other
+// one-shot is spent when the host has fetched the profile's kernel whole.
+type nextBoots struct {
+	path  string
+	store *inventory.Store
+	log   *slog.Logger
+
+	mu      sync.Mutex
+	st      state.State
+	version int
+	// The overlay, computed for (base, version).
+	base     *inventory.Snapshot
+	baseVer  int
+	overlaid *inventory.Snapshot
+}
+
+// openNextBoots takes the state file's lock for the server's lifetime and
+// loads it; a damaged file is logged and dropped, never fatal.
+func openNextBoots(path string, store *inventory.Store, log *slog.Logger) (*nextBoots, func(), error) {
+	unlock, err := state.Lock(path)
+	if errors.Is(err, state.ErrLocked) {
+		return nil, nil, fmt.Errorf("next-boot state %s is locked: another bootyard serve uses the same lease_file folder", path)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	st, dropped, err := state.Load(path)
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	for _, d := range dropped {
+		log.Warn("next-boot state: dropped", "file", path, "what", d)
+	}
+	for _, nb := range st.NextBoot {
+		log.Info("next-boot armed", "host", nb.Host, "profile", nb.Profile, "armed", nb.Armed.Format(time.RFC3339))
+	}
+	return &nextBoots{path: path, store: store, log: log, st: st}, unlock, nil
+}
+
+// Current is the inventory with the armed one-shots applied. A one-shot
+// whose host or profile a reload removed is cleared here, with a log line.
+func (n *nextBoots) Current() *inventory.Snapshot {
+	base := n.store.Current()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if base == n.base && n.baseVer == n.version && n.overlaid != nil {
+		return n.overlaid
+	}
+	armed := make(map[string]inventory.NextBoot, len(n.st.NextBoot))
+	for h, nb := range n.st.NextBoot {
+		armed[h] = inventory.NextBoot{Profile: nb.Profile, Token: nb.Token}
+	}
+	over, stale := base.WithNextBoot(armed)
+	if len(stale) > 0 {
+		for _, h := range stale {
+			n.log.Warn("next-boot cleared: the config no longer has its host or profile", "host", h, "profile", n.st.NextBoot[h].Profile)
+			delete(n.st.NextBoot, h)
+		}
+		n.saveLocked()
+	}
+	n.base, n.baseVer, n.overlaid = base, n.version, over
+	return over
+}
+
+func (n *nextBoots) saveLocked() error {
+	n.version++
+	if err := state.Save(n.path, n.st); err != nil {
+		n.log.Error("next-boot state not saved", "file", n.path, "err", err)
+		return err
+	}
+	return nil
+}
+
+// Arm implements admin.NextBoots.
+func (n *nextBoots) Arm(host, profile string) (admin.NextBootStatus, error) {
+	snap := n.store.Current()
+	if _, ok := snap.HostByName(host); !ok {
+		return admin.NextBootStatus{}, fmt.Errorf("no host %q in the inventory: %w", host, admin.ErrNotFound)
+	}
+	if _, ok := snap.Profile(profile); !ok {
+		return admin.NextBootStatus{}, fmt.Errorf("no profile %q in the inventory: %w", profile, admin.ErrNotFound)
+	}
+	nb := state.NextBoot{Host: host, Profile: profile, Armed: time.Now().UTC().Truncate(time.Second), Token: state.NewToken()}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	old, had := n.st.NextBoot[host]
+	n.st.NextBoot[host] = nb
+	if err := n.saveLocked(); err != nil {
+		if had {
+			n.st.NextBoot[host] = old
+		} else {
+			delete(n.st.NextBoot, host)
+		}
+		return admin.NextBootStatus{}, err
+	}
+	n.log.Info("next-boot armed", "host", host, "profile", profile)
+	return admin.NextBootStatus{Profile: profile, Armed: nb.Armed}, nil
+}
+
+// Clear implements admin.NextBoots.
+func (n *nextBoots) Clear(host string) (bool, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	old, ok := n.st.NextBoot[host]
+	if !ok {
+		return false, nil
+	}
+	delete(n.st.NextBoot, host)
+	if err := n.saveLocked(); err != nil {
+		n.st.NextBoot[host] = old
+		return false, err
+	}
+	n.log.Info("next-boot cleared", "host", host, "profile", old.Profile)
+	return true, nil
+}
+
+// Callback implements httpboot.Callbacks: the installer of host says it is
+// done. Only the armed one-shot's own token spends it; anything else changes
+// nothing and is logged.
+func (n *nextBoots) Callback(client netip.Addr, host, token string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	nb, ok := n.st.NextBoot[host]
+	if !ok || subtle.ConstantTimeCompare([]byte(nb.Token), []byte(token)) != 1 {
+		n.log.Warn("installer callback refused: no one-shot armed with that token (stale, replayed or misdirected)", "host", host, "client", client)
+		return false
+	}
+	delete(n.st.NextBoot, host)
+	if n.saveLocked() != nil {
+		n.st.NextBoot[host] = nb
+		return false
+	}
+	n.log.Info("next-boot spent: the installer called back", "host", host, "profile", nb.Profile, "client", client)
+	return true
+}
+
+// fetched is told of every whole file a host fetched; it spends a
+// one-shot without a callback once its kernel has been fetched.
+func (n *nextBoots) fetched(h *inventory.Host, file string) {
+	if h == nil || h.NextBoot == nil || h.Profile == nil || usesCallback(h) {
+		return
+	}
+	want, err1 := served.Clean(h.Profile.Kernel)
+	got, err2 := served.Clean(file)
+	if err1 != nil || err2 != nil || want != got {
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	nb, ok := n.st.NextBoot[h.Name]
+	if !ok || nb.Token != h.NextBoot.Token {
+		return // already spent, or re-armed since
+	}
+	delete(n.st.NextBoot, h.Name)
+	if n.saveLocked() != nil {
+		n.st.NextBoot[h.Name] = nb
+		return
+	}
+	n.log.Info("next-boot spent: the host fetched the profile's kernel", "host", h.Name, "profile", nb.Profile, "kernel", file)
+}
+
+// usesCallback reports whether the host's boot waits for the installer
+// callback: {callback} is in its command line.
+func usesCallback(h *inventory.Host) bool {
+	return strings.Contains(h.Cmdline, bootfiles.CallbackPlaceholder) ||
+		(h.Profile != nil && strings.Contains(h.Profile.Cmdline, bootfiles.CallbackPlaceholder))
+}
+
+// status is a host's armed one-shot for the API, or nil.
+func (n *nextBoots) status(host string) *admin.NextBootStatus {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	nb, ok := n.st.NextBoot[host]
+	if !ok {
+		return nil
+	}
+	return &admin.NextBootStatus{Profile: nb.Profile, Armed: nb.Armed}
+}
+
+// sortedNextBoots lists a state's one-shots by host.
+func sortedNextBoots(st state.State) []state.NextBoot {
+	out := make([]state.NextBoot, 0, len(st.NextBoot))
+	for _, nb := range st.NextBoot {
+		out = append(out, nb)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Host < out[j].Host })
+	return out
+}
