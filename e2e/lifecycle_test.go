@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -166,5 +167,73 @@ func TestQuickModeBoot(t *testing.T) {
 	}
 	if !strings.Contains(srv.Output(), "bootyard stopped") {
 		t.Errorf("no clean stop after SIGINT:\n%s", tail(srv.Output(), 10))
+	}
+}
+
+// TestInstallOnce is the install-once cycle. The host is configured to boot
+// from its disk; `bootyard next-boot` (run while serve runs, so through the
+// admin API) arms the "installer" profile once. The machine netboots the
+// stand-in installer (installer.gz), which writes boot code carrying a
+// per-run id to its empty disk, calls the callback URL bootyard put on its
+// command line, and reboots. bootyard has spent the one-shot, so the second
+// boot gets no boot file and the BIOS boots the disk, which prints the same
+// run id: the second boot provably runs what the first wrote.
+func TestInstallOnce(t *testing.T) {
+	b := newBootLab(t)
+	copyFile(t, filepath.Join(b.assets, "installer.gz"), filepath.Join(b.root, "installer.gz"))
+	m := machine{name: "inst1", mac: "52:54:00:10:ca:04", fw: fwBIOS, virtio: true, reboot: true}
+	m.disk = filepath.Join(b.dir, "disk.img")
+	if err := os.WriteFile(m.disk, make([]byte, 4<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tokenFile := filepath.Join(b.dir, "admin.token")
+	if err := os.WriteFile(tokenFile, []byte("e2e-admin-token-0123456789\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := `interface: eth0
+dhcp:
+  subnet: 198.51.100.0/24
+  lease_file: ` + filepath.Join(b.dir, "leases") + `
+  conflict_probe: false
+tftp:
+  root: ` + b.root + `
+http: {enabled: true}
+admin:
+  listen: 127.0.0.1:9867
+  token_file: ` + tokenFile + `
+boot: {bios: pxelinux.0, ipxe: boot.ipxe}
+profiles:
+  installer:
+    kernel: vmlinuz
+    initrd: installer.gz
+    cmdline: "console=ttyS0 quiet bootyard.callback={callback}"
+  installed: {local: true}
+hosts:
+  - {name: inst1, mac: "` + m.mac + `", ip: 198.51.100.16, profile: installed}
+`
+	srv := b.startBootyard(t, cfg)
+	path := filepath.Join(b.dir, "bootyard.yaml")
+	out, err := b.srv.Run(t, 30*time.Second, bootyardBin(t), "next-boot", "-config", path, "inst1", "installer")
+	if err != nil || !strings.Contains(out, "by the running server") {
+		t.Fatalf("next-boot: %v\n%s", err, out)
+	}
+	q := b.boot(t, m)
+	q.waitConsole(t, "BOOTYARD-INSTALLED run=")
+	run := regexp.MustCompile(`BOOTYARD-INSTALLED run=([0-9a-f]{12})`).FindStringSubmatch(q.output())
+	if run == nil {
+		t.Fatalf("no run id on the console:\n%s", tail(q.output(), 20))
+	}
+	q.waitConsole(t, "BOOTYARD-CALLBACK ok")
+	q.waitConsole(t, "BOOTYARD-DISK run="+run[1])
+	t.Logf("install-once cycle: disk boot with run %s after %s", run[1], time.Since(q.start).Round(time.Second))
+	if !strings.Contains(srv.Output(), "next-boot spent: the installer called back") {
+		t.Errorf("the server log does not show the one-shot spent:\n%s", tail(srv.Output(), 30))
+	}
+	if n := strings.Count(srv.Output(), "file=vmlinuz outcome=ok"); n != 1 {
+		t.Errorf("the kernel was fetched %d times, want once (the second boot is from disk)", n)
+	}
+	ex, _ := b.srv.Run(t, 30*time.Second, bootyardBin(t), "explain", "-config", path, "-mac", m.mac, "-arch", "0")
+	if strings.Contains(ex, "next boot:") || !strings.Contains(ex, "local boot") {
+		t.Errorf("explain after the cycle should show local boot and no one-shot:\n%s", ex)
 	}
 }

@@ -37,6 +37,11 @@ type machine struct {
 	// disk, when set, is a raw disk image attached as the first IDE disk
 	// (BIOS only): where a machine that does not netboot goes next.
 	disk string
+	// virtio (BIOS only) gives the machine a virtio NIC and a virtio disk,
+	// which the cloud kernel's modules drive (the e1000 it does not).
+	virtio bool
+	// reboot lets the guest reboot instead of ending qemu (-no-reboot).
+	reboot bool
 }
 
 // qemuBinary is the emulator a firmware needs.
@@ -60,12 +65,15 @@ func (b *bootLab) boot(t *testing.T, m machine) *qemuRun {
 	t.Helper()
 	tap := b.lab.Tap(m.name)
 	args := []string{
-		"-nographic", "-no-reboot", "-m", guestMemory, "-monitor", "none",
+		"-nographic", "-m", guestMemory, "-monitor", "none",
 		"-netdev", "tap,id=n0,ifname=" + tap + ",script=no,downscript=no",
 	}
 	// U-Boot tests type at its prompt: its console is a socket qemu waits
 	// on before it starts the guest, so no output is lost. The others print
 	// to qemu's stdout, kept by the Proc.
+	if !m.reboot {
+		args = append(args, "-no-reboot")
+	}
 	sock := ""
 	if m.fw == fwUBootARM || m.fw == fwUBootARM64 {
 		sock = filepath.Join(b.dir, m.name+".sock")
@@ -75,10 +83,14 @@ func (b *bootLab) boot(t *testing.T, m machine) *qemuRun {
 	}
 	switch m.fw {
 	case fwBIOS:
+		nic, disk := "e1000", "ide"
+		if m.virtio {
+			nic, disk = "virtio-net-pci", "virtio"
+		}
 		args = append(args, "-accel", "tcg", "-boot", "n",
-			"-device", "e1000,netdev=n0,mac="+m.mac)
+			"-device", nic+",netdev=n0,mac="+m.mac)
 		if m.disk != "" {
-			args = append(args, "-drive", "file="+m.disk+",format=raw,if=ide")
+			args = append(args, "-drive", "file="+m.disk+",format=raw,if="+disk)
 		}
 	case fwUEFI, fwUEFIHTTP:
 		vars := filepath.Join(b.dir, "OVMF_VARS-"+m.name+".fd")

@@ -9,6 +9,8 @@
 #
 #   vmlinuz            Debian cloud kernel (x86-64; serial console built in)
 #   initrd.gz          busybox initramfs: prints BOOTYARD-MARKER host=<token>
+#   installer.gz       busybox initramfs with virtio drivers: a stand-in installer
+#                      that writes boot code to /dev/vda and calls bootyard back
 #                      (the bootyard.token= cmdline value), then powers off
 #   pxelinux.0 ldlinux.c32       PXELINUX (x86 BIOS)
 #   ipxe.efi undionly.kpxe       iPXE binaries to chainload
@@ -31,7 +33,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${BOOT_ASSETS:-$repo/.cache/boot-assets}
 out=$cache/out
-want=(vmlinuz initrd.gz pxelinux.0 ldlinux.c32 ipxe.efi undionly.kpxe
+want=(vmlinuz initrd.gz installer.gz pxelinux.0 ldlinux.c32 ipxe.efi undionly.kpxe
 	grubnetx64.efi grubhttpx64.efi OVMF_CODE.fd OVMF_VARS.fd u-boot-arm.bin u-boot-arm64.bin VERSIONS)
 
 complete() {
@@ -142,6 +144,63 @@ EOF
 chmod 755 "$ir/init"
 (cd "$ir" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -9n) >"$out/initrd.gz.tmp"
 mv "$out/initrd.gz.tmp" "$out/initrd.gz"
+
+
+# The stand-in installer (e2e TestInstallOnce): with the cloud kernel's virtio
+# modules it brings up eth0 (udhcpc), writes to /dev/vda an MBR whose boot
+# code prints "BOOTYARD-DISK run=<id>" on COM1 (the same code as
+# e2e/lifecycle_test.go's localDisk), calls bootyard.callback= with wget and
+# reboots: the next boot, from that disk, shows the install really happened.
+ir=$cache/installer
+rm -rf "$ir"
+mkdir -p "$ir/bin" "$ir/proc" "$ir/sys" "$ir/dev" "$ir/tmp" "$ir/lib/modules"
+cp "$root/bin/busybox" "$ir/bin/busybox"
+for a in sh mount cat echo sleep tr cut insmod ip udhcpc printf dd sync wget reboot; do
+	ln -sf busybox "$ir/bin/$a"
+done
+# In dependency order (each module's depends= names only earlier ones).
+mods=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net virtio_blk)
+for m in "${mods[@]}"; do
+	f=$(find "$root"/lib/modules/*/kernel -name "$m.ko" | head -n1)
+	[[ -n $f ]] || { echo "boot-assets: module $m not found in the kernel package" >&2; exit 1; }
+	cp "$f" "$ir/lib/modules/"
+done
+cat >"$ir/bin/dhcp.sh" <<'EOF'
+#!/bin/sh
+[ "$1" = bound ] && ip addr add "$ip/$mask" dev "$interface"
+exit 0
+EOF
+{
+	printf '#!/bin/sh\nexport PATH=/bin\n'
+	printf 'for m in %s; do insmod /lib/modules/$m.ko; done\n' "${mods[*]}"
+	cat <<'EOF'
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+callback=
+for w in $(cat /proc/cmdline); do
+	case $w in
+	bootyard.callback=*) callback=${w#bootyard.callback=} ;;
+	esac
+done
+run=$(tr -d - </proc/sys/kernel/random/uuid | cut -c1-12)
+i=0
+while { [ ! -b /dev/vda ] || [ ! -e /sys/class/net/eth0 ]; } && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+ip link set eth0 up
+udhcpc -i eth0 -q -n -t 10 -T 2 -s /bin/dhcp.sh >/dev/null 2>&1
+printf '\061\300\216\330\374\276\027\174\272\370\003\254\204\300\164\003\356\353\370\372\364\353\374' >/tmp/mbr
+printf 'BOOTYARD-DISK run=%s\r\n\000' "$run" >>/tmp/mbr
+dd if=/tmp/mbr of=/dev/vda conv=notrunc 2>/dev/null
+printf '\125\252' | dd of=/dev/vda bs=1 seek=510 conv=notrunc 2>/dev/null
+sync
+echo "BOOTYARD-INSTALLED run=$run"
+if wget -q -O /dev/null "$callback"; then echo "BOOTYARD-CALLBACK ok"; else echo "BOOTYARD-CALLBACK failed"; fi
+reboot -f
+EOF
+} >"$ir/init"
+chmod 755 "$ir/init" "$ir/bin/dhcp.sh"
+(cd "$ir" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -9n) >"$out/installer.gz.tmp"
+mv "$out/installer.gz.tmp" "$out/installer.gz"
 
 {
 	sort "$out/VERSIONS.tmp"
