@@ -19,7 +19,7 @@ const CallbackPlaceholder = "{callback}"
 const CallbackPrefix = "/_bootyard/callback/"
 
 // HTTPBase gives the base URL of bootyard's HTTP server
-// ("http://198.51.100.2:80"), from which callback URLs are made. Without it
+// ("http://198.51.100.2", the port when it is not 80), from which callback URLs are made. Without it
 // (HTTP off) the placeholder stays empty.
 func HTTPBase(base string) Option {
 	return func(f *FS) { f.httpBase = base }

@@ -98,8 +98,8 @@ hosts:
 		t.Errorf("next-boot while serve runs did not go through the server: %s", out)
 	}
 	s := script()
-	m := regexp.MustCompile(`bootyard\.callback=(http://198\.51\.100\.2:80/_bootyard/callback/node/([0-9a-f]{32}))`).FindStringSubmatch(s)
-	if !strings.Contains(s, "kernel /inst/vmlinuz") || m == nil {
+	m := regexp.MustCompile(`bootyard\.callback=(http://198\.51\.100\.2/_bootyard/callback/node/([0-9a-f]{32}))`).FindStringSubmatch(s)
+	if !strings.Contains(s, "kernel http://198.51.100.2/inst/vmlinuz") || m == nil {
 		t.Fatalf("armed host's script lacks the installer kernel or its callback URL:\n%s", s)
 	}
 	callback, token := m[1], m[2]

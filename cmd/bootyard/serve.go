@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 
@@ -140,7 +141,7 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 	// host lookup because they ask the same FS.
 	fileOpts = append(fileOpts, bootfiles.ServerIP(serverIP))
 	if snap.HTTP.Enabled {
-		fileOpts = append(fileOpts, bootfiles.HTTPBase("http://"+netip.AddrPortFrom(serverIP, uint16(snap.HTTP.Port)).String()))
+		fileOpts = append(fileOpts, bootfiles.HTTPBase(strings.TrimSuffix(snap.HTTP.URL(serverIP, ""), "/")))
 	}
 	files := bootfiles.New(nb.Current, hosts, log.With("part", "bootfiles"), fileOpts...)
 	defer files.Close()
