@@ -2,31 +2,12 @@ package dhcp
 
 import (
 	"bytes"
-	"fmt"
 	"log/slog"
 	"net/netip"
 
 	"github.com/bootyard/bootyard/dhcp/leases"
 	"github.com/insomniacslk/dhcp/dhcpv4"
 )
-
-// network picks the subnet that serves the request: the local segment, or
-// for a relayed request (giaddr set, RFC 2131 4.3.1) the dhcp.relayed
-// entry whose subnet contains giaddr. ok is false when no entry does.
-func (d *decider) network() (network, bool) {
-	c := d.snap.DHCP
-	if !isSet(d.giaddr) {
-		return network{name: "local subnet " + c.Subnet.String(), subnet: c.Subnet, router: c.Router,
-			dns: c.DNS, domain: c.Domain, pool: c.Pool}, c.Subnet.IsValid()
-	}
-	for _, r := range c.Relayed {
-		if r.Subnet.Contains(d.giaddr) {
-			return network{name: fmt.Sprintf("relayed subnet %s (via %s)", r.Subnet, d.giaddr), subnet: r.Subnet,
-				router: r.Router, dns: r.DNS, domain: c.Domain, pool: r.Pool}, true
-		}
-	}
-	return network{}, false
-}
 
 // reservation is the host's reserved address when it lies on n. A host
 // whose reservation is elsewhere (it moved to another segment) is served

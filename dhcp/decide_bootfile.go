@@ -58,7 +58,10 @@ type BootChoice struct {
 // never gets an iPXE binary (that is the chainload loop); such a candidate
 // is skipped, so iPXE falls through to snap.Boot[firmware.IPXE], its script. A file
 // that is not an iPXE binary (pxelinux.0 for qemu's iPXE BIOS ROM) is fine.
-// A client that is not a boot client (firmware.None) gets nothing.
+// A client that is not a boot client (firmware.None) gets nothing, unless it
+// is an inventory host that asks for option 66 or 67 (Firmware.Asks): then
+// steps 1 and 2 apply, never step 3, as class defaults are for recognised
+// firmware.
 func ChooseBootFile(c Firmware, h *inventory.Host, snap *inventory.Snapshot) BootChoice {
 	var b BootChoice
 	usable := func(what, f string) bool {
@@ -85,12 +88,14 @@ func ChooseBootFile(c Firmware, h *inventory.Host, snap *inventory.Snapshot) Boo
 		}
 	}
 	var classFile string
-	if snap != nil {
+	if snap != nil && c.Boot {
 		classFile = snap.Boot[c.Class]
 	}
 	switch {
-	case !c.Boot:
+	case !c.Boot && !c.Asks:
 		b.Rule = "not a boot client: no boot file"
+	case !c.Boot && (h == nil || h.Unknown):
+		b.Rule = "not a boot client and not in the inventory: no boot file (asking for option 66/67 is enough only for an inventory host)"
 	case usable("host "+hostName+" bootfile", hostFile):
 		b.File, b.Rule = hostFile, fmt.Sprintf("boot file from host %s", hostName)
 	case hostFile == "" && hostLocal:

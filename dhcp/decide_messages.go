@@ -25,14 +25,20 @@ const (
 
 // authoritative serves addresses and boot options (dhcp.mode authoritative).
 func (d *decider) authoritative() Decision {
-	n, ok := d.network()
-	if !ok {
-		if isSet(d.giaddr) {
-			return d.ignore(slog.LevelInfo, ReasonUnknownRelay, "relayed from %s: no dhcp.relayed subnet contains it", d.giaddr)
-		}
-		return d.ignore(slog.LevelWarn, ReasonNoSubnet, "dhcp.subnet is not set")
+	n, sel, ok := d.network()
+	if ok {
+		d.rep.Subnet = n.name + ", selected by " + sel.String()
 	}
-	d.note("served from the %s", n.name)
+	switch {
+	case !ok && sel.by != "giaddr" && sel.by != "local":
+		return d.ignore(slog.LevelInfo, ReasonUnknownLink, "%s names %s: neither dhcp.subnet nor any dhcp.relayed subnet contains it", sel.by, sel.addr)
+	case !ok && isSet(d.giaddr):
+		return d.ignore(slog.LevelInfo, ReasonUnknownRelay, "relayed from %s: neither dhcp.subnet nor any dhcp.relayed subnet contains it, and no relay_addresses names it", d.giaddr)
+	case !ok:
+		return d.ignore(slog.LevelWarn, ReasonNoSubnet, "dhcp.subnet is not set")
+	default:
+		d.note("served from the %s, selected by %s", n.name, sel)
+	}
 	if !d.m.Options.Has(dhcpv4.OptionDHCPMessageType) {
 		return d.bootp(n)
 	}

@@ -31,6 +31,11 @@ type Firmware struct {
 	// RPi is the Raspberry Pi generation when known ("3" for the b8:27:eb
 	// ROMs, "4"/"5" from option 97), "" otherwise.
 	RPi string
+	// Asks reports that option 55 lists 66 or 67: the client reads a boot
+	// file when offered one, whatever its class (udhcpc in a recovery
+	// initramfs, Linux ip=dhcp loaders, vendor boot loaders). It gets a host
+	// or profile boot file, never a class default.
+	Asks bool
 	// Arch lists every code of option 93 as sent.
 	Arch []uint16
 	// Why says which option decided, in order.
@@ -44,7 +49,8 @@ type Firmware struct {
 //     of the machine it runs on, but what it needs is an iPXE script.
 //  2. U-Boot's own DHCP (option 60 "U-Boot..."): arch from option 93 21/22,
 //     else from the vendor-class suffix.
-//  3. TI AM335x boot ROM/SPL (option 60 "AM335x ..."): ARM32 U-Boot chain.
+//  3. TI AM335x boot ROM/SPL (option 60 "AM335x ..."): ARM32 U-Boot chain;
+//     barebox (option 60 "barebox..."): Other.
 //  4. Raspberry Pi: option 97 "RPi4"/"RPi5", or a Pi MAC prefix on a PXE
 //     client (the Pi ROM says arch 0 and would otherwise look like a PC).
 //  5. UEFI HTTP boot (option 60 "HTTPClient" or an HTTP arch code).
@@ -84,6 +90,11 @@ func identifyFirmware(m *dhcpv4.DHCPv4) Firmware {
 		}
 	}
 	uuid := o.Get(dhcpv4.OptionClientMachineIdentifier)
+	for _, code := range m.ParameterRequestList() {
+		if n := code.Code(); n == 66 || n == 67 {
+			c.Asks = true
+		}
+	}
 
 	set := func(class firmware.Class, why string) Firmware {
 		c.Class, c.Boot = class, class.Boot()
@@ -109,6 +120,10 @@ func identifyFirmware(m *dhcpv4.DHCPv4) Firmware {
 	case strings.HasPrefix(vendor, "AM335x"):
 		v, _ := firmware.LookupVendor(vendor)
 		return set(v.Class, fmt.Sprintf("option 60 %q is %s", vendor, v.What))
+	case strings.HasPrefix(vendor, "barebox"):
+		// barebox's environment sets "barebox-<hostname>"
+		// (global.dhcp.vendor_id); no arch in it, no option 93.
+		return set(firmware.Other, fmt.Sprintf("option 60 %q is barebox: no class default, host or profile boot file only", vendor))
 	case bytes.HasPrefix(uuid, []byte("RPi4")) || bytes.HasPrefix(uuid, []byte("RPi5")):
 		c.RPi = string(uuid[3:4])
 		return set(firmware.RPi, fmt.Sprintf("option 97 starts with %q: Raspberry Pi %s", uuid[:4], c.RPi))
@@ -139,6 +154,9 @@ func identifyFirmware(m *dhcpv4.DHCPv4) Firmware {
 		}
 		c.HTTP = a.HTTP
 		return set(a.Class, fmt.Sprintf("no option 93; option 60 %q: arch %d (%s, %s) is %s", vendor, code, a.Name, how, a.Class))
+	}
+	if c.Asks {
+		c.Why = append(c.Why, "option 55 asks for option 66/67: gets a host or profile boot file")
 	}
 	if vendor != "" {
 		return set(firmware.None, fmt.Sprintf("option 60 %q and no option 93: not a boot client", vendor))

@@ -30,7 +30,8 @@ const (
 
 // Authoritative mode (decide_messages.go, decide_address.go).
 const (
-	ReasonUnknownRelay       Reason = "unknown-relay"           // giaddr in no dhcp.relayed subnet
+	ReasonUnknownRelay       Reason = "unknown-relay"           // giaddr in no configured subnet, no relay_addresses entry
+	ReasonUnknownLink        Reason = "unknown-link"            // option 82 link-selection or 118 names no configured subnet
 	ReasonNoSubnet           Reason = "no-subnet"               // dhcp.subnet unset
 	ReasonHTTPNeedsURL       Reason = "http-needs-url"          // UEFI HTTP client, boot file not a URL
 	ReasonRequestNoAddress   Reason = "request-no-address"      // REQUEST without option 50 or ciaddr

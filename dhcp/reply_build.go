@@ -20,7 +20,8 @@ type network struct {
 	router netip.Addr
 	dns    []netip.Addr
 	domain string
-	pool   *inventory.Range // nil: reserved hosts only
+	pool   *inventory.Range  // nil: reserved hosts only
+	routes []inventory.Route // option 121
 }
 
 // replySpec is what goes into one reply besides the request it answers.
@@ -69,6 +70,9 @@ func (d *decider) build(s replySpec) *dhcpv4.DHCPv4 {
 		o.set(dhcpv4.OptionSubnetMask, mask(n.subnet), prioKeep)
 		if n.router.Is4() {
 			o.set(dhcpv4.OptionRouter, ip4(n.router), prioRouter)
+		}
+		if v := classlessRoutes(n.routes, n.router); v != nil {
+			o.set(dhcpv4.OptionClasslessStaticRoute, v, prioRouter)
 		}
 		if dns := ips4(n.dns); len(dns) > 0 {
 			o.set(dhcpv4.OptionDomainNameServer, dns, prioDNS)

@@ -184,3 +184,29 @@ func mask(p netip.Prefix) []byte {
 	}
 	return binary.BigEndian.AppendUint32(nil, m)
 }
+
+// classlessRoutes encodes option 121 (RFC 3442 3): per route, the prefix
+// length, the significant octets of the destination, the gateway. A client
+// that reads 121 ignores option 3 (RFC 3442: "MUST ignore the Router
+// option"), so a default route via router is added when routes has none.
+// nil when there is nothing to send.
+func classlessRoutes(routes []inventory.Route, router netip.Addr) []byte {
+	if len(routes) == 0 {
+		return nil
+	}
+	var b []byte
+	hasDefault := false
+	for _, r := range routes {
+		bits := r.To.Bits()
+		hasDefault = hasDefault || bits == 0
+		dst := r.To.Masked().Addr().As4()
+		b = append(b, byte(bits))
+		b = append(b, dst[:(bits+7)/8]...)
+		b = append(b, ip4(r.Via)...)
+	}
+	if !hasDefault && router.Is4() {
+		b = append(b, 0)
+		b = append(b, ip4(router)...)
+	}
+	return b
+}

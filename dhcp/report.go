@@ -20,6 +20,9 @@ type Report struct {
 	Profile  string
 	Boot     BootChoice
 	Addr     netip.Addr // the address offered or acknowledged, if any
+	// Subnet is the subnet that serves the request and what selected it
+	// (authoritative mode; decide_subnet.go has the order).
+	Subnet string
 	// Why is Decision.Why.
 	Why []string
 }
@@ -42,6 +45,7 @@ func (r Report) String() string {
 	}
 	line("host", host)
 	line("profile", r.Profile)
+	line("subnet", r.Subnet)
 	line("bootfile", r.Boot.File)
 	if r.Addr.IsValid() {
 		line("address", r.Addr.String())

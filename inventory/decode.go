@@ -51,8 +51,8 @@ func DefaultBoot() map[firmware.Class]string {
 
 var (
 	topKeys     = []string{"interface", "dhcp", "tftp", "http", "admin", "boot", "profiles", "hosts"}
-	dhcpKeys    = []string{"mode", "server_ip", "subnet", "router", "dns", "domain", "lease_time", "pool", "lease_file", "proxy_unknown", "default_profile", "relayed", "options", "limits", "conflict_probe", "rogue_probe"}
-	relayKeys   = []string{"subnet", "router", "dns", "pool"}
+	dhcpKeys    = []string{"mode", "server_ip", "subnet", "router", "dns", "domain", "lease_time", "pool", "lease_file", "proxy_unknown", "default_profile", "relayed", "options", "limits", "conflict_probe", "rogue_probe", "routes"}
+	relayKeys   = []string{"subnet", "router", "dns", "pool", "routes", "relay_addresses"}
 	limitKeys   = []string{"per_client_rate", "per_client_burst", "new_client_rate", "new_client_burst"}
 	tftpKeys    = keysOf(TFTP{})
 	uploadKeys  = keysOf(Uploads{})
@@ -142,6 +142,7 @@ func (d *decoder) decodeDHCP(n *yaml.Node, dir string, c *DHCP, doc *yaml.Node) 
 	// DHCP carries the lease time in whole seconds in 32 bits (RFC 2132 9.2).
 	c.LeaseTime = d.duration(m["lease_time"], "dhcp.lease_time", DefaultLeaseTime, time.Minute, 0xfffffffe*time.Second)
 	c.Pool = d.rangeOf(m["pool"], "dhcp.pool")
+	c.Routes = d.routes(m["routes"], "dhcp.routes", c.Subnet)
 	c.LeaseFile = DefaultLeaseFile
 	if s := d.str(m["lease_file"], "dhcp.lease_file"); s != "" {
 		c.LeaseFile = resolvePath(dir, s)
@@ -165,6 +166,8 @@ func (d *decoder) decodeDHCP(n *yaml.Node, dir string, c *DHCP, doc *yaml.Node) 
 		rel.Router = d.addr(rm["router"], join(rp, "router"))
 		rel.DNS = d.addrList(rm["dns"], join(rp, "dns"))
 		rel.Pool = d.rangeOf(rm["pool"], join(rp, "pool"))
+		rel.Routes = d.routes(rm["routes"], join(rp, "routes"), rel.Subnet)
+		rel.RelayAddresses = d.addrList(rm["relay_addresses"], join(rp, "relay_addresses"))
 		c.Relayed = append(c.Relayed, rel)
 	}
 	c.Options = d.options(m["options"], "dhcp.options")

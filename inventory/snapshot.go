@@ -73,6 +73,9 @@ type DHCP struct {
 	Domain    string
 	LeaseTime time.Duration
 	Pool      *Range // nil: only inventory hosts are answered
+	// Routes go to clients of Subnet in option 121 (with a default route
+	// via Router added when none is listed).
+	Routes []Route
 	// LeaseFile is where pool leases are kept across restarts.
 	LeaseFile string
 	// ProxyUnknown lets proxy mode answer PXE clients that are not in the
@@ -102,7 +105,12 @@ type Relayed struct {
 	Router netip.Addr
 	DNS    []netip.Addr
 	Pool   *Range
-	Line   int
+	Routes []Route
+	// RelayAddresses select this subnet for a request whose giaddr is one
+	// of them, wherever giaddr lies (Kea's relay.ip-addresses): a relay
+	// numbered on another network than the clients it serves.
+	RelayAddresses []netip.Addr
+	Line           int
 }
 
 // DHCPLimits bound the work one client, or a flood of clients, can cause.

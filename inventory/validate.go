@@ -3,6 +3,7 @@ package inventory
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/bootyard/bootyard/firmware"
@@ -128,6 +129,11 @@ func (d *decoder) checkSubnets(c *DHCP) {
 		for j := range i {
 			if o := c.Relayed[j].Subnet; o.IsValid() && o.Overlaps(r.Subnet) {
 				d.addf(d.nodes[join(p, "subnet")], join(p, "subnet"), "%s overlaps dhcp.relayed[%d] %s", r.Subnet, j, o)
+			}
+			for _, a := range r.RelayAddresses {
+				if slices.Contains(c.Relayed[j].RelayAddresses, a) {
+					d.addf(d.nodes[join(p, "relay_addresses")], join(p, "relay_addresses"), "relay %s already selects dhcp.relayed[%d]", a, j)
+				}
 			}
 		}
 		d.checkInside(r.Subnet, r.Router, join(p, "router"), "router")
