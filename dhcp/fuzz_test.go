@@ -34,6 +34,20 @@ func FuzzDecide(f *testing.F) {
 		udhcpc(macUnknown, dhcpv4.MessageTypeInform).ciaddr("198.51.100.77"),
 		udhcpc(macRemote, disc).giaddr("203.0.113.1").opt(82, []byte{1, 2, 'a', 'b'}),
 		newPkt(macHTTP, disc).u16(93, 16).str(60, "HTTPClient:Arch:00016:UNDI:003001"),
+		// Option 82 sub-options (RFC 3046 circuit/remote id, RFC 3527
+		// link-selection, RFC 5107 server id override), well formed,
+		// truncated and repeated, and option 118 (RFC 3011).
+		udhcpc(macUnknown, disc).giaddr("198.51.100.1").opt(82, []byte{1, 3, 'e', '0', '1', 2, 2, 'r', 'i', 5, 4, 203, 0, 113, 0}),
+		udhcpc(macUnknown, reqT).giaddr("198.51.100.250").opt(82, []byte{5, 4, 203, 0, 113, 9, 11, 4, 198, 51, 100, 2}).ip(50, "203.0.113.100"),
+		udhcpc(macUnknown, disc).giaddr("198.51.100.1").opt(82, []byte{5, 4, 10, 0, 0, 1}),
+		udhcpc(macUnknown, disc).giaddr("198.51.100.1").opt(82, []byte{5, 3, 203, 0, 113}),
+		udhcpc(macUnknown, disc).giaddr("198.51.100.1").opt(82, []byte{5, 9, 203}),
+		udhcpc(macUnknown, disc).giaddr("198.51.100.1").opt(82, []byte{5, 4, 0, 0, 0, 0, 5, 4, 203, 0, 113, 1}),
+		udhcpc(macUnknown, disc).ip(118, "203.0.113.5"),
+		udhcpc(macUnknown, disc).giaddr("198.51.100.1").ip(118, "10.9.9.9"),
+		udhcpc(macUnknown, disc).opt(118, []byte{203, 0, 113}),
+		dhclient(macLinux, disc).opt(55, []byte{1, 3, 6, 66, 67, 121}),
+		newPkt(macBusybox, disc).str(60, "barebox-board").opt(55, []byte{1, 3, 66, 67}),
 	} {
 		f.Add(p.m.ToBytes(), uint16(ServerPort))
 	}
@@ -47,6 +61,10 @@ func FuzzDecide(f *testing.F) {
 	pool := withPool("198.51.100.100", "198.51.100.150")
 	snaps := []*inventory.Snapshot{
 		testSnap(pool, withRelay()),
+		testSnap(pool, withRelay(), func(s *inventory.Snapshot, _ *[]*inventory.Profile, _ *[]*inventory.Host) {
+			s.DHCP.Relayed[0].RelayAddresses = []netip.Addr{netip.MustParseAddr("198.51.100.250")}
+			s.DHCP.Routes = []inventory.Route{{To: netip.MustParsePrefix("10.0.0.0/8"), Via: netip.MustParseAddr("198.51.100.254")}}
+		}),
 		testSnap(withMode(inventory.ModeProxy, true)),
 		testSnap(withMode(inventory.ModeOff, false)),
 		testSnap(withHost(macUBoot64, func(h *inventory.Host, _ []*inventory.Profile) {

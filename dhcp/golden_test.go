@@ -42,6 +42,8 @@ var goldenClients = []struct {
 	{"dhclient", firmware.None, ""},
 	{"udhcpc", firmware.None, ""},
 	{"busybox-udhcpc", firmware.None, ""},
+	// Synthetic (see testdata/golden/README.md): barebox is not packaged.
+	{"barebox", firmware.Other, ""},
 }
 
 // TestGoldenCaptures decides on every real captured packet under
