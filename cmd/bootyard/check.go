@@ -13,14 +13,18 @@ import (
 )
 
 func runCheck(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "check", "[-config FILE]")
+	fs := newFlags(e, "check", "[-config FILE] [-server]")
 	config := configFlag(fs)
+	server := fs.Bool("server", false, "this machine is the server: an interface or server_ip it does not have is an error, not a warning")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
 	snap, err := loadSnapshot(*config)
 	if err != nil {
 		return reportLoadError(e.stderr, err)
+	}
+	if err := checkMachine(e, snap, *server); err != nil {
+		return err
 	}
 	printSummary(e.stdout, snap)
 	printArmed(e.stdout, snap)
