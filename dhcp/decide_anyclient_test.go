@@ -140,3 +140,35 @@ func TestClasslessRoutes(t *testing.T) {
 		t.Fatalf("reply lacks option 121 %x (why %q)", want, d.Why)
 	}
 }
+
+// TestIPXESettings: a profile's ipxe_options go to its iPXE clients as the
+// sub-options of option 175, in authoritative and proxy replies, and to no
+// other firmware.
+func TestIPXESettings(t *testing.T) {
+	set := func(s *inventory.Snapshot, ps *[]*inventory.Profile, _ *[]*inventory.Host) {
+		(*ps)[0].IPXEOptions = []inventory.DHCPOption{{Code: 8, Value: []byte{1}}, {Code: 190, Value: []byte("builder")}}
+	}
+	want := append([]byte{8, 1, 1, 190, 7}, "builder"...)
+	disc := dhcpv4.MessageTypeDiscover
+	for _, tc := range []struct {
+		name string
+		snap *inventory.Snapshot
+		pkt  pkt
+		want []byte
+	}{
+		{"authoritative, iPXE", testSnap(set), ipxeEFI(macIPXEEFI, disc), want},
+		{"proxy, iPXE", testSnap(set, withMode(inventory.ModeProxy, false)), ipxeEFI(macIPXEEFI, disc), want},
+		{"authoritative, OVMF: not iPXE", testSnap(set), ovmf(macOVMF, disc, 7), nil},
+		{"no ipxe_options", testSnap(), ipxeEFI(macIPXEEFI, disc), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := wire(t, Decide(req(tc.pkt), tc.snap, &fakeLeases{}))
+			if d.Reply == nil {
+				t.Fatalf("ignored: %s (why %q)", d.Ignore, d.Why)
+			}
+			if got := d.Reply.Options.Get(dhcpv4.OptionEtherboot); !bytes.Equal(got, tc.want) {
+				t.Fatalf("option 175 % x, want % x", got, tc.want)
+			}
+		})
+	}
+}

@@ -61,7 +61,8 @@ func FuzzDecide(f *testing.F) {
 	pool := withPool("198.51.100.100", "198.51.100.150")
 	snaps := []*inventory.Snapshot{
 		testSnap(pool, withRelay()),
-		testSnap(pool, withRelay(), func(s *inventory.Snapshot, _ *[]*inventory.Profile, _ *[]*inventory.Host) {
+		testSnap(pool, withRelay(), func(s *inventory.Snapshot, ps *[]*inventory.Profile, _ *[]*inventory.Host) {
+			(*ps)[0].IPXEOptions = []inventory.DHCPOption{{Code: 8, Value: []byte{1}}}
 			s.DHCP.Relayed[0].RelayAddresses = []netip.Addr{netip.MustParseAddr("198.51.100.250")}
 			s.DHCP.Routes = []inventory.Route{{To: netip.MustParsePrefix("10.0.0.0/8"), Via: netip.MustParseAddr("198.51.100.254")}}
 		}),

@@ -98,6 +98,9 @@ func (d *decider) build(s replySpec) *dhcpv4.DHCPv4 {
 		}
 	}
 	if s.typ != dhcpv4.MessageTypeNak {
+		if v := d.ipxeSettings(); v != nil {
+			o.set(dhcpv4.OptionEtherboot, v, prioIPXE)
+		}
 		d.extraOptions(&o, s.net != nil)
 	}
 	limit := replyLimit(req)
@@ -121,6 +124,26 @@ func (d *decider) extraOptions(o *optionSet, site bool) {
 		}
 		o.addExtras(h.Options, prioExtraHost, "host "+h.Name, &d.why)
 	}
+}
+
+// ipxeSettings is option 175 for an iPXE client whose profile sets
+// ipxe_options: each setting as a sub-option (code, length, value); nil
+// otherwise. Only iPXE reads it.
+func (d *decider) ipxeSettings() []byte {
+	h := d.bootHost()
+	if !d.fw.IPXE || h == nil || h.Profile == nil || len(h.Profile.IPXEOptions) == 0 {
+		return nil
+	}
+	var b []byte
+	for _, o := range h.Profile.IPXEOptions {
+		b = append(b, o.Code, byte(len(o.Value)))
+		b = append(b, o.Value...)
+	}
+	if len(b) > 255 {
+		d.note("profile %s ipxe_options are %d bytes, over the 255 of option 175: not sent", h.Profile.Name, len(b))
+		return nil
+	}
+	return b
 }
 
 // bootOptions adds what a boot client needs to find its file.

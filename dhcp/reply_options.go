@@ -18,6 +18,7 @@ const (
 	prioExtraSite    = 10 // dhcp.options
 	prioExtraProfile = 11 // profile options
 	prioExtraHost    = 12 // host options
+	prioIPXE         = 13 // 175 from the profile's ipxe_options
 	prioDomain       = 20
 	prioDNS          = 21
 	prioHostName     = 22

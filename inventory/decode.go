@@ -56,7 +56,7 @@ var (
 	limitKeys   = []string{"per_client_rate", "per_client_burst", "new_client_rate", "new_client_burst"}
 	tftpKeys    = keysOf(TFTP{})
 	uploadKeys  = keysOf(Uploads{})
-	profileKeys = []string{"kernel", "initrd", "cmdline", "bootfile", "local", "menu", "pxelinux", "options", "fdt", "fdtdir", "tftp_max_window"}
+	profileKeys = []string{"kernel", "initrd", "cmdline", "bootfile", "local", "menu", "pxelinux", "options", "fdt", "fdtdir", "tftp_max_window", "ipxe_options"}
 	pxeKeys     = []string{"config_file", "path_prefix", "reboot_time"}
 	hostKeys    = []string{"name", "mac", "ip", "profile", "bootfile", "local", "cmdline", "options", "rpi_serial", "fdt", "fdtdir", "tftp_max_window"}
 )
@@ -318,6 +318,7 @@ func (d *decoder) decodeProfiles(n *yaml.Node, r *raw) {
 		// Option 211 is a 32-bit count of seconds (RFC 5071 section 8).
 		pr.PXELinux.RebootTime = d.duration(pm["reboot_time"], join(pp, "reboot_time"), 0, time.Second, 0xffffffff*time.Second)
 		pr.Options = d.options(m["options"], join(p, "options"))
+		pr.IPXEOptions = d.ipxeOptions(m, p)
 		pr.TFTPMaxWindow = int(d.integer(m["tftp_max_window"], join(p, "tftp_max_window"), 0, 1, 65535))
 		r.profiles = append(r.profiles, pr)
 	}

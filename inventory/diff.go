@@ -83,6 +83,7 @@ func profileContent(p *Profile) Profile {
 	c := *p
 	c.Line = 0
 	c.Options = stripLines(p.Options)
+	c.IPXEOptions = stripLines(p.IPXEOptions)
 	if p.Menu != nil {
 		m := *p.Menu
 		m.Line = 0

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -49,5 +50,27 @@ func TestDecodeRoutesAndRelayAddresses(t *testing.T) {
 		"    - {subnet: 203.0.113.128/25, relay_addresses: [198.51.100.250]}\ntftp: {enabled: false}\n"
 	if got := problemsOf(t, dup, nil); len(got) != 1 || got[0].Field != "dhcp.relayed[1].relay_addresses" {
 		t.Fatalf("a relay address selecting two entries: problems %v", got)
+	}
+}
+
+// TestDecodeIPXEOptions: ipxe_options load as sub-options (any number,
+// priority 1 included); bad keys and an oversized 175 are refused.
+func TestDecodeIPXEOptions(t *testing.T) {
+	src := func(opts string) string {
+		return "interface: eth0\ndhcp:\n  subnet: 198.51.100.0/24\ntftp: {enabled: false}\nprofiles:\n  p:\n    ipxe_options: " + opts + "\n"
+	}
+	snap, err := Parse("t.yaml", []byte(src("{1: {uint8: 251}, 8: {uint8: 1}, 190: builder}")), Options{SkipFileChecks: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := stripLines(snap.Profiles()["p"].IPXEOptions)
+	want := []DHCPOption{{Code: 1, Value: []byte{0xfb}}, {Code: 8, Value: []byte{1}}, {Code: 190, Value: []byte("builder")}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("ipxe_options (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"{0: x}", "{x: 1}", "{190: " + strings.Repeat("a", 200) + ", 191: " + strings.Repeat("b", 60) + "}"} {
+		if p := problemsOf(t, src(bad), nil); len(p) != 1 || !strings.HasPrefix(p[0].Field, "profiles.p.ipxe_options") {
+			t.Errorf("%s: problems %v, want one on profiles.p.ipxe_options", bad, p)
+		}
 	}
 }

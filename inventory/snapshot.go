@@ -221,6 +221,9 @@ type Profile struct {
 	PXELinux PXELinux
 	// Options are extra DHCP options for hosts of this profile.
 	Options []DHCPOption
+	// IPXEOptions are iPXE settings sent as sub-options of option 175 to
+	// iPXE clients of this profile (Code is the sub-option).
+	IPXEOptions []DHCPOption
 	// FDT is a device tree blob and FDTDir a folder of them, under the TFTP
 	// root, for the generated configs; at most one is set (see
 	// Host.DeviceTree).
