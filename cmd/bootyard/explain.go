@@ -17,13 +17,18 @@ import (
 )
 
 func runExplain(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "explain", "-mac MAC [-arch N] [-vendor-class S] [-user-class S] [-config FILE]")
+	fs := newFlags(e, "explain", "-mac MAC [-arch N] [-vendor-class S] [-user-class S] [-giaddr A [-link-selection A]] [-subnet-selection A] [-config FILE]")
 	config := configFlag(fs)
 	macFlag := fs.String("mac", "", "client MAC address (required)")
 	archFlag := fs.String("arch", "", "client system architecture, option 93 (e.g. 0 BIOS, 7 UEFI x64, 11 UEFI ARM64, 22 U-Boot ARM64)")
 	vendor := fs.String("vendor-class", "", `vendor class, option 60 (e.g. "PXEClient:Arch:00007:UNDI:003000", "U-Boot.armv8")`)
 	user := fs.String("user-class", "", `user class, option 77 (e.g. "iPXE")`)
 	serverIP := fs.String("server-ip", "", "our address as the client would see it (default: dhcp.server_ip or the interface's address)")
+	relay := relayFlags{
+		giaddr: fs.String("giaddr", "", "explain the request as relayed by this relay address"),
+		link:   fs.String("link-selection", "", "option 82 link-selection sub-option the relay adds (needs -giaddr)"),
+		subnet: fs.String("subnet-selection", "", "option 118 subnet selection"),
+	}
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -57,6 +62,10 @@ func runExplain(_ context.Context, e *env, args []string) error {
 	req := dhcp.SyntheticRequest(mac, arch, *vendor, *user)
 	req.Now = time.Now()
 	req.ServerIP = explainServerIP(snap, *serverIP)
+	if err := relay.apply(&req); err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return errUsage
+	}
 
 	// explain never commits anything: it reads the lease file (if any) only
 	// to show the address a pool client would get back.
