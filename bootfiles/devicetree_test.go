@@ -98,7 +98,7 @@ if test -z "${fdt_addr_r}"; then
 	setenv fdt_addr_r ${fdt_addr}
 fi
 if tftpboot ${kernel_addr_r} 'boot/Image' && test -n "${fdt_addr_r}" && tftpboot ${fdt_addr_r} 'dtbs/board.dtb' && tftpboot ${ramdisk_addr_r} 'boot/initrd'; then
-	if test "${cpu}" = "armv8"; then
+	if test "${cpu}" = "armv8" || test "${arch}" = "riscv"; then
 		booti ${kernel_addr_r} ${ramdisk_addr_r}:${filesize} ${fdt_addr_r}
 	else
 		bootz ${kernel_addr_r} ${ramdisk_addr_r}:${filesize} ${fdt_addr_r}
@@ -121,7 +121,7 @@ if test -z "${fdtfile}"; then
 	fi
 fi
 if tftpboot ${kernel_addr_r} 'boot/Image' && test -n "${fdt_addr_r}" && tftpboot ${fdt_addr_r} 'dtbs/'${fdtfile}; then
-	if test "${cpu}" = "armv8"; then
+	if test "${cpu}" = "armv8" || test "${arch}" = "riscv"; then
 		booti ${kernel_addr_r} - ${fdt_addr_r}
 	else
 		bootz ${kernel_addr_r} - ${fdt_addr_r}

@@ -116,7 +116,7 @@ func identifyFirmware(m *dhcpv4.DHCPv4) Firmware {
 		if v, ok := firmware.LookupVendor(vendor); ok {
 			return set(v.Class, fmt.Sprintf("option 60 %q is %s", vendor, v.What))
 		}
-		return set(firmware.Other, fmt.Sprintf("option 60 %q is U-Boot without an ARM architecture (x86 builds send no option 93): no class default, host or profile boot file only", vendor))
+		return set(firmware.Other, fmt.Sprintf("option 60 %q is U-Boot without an ARM architecture (x86 and RISC-V builds send no option 93): no class default, host or profile boot file only", vendor))
 	case strings.HasPrefix(vendor, "AM335x"):
 		v, _ := firmware.LookupVendor(vendor)
 		return set(v.Class, fmt.Sprintf("option 60 %q is %s", vendor, v.What))

@@ -27,6 +27,7 @@ var goldenClients = []struct {
 	{"ipxe-bios", "ipxe", "boot.ipxe"},
 	{"ipxe-efi", "ipxe", "boot.ipxe"},
 	{"ipxe-efi-x64", "ipxe", "boot.ipxe"},
+	{"ipxe-efi-rom", "ipxe", "boot.ipxe"},
 	{"ipxe-efi-arm64", "ipxe", "boot.ipxe"},
 	{"ovmf-x64", "uefi-x64", "ipxe.efi"},
 	{"ovmf", "uefi-x64", "ipxe.efi"},
@@ -36,6 +37,9 @@ var goldenClients = []struct {
 	{"edk2-arm64", "uefi-arm64", "ipxe-arm64.efi"},
 	{"uboot-arm64", "uboot-arm64", "uboot/arm64/boot.scr.uimg"},
 	{"uboot-arm", "uboot-arm", "uboot/arm/boot.scr.uimg"},
+	// RISC-V U-Boot says only "U-Boot" (as x86 U-Boot does) and no option
+	// 93: no class, so no boot file unless its host names one.
+	{"uboot-riscv64", firmware.Other, ""},
 	{"rpi3", "rpi", "bootcode.bin"},
 	{"rpi4", "rpi", "bootcode.bin"},
 	{"rpi5", "rpi", "bootcode.bin"},

@@ -23,10 +23,17 @@ const (
 	// The same OVMF with its PXE switched off by fw_cfg, so that its boot
 	// options are UEFI HTTP Boot only (EDK2 tries PXE first otherwise).
 	fwUEFIHTTP firmware = "uefi-http"
+	// OVMF with qemu's iPXE EFI option ROM for e1000 (efi-e1000.rom, in
+	// Debian's ipxe-qemu) as the NIC's UEFI driver: iPXE, not EDK2, does the
+	// DHCP (arch 7, user class "iPXE", option 175).
+	fwUEFIiPXE firmware = "uefi-ipxe-rom"
 	// U-Boot for qemu's `virt` machine: virtio-net-device, so U-Boot keeps
 	// qemu's MAC (with virtio-net-pci it uses 52:52:52:52:52:52).
 	fwUBootARM64 firmware = "uboot-arm64"
 	fwUBootARM   firmware = "uboot-arm"
+	// U-Boot for qemu's riscv64 `virt` machine in S-mode, started by
+	// OpenSBI: sends vendor class "U-Boot" and no option 93.
+	fwUBootRISCV firmware = "uboot-riscv64"
 )
 
 // machine is one network-booting qemu guest.
@@ -51,6 +58,8 @@ func qemuBinary(fw firmware) string {
 		return "qemu-system-aarch64"
 	case fwUBootARM:
 		return "qemu-system-arm"
+	case fwUBootRISCV:
+		return "qemu-system-riscv64"
 	default:
 		return "qemu-system-x86_64"
 	}
@@ -75,7 +84,7 @@ func (b *bootLab) boot(t *testing.T, m machine) *qemuRun {
 		args = append(args, "-no-reboot")
 	}
 	sock := ""
-	if m.fw == fwUBootARM || m.fw == fwUBootARM64 {
+	if m.fw == fwUBootARM || m.fw == fwUBootARM64 || m.fw == fwUBootRISCV {
 		sock = filepath.Join(b.dir, m.name+".sock")
 		args = append(args, "-chardev", "socket,id=con,path="+sock+",server=on,wait=on", "-serial", "chardev:con")
 	} else {
@@ -103,6 +112,13 @@ func (b *bootLab) boot(t *testing.T, m machine) *qemuRun {
 			"-drive", "if=pflash,format=raw,readonly=on,file="+filepath.Join(b.assets, "OVMF_CODE.fd"),
 			"-drive", "if=pflash,format=raw,file="+vars,
 			"-device", "virtio-net-pci,netdev=n0,romfile=,bootindex=1,mac="+m.mac)
+	case fwUEFIiPXE:
+		vars := filepath.Join(b.dir, "OVMF_VARS-"+m.name+".fd")
+		copyFile(t, filepath.Join(b.assets, "OVMF_VARS.fd"), vars)
+		args = append(args, "-accel", "tcg",
+			"-drive", "if=pflash,format=raw,readonly=on,file="+filepath.Join(b.assets, "OVMF_CODE.fd"),
+			"-drive", "if=pflash,format=raw,file="+vars,
+			"-device", "e1000,netdev=n0,romfile=efi-e1000.rom,bootindex=1,mac="+m.mac)
 	case fwUBootARM64:
 		args = append(args, virtMachine(m.fw)...)
 		args = append(args, "-bios", filepath.Join(b.assets, "u-boot-arm64.bin"),
@@ -110,6 +126,11 @@ func (b *bootLab) boot(t *testing.T, m machine) *qemuRun {
 	case fwUBootARM:
 		args = append(args, virtMachine(m.fw)...)
 		args = append(args, "-bios", filepath.Join(b.assets, "u-boot-arm.bin"),
+			"-device", "virtio-net-device,netdev=n0,mac="+m.mac)
+	case fwUBootRISCV:
+		args = append(args, virtMachine(m.fw)...)
+		args = append(args, "-bios", filepath.Join(b.assets, "opensbi-riscv64.bin"),
+			"-kernel", filepath.Join(b.assets, "u-boot-riscv64.bin"),
 			"-device", "virtio-net-device,netdev=n0,mac="+m.mac)
 	default:
 		t.Fatalf("unknown firmware %q", m.fw)

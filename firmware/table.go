@@ -108,7 +108,8 @@ type Vendor struct {
 // vendorTable lists the vendor classes that decide a class on their own.
 // "PXEClient:Arch:NNNNN" is not here: its arch field goes through archTable.
 // U-Boot writes "U-Boot.<arch>" (CONFIG_BOOTP_VCI_STRING); a build without an
-// ARM suffix (x86) is Other. The TI AM335x ROM and SPL say "AM335x ROM" /
+// ARM suffix is Other: x86, and RISC-V (Debian's qemu-riscv64 sends plain
+// "U-Boot", no option 93). The TI AM335x ROM and SPL say "AM335x ROM" /
 // "AM335x U-Boot SPL" and chain to ARM32 U-Boot.
 var vendorTable = []Vendor{
 	{"U-Boot.armv8", false, UBootARM64, "U-Boot on 64-bit ARM"},

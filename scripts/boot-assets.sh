@@ -20,6 +20,8 @@
 #                      device, which Debian's efinet sets to (http,SERVER)
 #   OVMF_CODE.fd OVMF_VARS.fd    UEFI firmware for qemu
 #   u-boot-arm.bin u-boot-arm64.bin   U-Boot for qemu's virt machines
+#   u-boot-riscv64.bin opensbi-riscv64.bin   S-mode U-Boot for qemu's riscv64
+#                      virt machine and the OpenSBI firmware that starts it
 #   VERSIONS           package versions of everything above
 #
 # Idempotent: a second run with a complete cache does nothing. Run as root the
@@ -33,8 +35,9 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${BOOT_ASSETS:-$repo/.cache/boot-assets}
 out=$cache/out
-want=(vmlinuz initrd.gz installer.gz pxelinux.0 ldlinux.c32 ipxe.efi undionly.kpxe
-	grubnetx64.efi grubhttpx64.efi OVMF_CODE.fd OVMF_VARS.fd u-boot-arm.bin u-boot-arm64.bin VERSIONS)
+want=(vmlinuz initrd.gz installer.gz pxelinux.0 ldlinux.c32 ipxe.efi undionly.kpxe grubnetx64.efi
+	grubhttpx64.efi OVMF_CODE.fd OVMF_VARS.fd u-boot-arm.bin u-boot-arm64.bin u-boot-riscv64.bin
+	opensbi-riscv64.bin VERSIONS)
 
 complete() {
 	local f
@@ -61,7 +64,7 @@ if [[ -z $kernel_pkg ]]; then
 	apt-get update -qq
 	kernel_pkg=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-/{print $2; exit}')
 fi
-pkgs=("$kernel_pkg" pxelinux syslinux-common ipxe grub-efi-amd64-bin ovmf u-boot-qemu busybox-static)
+pkgs=("$kernel_pkg" pxelinux syslinux-common ipxe grub-efi-amd64-bin ovmf u-boot-qemu opensbi busybox-static)
 
 # grub-mkimage (grub-common), mkimage and cpio are tools we run, not assets.
 need_tools=()
@@ -93,6 +96,10 @@ cp "$root/usr/share/OVMF/OVMF_CODE.fd" "$out/OVMF_CODE.fd"
 cp "$root/usr/share/OVMF/OVMF_VARS.fd" "$out/OVMF_VARS.fd"
 cp "$root/usr/lib/u-boot/qemu_arm/u-boot.bin" "$out/u-boot-arm.bin"
 cp "$root/usr/lib/u-boot/qemu_arm64/u-boot.bin" "$out/u-boot-arm64.bin"
+# RISC-V: OpenSBI (M-mode, fw_dynamic: qemu tells it where the next stage
+# is) starts U-Boot in S-mode, the way Debian boots qemu's riscv64 virt.
+cp "$root/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin" "$out/u-boot-riscv64.bin"
+cp "$root/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin" "$out/opensbi-riscv64.bin"
 
 # GRUB netboot image. The prefix makes GRUB read (tftp)/grub/grub.cfg, whose
 # generated content (bootyard, or the test for dnsmasq) then looks for
