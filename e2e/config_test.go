@@ -10,6 +10,7 @@ import (
 type labHost struct {
 	name, mac, ip, profile string
 	token                  string // bootyard.token= appended to the cmdline
+	cmdline                string // more words appended after the token
 	bootfile               string
 	local                  bool // local: true (boot from its own disk)
 }
@@ -76,7 +77,11 @@ func (c labConfig) yaml(dir, root string) string {
 			fmt.Fprintf(&b, "    profile: %s\n", h.profile)
 		}
 		if h.token != "" {
-			fmt.Fprintf(&b, "    cmdline: \"bootyard.token=%s\"\n", h.token)
+			cmdline := "bootyard.token=" + h.token
+			if h.cmdline != "" {
+				cmdline += " " + h.cmdline
+			}
+			fmt.Fprintf(&b, "    cmdline: %q\n", cmdline)
 		}
 		if h.local {
 			b.WriteString("    local: true\n")

@@ -27,6 +27,9 @@ const (
 	// Debian's ipxe-qemu) as the NIC's UEFI driver: iPXE, not EDK2, does the
 	// DHCP (arch 7, user class "iPXE", option 175).
 	fwUEFIiPXE firmware = "uefi-ipxe-rom"
+	// OVMF built with Secure Boot and SMM, Microsoft's keys enrolled
+	// (Debian's OVMF_CODE_4M.ms.fd + OVMF_VARS_4M.ms.fd), EDK2's own PXE.
+	fwUEFISecureBoot firmware = "uefi-secureboot"
 	// U-Boot for qemu's `virt` machine: virtio-net-device, so U-Boot keeps
 	// qemu's MAC (with virtio-net-pci it uses 52:52:52:52:52:52).
 	fwUBootARM64 firmware = "uboot-arm64"
@@ -74,7 +77,7 @@ func (b *bootLab) boot(t *testing.T, m machine) *qemuRun {
 	t.Helper()
 	tap := b.lab.Tap(m.name)
 	args := []string{
-		"-nographic", "-m", guestMemory, "-monitor", "none",
+		"-nographic", "-m", memoryOf(m.fw), "-monitor", "none",
 		"-netdev", "tap,id=n0,ifname=" + tap + ",script=no,downscript=no",
 	}
 	// U-Boot tests type at its prompt: its console is a socket qemu waits
@@ -112,6 +115,15 @@ func (b *bootLab) boot(t *testing.T, m machine) *qemuRun {
 			"-drive", "if=pflash,format=raw,readonly=on,file="+filepath.Join(b.assets, "OVMF_CODE.fd"),
 			"-drive", "if=pflash,format=raw,file="+vars,
 			"-device", "virtio-net-pci,netdev=n0,romfile=,bootindex=1,mac="+m.mac)
+	case fwUEFISecureBoot:
+		// The Secure Boot build needs SMM, so q35 with its flash secured.
+		vars := filepath.Join(b.dir, "OVMF_VARS_4M.ms-"+m.name+".fd")
+		copyFile(t, filepath.Join(b.assets, "OVMF_VARS_4M.ms.fd"), vars)
+		args = append(args, "-accel", "tcg", "-machine", "q35,smm=on",
+			"-global", "driver=cfi.pflash01,property=secure,value=on",
+			"-drive", "if=pflash,format=raw,unit=0,readonly=on,file="+filepath.Join(b.assets, "OVMF_CODE_4M.ms.fd"),
+			"-drive", "if=pflash,format=raw,unit=1,file="+vars,
+			"-device", "virtio-net-pci,netdev=n0,romfile=,bootindex=1,mac="+m.mac)
 	case fwUEFIiPXE:
 		vars := filepath.Join(b.dir, "OVMF_VARS-"+m.name+".fd")
 		copyFile(t, filepath.Join(b.assets, "OVMF_VARS.fd"), vars)
@@ -146,8 +158,18 @@ func (b *bootLab) boot(t *testing.T, m machine) *qemuRun {
 	return q
 }
 
-// guestMemory is every guest's RAM (qemu's -m).
+// guestMemory is every guest's RAM (qemu's -m) but memoryOf's exceptions.
 const guestMemory = "256"
+
+// memoryOf is a firmware's guest RAM. With 256 MiB the Secure Boot OVMF
+// (SMM, 4 MiB flash) handed the kernel so little that it reset before its
+// first console line.
+func memoryOf(fw firmware) string {
+	if fw == fwUEFISecureBoot {
+		return "512"
+	}
+	return guestMemory
+}
 
 // virtMachine is the machine a U-Boot firmware boots on, the same for the
 // boot and for dumping the machine's device tree.

@@ -19,6 +19,11 @@
 #   grubhttpx64.efi    the same for UEFI HTTP Boot: prefix /grub on the boot
 #                      device, which Debian's efinet sets to (http,SERVER)
 #   OVMF_CODE.fd OVMF_VARS.fd    UEFI firmware for qemu
+#   OVMF_CODE_4M.ms.fd OVMF_VARS_4M.ms.fd   the same with Secure Boot on and
+#                      Microsoft's keys enrolled
+#   shimx64.efi grubx64.efi      Secure Boot chain: Debian's shim signed by
+#                      Microsoft, and the GRUB netboot image signed by Debian
+#                      under the name shim loads beside itself
 #   u-boot-arm.bin u-boot-arm64.bin   U-Boot for qemu's virt machines
 #   u-boot-riscv64.bin opensbi-riscv64.bin   S-mode U-Boot for qemu's riscv64
 #                      virt machine and the OpenSBI firmware that starts it
@@ -37,7 +42,7 @@ cache=${BOOT_ASSETS:-$repo/.cache/boot-assets}
 out=$cache/out
 want=(vmlinuz initrd.gz installer.gz pxelinux.0 ldlinux.c32 ipxe.efi undionly.kpxe grubnetx64.efi
 	grubhttpx64.efi OVMF_CODE.fd OVMF_VARS.fd u-boot-arm.bin u-boot-arm64.bin u-boot-riscv64.bin
-	opensbi-riscv64.bin VERSIONS)
+	opensbi-riscv64.bin OVMF_CODE_4M.ms.fd OVMF_VARS_4M.ms.fd shimx64.efi grubx64.efi VERSIONS)
 
 complete() {
 	local f
@@ -64,7 +69,8 @@ if [[ -z $kernel_pkg ]]; then
 	apt-get update -qq
 	kernel_pkg=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-/{print $2; exit}')
 fi
-pkgs=("$kernel_pkg" pxelinux syslinux-common ipxe grub-efi-amd64-bin ovmf u-boot-qemu opensbi busybox-static)
+pkgs=("$kernel_pkg" pxelinux syslinux-common ipxe grub-efi-amd64-bin ovmf u-boot-qemu opensbi busybox-static
+	shim-signed grub-efi-amd64-signed)
 
 # grub-mkimage (grub-common), mkimage and cpio are tools we run, not assets.
 need_tools=()
@@ -94,6 +100,13 @@ cp "$root/boot/ipxe.efi" "$out/ipxe.efi"
 cp -L "$root/usr/lib/ipxe/undionly.kpxe" "$out/undionly.kpxe"
 cp "$root/usr/share/OVMF/OVMF_CODE.fd" "$out/OVMF_CODE.fd"
 cp "$root/usr/share/OVMF/OVMF_VARS.fd" "$out/OVMF_VARS.fd"
+cp "$root/usr/share/OVMF/OVMF_CODE_4M.ms.fd" "$out/OVMF_CODE_4M.ms.fd"
+cp "$root/usr/share/OVMF/OVMF_VARS_4M.ms.fd" "$out/OVMF_VARS_4M.ms.fd"
+# shim loads \grubx64.efi from its own folder (over the network: the boot
+# file's folder on the same TFTP server); Debian's signed netboot GRUB is
+# that file.
+cp "$root/usr/lib/shim/shimx64.efi.signed" "$out/shimx64.efi"
+cp "$root/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed" "$out/grubx64.efi"
 cp "$root/usr/lib/u-boot/qemu_arm/u-boot.bin" "$out/u-boot-arm.bin"
 cp "$root/usr/lib/u-boot/qemu_arm64/u-boot.bin" "$out/u-boot-arm64.bin"
 # RISC-V: OpenSBI (M-mode, fw_dynamic: qemu tells it where the next stage
