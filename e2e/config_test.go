@@ -22,6 +22,8 @@ type labConfig struct {
 	mode     string // authoritative (default) or proxy
 	boot     map[string]string
 	profiles map[string]string
+	// initrds gives a profile (by name) its own initrd (over initrd).
+	initrds map[string]string
 	// fdt and fdtdir give a profile (by name) a device tree file or folder.
 	fdt, fdtdir map[string]string
 	// profileYAML is more profiles, written as they are (menus, local).
@@ -61,6 +63,10 @@ func (c labConfig) yaml(dir, root string) string {
 		initrd = "initrd.gz"
 	}
 	for name, kernel := range c.profiles {
+		initrd := initrd
+		if f, ok := c.initrds[name]; ok {
+			initrd = f
+		}
 		fmt.Fprintf(&b, "  %s:\n    kernel: %s\n    initrd: %s\n    cmdline: \"console=ttyS0 quiet\"\n", name, kernel, initrd)
 		if f, ok := c.fdt[name]; ok {
 			fmt.Fprintf(&b, "    fdt: %s\n", f)

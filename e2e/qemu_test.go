@@ -30,6 +30,9 @@ const (
 	// OVMF built with Secure Boot and SMM, Microsoft's keys enrolled
 	// (Debian's OVMF_CODE_4M.ms.fd + OVMF_VARS_4M.ms.fd), EDK2's own PXE.
 	fwUEFISecureBoot firmware = "uefi-secureboot"
+	// AAVMF (EDK2 for qemu's aarch64 virt machine) with its own PXE on
+	// virtio-net-pci without option ROM: sends arch 11.
+	fwUEFIARM64 firmware = "uefi-arm64"
 	// U-Boot for qemu's `virt` machine: virtio-net-device, so U-Boot keeps
 	// qemu's MAC (with virtio-net-pci it uses 52:52:52:52:52:52).
 	fwUBootARM64 firmware = "uboot-arm64"
@@ -57,7 +60,7 @@ type machine struct {
 // qemuBinary is the emulator a firmware needs.
 func qemuBinary(fw firmware) string {
 	switch fw {
-	case fwUBootARM64:
+	case fwUBootARM64, fwUEFIARM64:
 		return "qemu-system-aarch64"
 	case fwUBootARM:
 		return "qemu-system-arm"
@@ -124,6 +127,13 @@ func (b *bootLab) boot(t *testing.T, m machine) *qemuRun {
 			"-drive", "if=pflash,format=raw,unit=0,readonly=on,file="+filepath.Join(b.assets, "OVMF_CODE_4M.ms.fd"),
 			"-drive", "if=pflash,format=raw,unit=1,file="+vars,
 			"-device", "virtio-net-pci,netdev=n0,romfile=,bootindex=1,mac="+m.mac)
+	case fwUEFIARM64:
+		vars := filepath.Join(b.dir, "AAVMF_VARS-"+m.name+".fd")
+		copyFile(t, filepath.Join(b.assets, "AAVMF_VARS.fd"), vars)
+		args = append(args, "-M", "virt", "-cpu", "cortex-a57",
+			"-drive", "if=pflash,format=raw,readonly=on,file="+filepath.Join(b.assets, "AAVMF_CODE.fd"),
+			"-drive", "if=pflash,format=raw,file="+vars,
+			"-device", "virtio-net-pci,netdev=n0,romfile=,bootindex=1,mac="+m.mac)
 	case fwUEFIiPXE:
 		vars := filepath.Join(b.dir, "OVMF_VARS-"+m.name+".fd")
 		copyFile(t, filepath.Join(b.assets, "OVMF_VARS.fd"), vars)
@@ -165,7 +175,7 @@ const guestMemory = "256"
 // (SMM, 4 MiB flash) handed the kernel so little that it reset before its
 // first console line.
 func memoryOf(fw firmware) string {
-	if fw == fwUEFISecureBoot {
+	if fw == fwUEFISecureBoot || fw == fwUEFIARM64 {
 		return "512"
 	}
 	return guestMemory

@@ -27,7 +27,16 @@
 #   u-boot-arm.bin u-boot-arm64.bin   U-Boot for qemu's virt machines
 #   u-boot-riscv64.bin opensbi-riscv64.bin   S-mode U-Boot for qemu's riscv64
 #                      virt machine and the OpenSBI firmware that starts it
+#   AAVMF_CODE.fd AAVMF_VARS.fd  UEFI firmware for qemu's aarch64 virt machine
+#   grubaa64.efi       GRUB arm64-efi netboot image (grub-mkimage, prefix
+#                      (tftp)/grub), from Debian's arm64 modules
+#   vmlinuz-arm64 initrd-arm64.gz   Debian arm64 cloud kernel and the same
+#                      marker initramfs with an arm64 busybox
 #   VERSIONS           package versions of everything above
+#
+# The arm64 packages come the same way, as PKG:arm64 (this adds arm64 as a
+# foreign dpkg architecture and updates the package lists once); they are
+# unpacked into their own root so that nothing collides with the amd64 ones.
 #
 # Idempotent: a second run with a complete cache does nothing. Run as root the
 # first time (apt-get); later runs only read the cache.
@@ -42,7 +51,8 @@ cache=${BOOT_ASSETS:-$repo/.cache/boot-assets}
 out=$cache/out
 want=(vmlinuz initrd.gz installer.gz pxelinux.0 ldlinux.c32 ipxe.efi undionly.kpxe grubnetx64.efi
 	grubhttpx64.efi OVMF_CODE.fd OVMF_VARS.fd u-boot-arm.bin u-boot-arm64.bin u-boot-riscv64.bin
-	opensbi-riscv64.bin OVMF_CODE_4M.ms.fd OVMF_VARS_4M.ms.fd shimx64.efi grubx64.efi VERSIONS)
+	opensbi-riscv64.bin OVMF_CODE_4M.ms.fd OVMF_VARS_4M.ms.fd shimx64.efi grubx64.efi AAVMF_CODE.fd
+	AAVMF_VARS.fd grubaa64.efi vmlinuz-arm64 initrd-arm64.gz VERSIONS)
 
 complete() {
 	local f
@@ -92,6 +102,34 @@ for d in "$debs"/*.deb; do
 	dpkg-deb --showformat='${Package} ${Version}\n' -W "$d" >>"$out/VERSIONS.tmp"
 done
 
+# arm64: GRUB's arm64-efi modules, the arm64 cloud kernel, an arm64 busybox
+# (downloaded, never installed) and AAVMF (Architecture: all).
+debs64=$cache/debs-arm64
+root64=$cache/root-arm64
+mkdir -p "$debs64" "$root64"
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	dpkg --add-architecture arm64
+	apt-get update -qq
+fi
+kernel64=$(apt-cache depends linux-image-cloud-arm64:arm64 2>/dev/null | awk '/Depends: linux-image-/{print $2; exit}')
+if [[ -z $kernel64 ]]; then
+	apt-get update -qq
+	kernel64=$(apt-cache depends linux-image-cloud-arm64:arm64 | awk '/Depends: linux-image-/{print $2; exit}')
+fi
+kernel64=${kernel64%:arm64}
+for p in "$kernel64" grub-efi-arm64-bin busybox-static; do
+	if ! compgen -G "$debs64/${p}_*_arm64.deb" >/dev/null; then
+		(cd "$debs64" && apt-get download -q -o APT::Sandbox::User=root "$p:arm64")
+	fi
+done
+if ! compgen -G "$debs64/qemu-efi-aarch64_*.deb" >/dev/null; then
+	(cd "$debs64" && apt-get download -q -o APT::Sandbox::User=root qemu-efi-aarch64)
+fi
+for d in "$debs64"/*.deb; do
+	dpkg-deb -x "$d" "$root64"
+	dpkg-deb --showformat='${Package}:${Architecture} ${Version}\n' -W "$d" >>"$out/VERSIONS.tmp"
+done
+
 cp "$root"/boot/vmlinuz-* "$out/vmlinuz"
 cp "$root/usr/lib/PXELINUX/pxelinux.0" "$out/pxelinux.0"
 cp "$root/usr/lib/syslinux/modules/bios/ldlinux.c32" "$out/ldlinux.c32"
@@ -107,6 +145,9 @@ cp "$root/usr/share/OVMF/OVMF_VARS_4M.ms.fd" "$out/OVMF_VARS_4M.ms.fd"
 # that file.
 cp "$root/usr/lib/shim/shimx64.efi.signed" "$out/shimx64.efi"
 cp "$root/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed" "$out/grubx64.efi"
+cp "$root64/usr/share/AAVMF/AAVMF_CODE.fd" "$out/AAVMF_CODE.fd"
+cp "$root64/usr/share/AAVMF/AAVMF_VARS.fd" "$out/AAVMF_VARS.fd"
+cp "$root64"/boot/vmlinuz-* "$out/vmlinuz-arm64"
 cp "$root/usr/lib/u-boot/qemu_arm/u-boot.bin" "$out/u-boot-arm.bin"
 cp "$root/usr/lib/u-boot/qemu_arm64/u-boot.bin" "$out/u-boot-arm64.bin"
 # RISC-V: OpenSBI (M-mode, fw_dynamic: qemu tells it where the next stage
@@ -130,17 +171,24 @@ grub-mkimage -d "$root/usr/lib/grub/x86_64-efi" -O x86_64-efi -o "$out/grubhttpx
 	net efinet http linux normal configfile echo test regexp sleep \
 	reboot halt all_video gzio part_gpt fat
 mv "$out/grubhttpx64.efi.tmp" "$out/grubhttpx64.efi"
+grub-mkimage -d "$root64/usr/lib/grub/arm64-efi" -O arm64-efi -o "$out/grubaa64.efi.tmp" \
+	-p '(tftp)/grub' \
+	net efinet tftp linux normal configfile echo test regexp sleep \
+	reboot halt gzio part_gpt fat
+mv "$out/grubaa64.efi.tmp" "$out/grubaa64.efi"
 
-# The initramfs: a static busybox and an /init that proves which host booted
-# (the per-host token can only come from the per-host config file).
-ir=$cache/initramfs
-rm -rf "$ir"
-mkdir -p "$ir/bin" "$ir/proc" "$ir/sys" "$ir/dev"
-cp "$root/bin/busybox" "$ir/bin/busybox"
-for a in sh mount cat echo poweroff sleep tr; do
-	ln -sf busybox "$ir/bin/$a"
-done
-cat >"$ir/init" <<'EOF'
+# initramfs BUSYBOX DIR DEST: a static busybox and an /init that proves which
+# host booted (the per-host token can only come from the per-host config
+# file), as a gzipped cpio archive.
+initramfs() {
+	local busybox=$1 ir=$2 dest=$3 a
+	rm -rf "$ir"
+	mkdir -p "$ir/bin" "$ir/proc" "$ir/sys" "$ir/dev"
+	cp "$busybox" "$ir/bin/busybox"
+	for a in sh mount cat echo poweroff sleep tr; do
+		ln -sf busybox "$ir/bin/$a"
+	done
+	cat >"$ir/init" <<'EOF'
 #!/bin/sh
 export PATH=/bin
 mount -t proc proc /proc
@@ -161,9 +209,12 @@ fi
 echo "BOOTYARD-MARKER host=$token"
 poweroff -f
 EOF
-chmod 755 "$ir/init"
-(cd "$ir" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -9n) >"$out/initrd.gz.tmp"
-mv "$out/initrd.gz.tmp" "$out/initrd.gz"
+	chmod 755 "$ir/init"
+	(cd "$ir" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -9n) >"$dest.tmp"
+	mv "$dest.tmp" "$dest"
+}
+initramfs "$root/bin/busybox" "$cache/initramfs" "$out/initrd.gz"
+initramfs "$root64/bin/busybox" "$cache/initramfs-arm64" "$out/initrd-arm64.gz"
 
 
 # The stand-in installer (e2e TestInstallOnce): with the cloud kernel's virtio
