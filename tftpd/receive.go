@@ -23,13 +23,14 @@ func (ss *session) receiveFile(w io.Writer, blksize, window int, first []byte, f
 		got      uint64 // last block received in order
 		sinceAck int
 		tries    int
+		heard    = time.Now()
 	)
 	deadline := time.Now().Add(ss.timeout)
 	for {
 		pk, err := ss.wait(deadline)
 		if isTimeout(err) {
 			st.timeouts++
-			if tries++; tries > ss.retries {
+			if tries++; ss.giveUp(tries, heard) {
 				return nil, errNoAnswer
 			}
 			st.retransmits++
@@ -43,6 +44,7 @@ func (ss *session) receiveFile(w io.Writer, blksize, window int, first []byte, f
 		if err != nil {
 			return nil, err
 		}
+		heard = time.Now()
 		switch pk.op {
 		case opDATA:
 			if len(pk.body) > blksize {

@@ -31,6 +31,7 @@ func (ss *session) sendFile(r io.Reader, blksize, window int, oack []byte) error
 		filled uint64     // highest block read from r
 		last   uint64     // the final block, 0 until read
 		tries  int
+		heard  = time.Now() // last packet from the client
 	)
 	fill := func(b uint64) ([]byte, error) {
 		slot := &ring[b%uint64(window)]
@@ -83,7 +84,7 @@ func (ss *session) sendFile(r io.Reader, blksize, window int, oack []byte) error
 		pk, err := ss.wait(deadline)
 		if isTimeout(err) {
 			st.timeouts++
-			if tries++; tries > ss.retries {
+			if tries++; ss.giveUp(tries, heard) {
 				return errNoAnswer
 			}
 			from = base
@@ -92,6 +93,7 @@ func (ss *session) sendFile(r io.Reader, blksize, window int, oack []byte) error
 		if err != nil {
 			return err
 		}
+		heard = time.Now()
 		switch pk.op {
 		case opACK:
 			delta := uint64(pk.num - uint16(base-1))
@@ -119,6 +121,7 @@ func (ss *session) sendFile(r io.Reader, blksize, window int, oack []byte) error
 
 // sendOACK sends the option acknowledgement until the client answers ACK 0.
 func (ss *session) sendOACK(oack []byte) error {
+	heard := time.Now()
 	for tries := 0; ; tries++ {
 		if tries > 0 {
 			ss.st.retransmits++
@@ -131,7 +134,7 @@ func (ss *session) sendOACK(oack []byte) error {
 			pk, err := ss.wait(deadline)
 			if isTimeout(err) {
 				ss.st.timeouts++
-				if tries >= ss.retries {
+				if ss.giveUp(tries+1, heard) {
 					return errNoAnswer
 				}
 				break
@@ -139,6 +142,7 @@ func (ss *session) sendOACK(oack []byte) error {
 			if err != nil {
 				return err
 			}
+			heard = time.Now()
 			switch {
 			case pk.op == opACK && pk.num == 0:
 				return nil

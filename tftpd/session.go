@@ -44,8 +44,16 @@ func (e *clientError) Error() string {
 }
 
 // errNoAnswer ends a transfer whose client stopped answering for Retries
-// retransmits.
+// retransmits, and for at least the session's minSilence.
 var errNoAnswer = errors.New("no answer from client")
+
+// minSilence is the least time a transfer waits for a silent client before
+// it gives up, however short the retransmit timeout. Clients such as atftp
+// (5 s) and pin/tftp (1 s by default) do not acknowledge a DATA block they
+// already have: when their ACK is lost they stay silent until their own
+// timer fires. With a 200 ms timeout and 5 retries the server would give up
+// after 1.2 s and end a transfer that a lossy link had only slowed down.
+const minSilence = 6 * time.Second
 
 // session runs one transfer's state machine over a link.
 type session struct {
@@ -53,8 +61,10 @@ type session struct {
 	l       link
 	timeout time.Duration
 	retries int
-	st      *xferStats
-	buf     []byte // receive buffer, one datagram
+	// minSilence: see the constant; 0 gives up after retries alone.
+	minSilence time.Duration
+	st         *xferStats
+	buf        []byte // receive buffer, one datagram
 }
 
 // packet is a received datagram, split.
@@ -76,6 +86,12 @@ func (ss *session) wait(deadline time.Time) (packet, error) {
 	}
 	b := ss.buf[:n]
 	return packet{op: binary.BigEndian.Uint16(b), num: binary.BigEndian.Uint16(b[2:]), body: b[4:]}, nil
+}
+
+// giveUp reports whether a transfer that has timed out tries times in a
+// row, and last heard from its client at heard, should end.
+func (ss *session) giveUp(tries int, heard time.Time) bool {
+	return tries > ss.retries && time.Since(heard) >= ss.minSilence
 }
 
 func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }

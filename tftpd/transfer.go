@@ -73,7 +73,8 @@ func (s *Server) run(t *transfer, req request, l link, local netip.Addr) {
 		l = ul
 	}
 	defer l.close()
-	ss := &session{ctx: t.ctx, l: l, timeout: s.cfg.Timeout, retries: s.cfg.Retries, st: &t.st, buf: make([]byte, 65536)}
+	ss := &session{ctx: t.ctx, l: l, timeout: s.cfg.Timeout, retries: s.cfg.Retries, minSilence: minSilence,
+		st: &t.st, buf: make([]byte, 65536)}
 	t.st.mode, t.st.blksize, t.st.window, t.st.timeout = req.mode, 512, 1, s.cfg.Timeout
 	var lastAck []byte
 	func() {
