@@ -9,6 +9,34 @@ cd "$(dirname "$0")/.."
 
 mapfile -t want < <(sed 's/#.*//' scripts/deps/*.txt | tr -s ' \t' '\n\n' | grep -v '^$' | sort -u)
 
+# check_netem says whether this kernel has the netem qdisc, which tftpd's
+# lossy-link lab (TestLossyLink) uses for loss and reordering. It is no
+# Debian package but part of the kernel (CONFIG_NET_SCH_NETEM, built in or
+# the sch_netem module; the tc command comes with iproute2). The probe adds
+# netem to the loopback of a throwaway network namespace, never to a real
+# interface. Without netem the lab falls back to nftables (drops) and an HTB
+# class (reordering with a delay), so this is a notice, not a failure.
+check_netem() {
+	if [ "$(id -u)" -ne 0 ] || ! command -v tc >/dev/null || ! command -v ip >/dev/null; then
+		echo "deps: netem qdisc: not checked (needs root, ip and tc from iproute2)"
+		return 0
+	fi
+	command -v modprobe >/dev/null && modprobe -q sch_netem 2>/dev/null
+	local ns="bootyard-netem-probe-$$" err
+	if ! ip netns add "$ns" 2>/dev/null; then
+		echo "deps: netem qdisc: not checked (cannot create a network namespace)"
+		return 0
+	fi
+	if err=$(ip netns exec "$ns" tc qdisc add dev lo root netem delay 1ms 2>&1); then
+		echo "deps: netem qdisc: available (TestLossyLink uses netem)"
+	else
+		echo "deps: netem qdisc: MISSING ($err): this kernel has no CONFIG_NET_SCH_NETEM and no sch_netem"
+		echo "      module (Debian: part of linux-image-*; modprobe sch_netem). TestLossyLink falls back to"
+		echo "      nftables drops and HTB reordering (package nftables, in scripts/deps/tftp.txt)."
+	fi
+	ip netns del "$ns" 2>/dev/null || true
+}
+
 missing=()
 for pkg in "${want[@]}"; do
 	if ! dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$'; then
@@ -18,6 +46,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "deps: all ${#want[@]} packages from scripts/deps/*.txt are installed"
+	check_netem
 	exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -50,3 +79,4 @@ if ! { apt-get "${apt_opts[@]}" update && apt-get "${apt_opts[@]}" install "${mi
 	exit 1
 fi
 echo "deps: installed ${#missing[@]} packages"
+check_netem

@@ -33,12 +33,19 @@ func buildBootyard(t *testing.T) string {
 // it serves.
 func startBootyard(t *testing.T, srv *netlab.Host, root string, maxBlockSize int) *netlab.Proc {
 	t.Helper()
+	return startBootyardTFTP(t, srv, fmt.Sprintf("root: %s, max_block_size: %d", root, maxBlockSize))
+}
+
+// startBootyardTFTP is startBootyard with the tftp section's settings
+// given as YAML flow-map entries (both transfer limits are added, off).
+func startBootyardTFTP(t *testing.T, srv *netlab.Host, tftp string) *netlab.Proc {
+	t.Helper()
 	config := filepath.Join(t.TempDir(), "bootyard.yaml")
 	yaml := fmt.Sprintf(`interface: eth0
 dhcp: {mode: off}
-tftp: {root: %s, max_block_size: %d, max_transfers: 0, max_per_client: 0}
+tftp: {%s, max_transfers: 0, max_per_client: 0}
 boot: {bios: "", uefi-x64: "", uefi-arm64: "", ipxe: "", uboot-arm: "", uboot-arm64: "", rpi: ""}
-`, root, maxBlockSize)
+`, tftp)
 	if err := os.WriteFile(config, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}

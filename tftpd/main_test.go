@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -12,8 +13,8 @@ import (
 
 // pinGetEnv makes this test binary pin/tftp's client instead of running
 // tests: `env BOOTYARD_TFTP_PIN_GET=1 <test binary> host:port name dst`
-// fetches name in 512-byte blocks (the block number wraps for the largest
-// file) with tsize into dst. TestInteropClients runs it on a lab host.
+// fetches name with tsize into dst, in 512-byte blocks (the block number
+// wraps for the largest file) or in the blksize given as a fourth argument. TestInteropClients runs it on a lab host.
 const pinGetEnv = "BOOTYARD_TFTP_PIN_GET"
 
 func TestMain(m *testing.M) {
@@ -28,12 +29,19 @@ func TestMain(m *testing.M) {
 }
 
 func pinGet(args []string) error {
-	if len(args) != 3 {
-		return fmt.Errorf("want host:port name dst, got %q", args)
+	if len(args) != 3 && len(args) != 4 {
+		return fmt.Errorf("want host:port name dst [blksize], got %q", args)
 	}
 	c, err := tftp.NewClient(args[0])
 	if err != nil {
 		return err
+	}
+	if len(args) == 4 {
+		n, err := strconv.Atoi(args[3])
+		if err != nil {
+			return fmt.Errorf("blksize %q: %v", args[3], err)
+		}
+		c.SetBlockSize(n)
 	}
 	c.SetTimeout(2 * time.Second)
 	c.SetRetries(5)
