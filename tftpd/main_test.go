@@ -14,7 +14,8 @@ import (
 // pinGetEnv makes this test binary pin/tftp's client instead of running
 // tests: `env BOOTYARD_TFTP_PIN_GET=1 <test binary> host:port name dst`
 // fetches name with tsize into dst, in 512-byte blocks (the block number
-// wraps for the largest file) or in the blksize given as a fourth argument. TestInteropClients runs it on a lab host.
+// wraps for the largest file) or in the blksize given as a fourth argument.
+// TestInteropClients and TestLossyLink run it on a lab host.
 const pinGetEnv = "BOOTYARD_TFTP_PIN_GET"
 
 func TestMain(m *testing.M) {
