@@ -137,12 +137,7 @@ func TestIPXEMenu(t *testing.T) {
 // Ctrl-C (SIGINT) then stops it cleanly.
 func TestQuickModeBoot(t *testing.T) {
 	b := newBootLab(t, "dnsmasq")
-	router := b.lab.Host("router", "198.51.100.3/24")
-	router.Start(t, "dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--port=0",
-		"--interface=eth0", "--bind-interfaces", "--log-dhcp",
-		"--dhcp-range=198.51.100.150,198.51.100.199,255.255.255.0,1h",
-		"--dhcp-leasefile="+filepath.Join(b.dir, "router.leases"),
-		"--pid-file="+filepath.Join(b.dir, "router.pid"))
+	b.startRouter(t)
 	m := machine{name: "quick1", mac: "52:54:00:10:ca:03", fw: fwBIOS}
 	tok := token(t, "quick1")
 	srv := b.srv.Start(t, bootyardBin(t), "boot", "-interface", "eth0",

@@ -13,12 +13,7 @@ import (
 // bootyard knows them by MAC.
 func TestProxyDHCP(t *testing.T) {
 	b := newBootLab(t, "dnsmasq")
-	router := b.lab.Host("router", "198.51.100.3/24")
-	router.Start(t, "dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--port=0",
-		"--interface=eth0", "--bind-interfaces", "--log-dhcp",
-		"--dhcp-range=198.51.100.150,198.51.100.199,255.255.255.0,1h",
-		"--dhcp-leasefile="+filepath.Join(b.dir, "router.leases"),
-		"--pid-file="+filepath.Join(b.dir, "router.pid"))
+	b.startRouter(t)
 
 	bios := machine{name: "px1", mac: "52:54:00:90:00:01", fw: fwBIOS}
 	uefi := machine{name: "px2", mac: "52:54:00:90:00:02", fw: fwUEFI}
@@ -48,4 +43,16 @@ func TestProxyDHCP(t *testing.T) {
 	qu := b.boot(t, uefi)
 	qu.waitMarker(t, tu)
 	requireTransferred(t, srv, "pxelinux.0", pxelinuxName(bios.mac), "ipxe.efi", "boot.ipxe")
+}
+
+// startRouter runs dnsmasq at 198.51.100.3 handing out addresses only (no
+// boot options), like a home router, for the proxyDHCP tests.
+func (b *bootLab) startRouter(t *testing.T) {
+	t.Helper()
+	router := b.lab.Host("router", "198.51.100.3/24")
+	router.Start(t, "dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--port=0",
+		"--interface=eth0", "--bind-interfaces", "--log-dhcp",
+		"--dhcp-range=198.51.100.150,198.51.100.199,255.255.255.0,1h",
+		"--dhcp-leasefile="+filepath.Join(b.dir, "router.leases"),
+		"--pid-file="+filepath.Join(b.dir, "router.pid"))
 }
