@@ -38,6 +38,10 @@ type nextBoots struct {
 	store *inventory.Store
 	log   *slog.Logger
 
+	// off is set when the state file's lock was held by another process:
+	// no one-shots are applied or taken.
+	off bool
+
 	mu      sync.Mutex
 	st      state.State
 	version int
@@ -48,14 +52,16 @@ type nextBoots struct {
 }
 
 // openNextBoots takes the state file's lock for the server's lifetime and
-// loads it; a damaged file is logged and dropped, never fatal.
+// loads it; a damaged file is logged and dropped, never fatal. When the
+// lock is held by another process the server runs with one-shots off.
 func openNextBoots(path string, store *inventory.Store, log *slog.Logger) (*nextBoots, func(), error) {
 	unlock, err := state.Lock(path)
-	if errors.Is(err, state.ErrLocked) {
-		return nil, nil, fmt.Errorf("next-boot state %s is locked: another bootyard serve uses the same lease_file folder", path)
-	}
 	if err != nil {
-		return nil, nil, err
+		// Another bootyard (a second serve, quick mode, a test) uses the
+		// same folder: this one serves without one-shots rather than not
+		// at all, and says so.
+		log.Warn("next-boot off in this server: cannot take the state file's lock (another bootyard uses the same lease_file folder?)", "file", path, "err", err)
+		return &nextBoots{path: path, store: store, log: log, off: true, st: state.State{NextBoot: map[string]state.NextBoot{}}}, func() {}, nil
 	}
 	st, dropped, err := state.Load(path)
 	if err != nil {
@@ -75,6 +81,9 @@ func openNextBoots(path string, store *inventory.Store, log *slog.Logger) (*next
 // whose host or profile a reload removed is cleared here, with a log line.
 func (n *nextBoots) Current() *inventory.Snapshot {
 	base := n.store.Current()
+	if n.off {
+		return base
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if base == n.base && n.baseVer == n.version && n.overlaid != nil {
@@ -105,8 +114,14 @@ func (n *nextBoots) saveLocked() error {
 	return nil
 }
 
+// errNextBootOff answers writes to a server running without one-shots.
+var errNextBootOff = errors.New("next-boot is off in this server: another bootyard holds the state file's lock")
+
 // Arm implements admin.NextBoots.
 func (n *nextBoots) Arm(host, profile string) (admin.NextBootStatus, error) {
+	if n.off {
+		return admin.NextBootStatus{}, errNextBootOff
+	}
 	snap := n.store.Current()
 	if _, ok := snap.HostByName(host); !ok {
 		return admin.NextBootStatus{}, fmt.Errorf("no host %q in the inventory: %w", host, admin.ErrNotFound)
@@ -133,6 +148,9 @@ func (n *nextBoots) Arm(host, profile string) (admin.NextBootStatus, error) {
 
 // Clear implements admin.NextBoots.
 func (n *nextBoots) Clear(host string) (bool, error) {
+	if n.off {
+		return false, errNextBootOff
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	old, ok := n.st.NextBoot[host]
