@@ -54,7 +54,7 @@ func TestDecideFirmware(t *testing.T) {
 		want      view
 	}{
 		{"iPXE BIOS ROM (qemu)", ipxeBIOS(macBIOS, 1), "ipxe", view{
-			Type: "OFFER", YIAddr: "198.51.100.11", SIAddr: "198.51.100.2", CIAddr: "0.0.0.0", File: "boot.ipxe", Dest: bcast, Broadcast: true,
+			Type: "OFFER", YIAddr: "198.51.100.11", SIAddr: "198.51.100.2", CIAddr: "0.0.0.0", File: "boot.ipxe", Dest: "198.51.100.11:68",
 			Opts: merge(addrOpts(offer, "pc-bios"), merge(pxeBoot("boot.ipxe"), map[uint8]string{97: uuid, 61: "01525400000001"})),
 		}},
 		{"vendor BIOS PXE ROM", intelPXE(macPXE, 1), "bios", view{
@@ -78,15 +78,15 @@ func TestDecideFirmware(t *testing.T) {
 			Opts: merge(addrOpts(offer, "arm64-uefi"), merge(pxeBoot("ipxe-arm64.efi"), map[uint8]string{97: hex.EncodeToString(make([]byte, 17))})),
 		}},
 		{"iPXE EFI", ipxeEFI(macIPXEEFI, 1), "ipxe", view{
-			Type: "OFFER", YIAddr: "198.51.100.13", SIAddr: "198.51.100.2", CIAddr: "0.0.0.0", File: "boot.ipxe", Dest: bcast, Broadcast: true,
+			Type: "OFFER", YIAddr: "198.51.100.13", SIAddr: "198.51.100.2", CIAddr: "0.0.0.0", File: "boot.ipxe", Dest: "198.51.100.13:68",
 			Opts: merge(addrOpts(offer, "pc-ipxe"), merge(pxeBoot("boot.ipxe"), map[uint8]string{61: "01525400000003"})),
 		}},
 		{"U-Boot 2023.01 arm64", uboot(macUBoot64, 1, "U-Boot.armv8", 22), "uboot-arm64", view{
-			Type: "OFFER", YIAddr: "198.51.100.14", SIAddr: "198.51.100.2", CIAddr: "0.0.0.0", File: "uboot/arm64/boot.scr.uimg", Dest: bcast, Broadcast: true,
+			Type: "OFFER", YIAddr: "198.51.100.14", SIAddr: "198.51.100.2", CIAddr: "0.0.0.0", File: "uboot/arm64/boot.scr.uimg", Dest: "198.51.100.14:68",
 			Opts: merge(addrOpts(offer, "board64"), map[uint8]string{67: "uboot/arm64/boot.scr.uimg", 66: "198.51.100.2"}),
 		}},
 		{"U-Boot 2023.01 arm", uboot(macUBoot32, 1, "U-Boot.armv7", 21), "uboot-arm", view{
-			Type: "OFFER", YIAddr: "198.51.100.15", SIAddr: "198.51.100.2", CIAddr: "0.0.0.0", File: "uboot/arm/boot.scr.uimg", Dest: bcast, Broadcast: true,
+			Type: "OFFER", YIAddr: "198.51.100.15", SIAddr: "198.51.100.2", CIAddr: "0.0.0.0", File: "uboot/arm/boot.scr.uimg", Dest: "198.51.100.15:68",
 			Opts: merge(addrOpts(offer, "board32"), map[uint8]string{67: "uboot/arm/boot.scr.uimg", 66: "198.51.100.2"}),
 		}},
 		{"Raspberry Pi 4", pi4(macPi4, 1), "rpi", view{
@@ -98,15 +98,15 @@ func TestDecideFirmware(t *testing.T) {
 			Opts: merge(addrOpts(offer, "pi3"), map[uint8]string{67: "bootcode.bin", 66: "198.51.100.2", 60: "PXEClient", 43: rpiSpaces}),
 		}},
 		{"dhclient: address only", dhclient(macLinux, 1), "none", view{
-			Type: "OFFER", YIAddr: "198.51.100.18", SIAddr: "0.0.0.0", CIAddr: "0.0.0.0", Dest: bcast, Broadcast: true,
+			Type: "OFFER", YIAddr: "198.51.100.18", SIAddr: "0.0.0.0", CIAddr: "0.0.0.0", Dest: "198.51.100.18:68",
 			Opts: addrOpts(offer, "linuxbox"),
 		}},
 		{"udhcpc: address only", udhcpc(macBusybox, 1), "none", view{
-			Type: "OFFER", YIAddr: "198.51.100.19", SIAddr: "0.0.0.0", CIAddr: "0.0.0.0", Dest: bcast, Broadcast: true,
+			Type: "OFFER", YIAddr: "198.51.100.19", SIAddr: "0.0.0.0", CIAddr: "0.0.0.0", Dest: "198.51.100.19:68",
 			Opts: merge(addrOpts(offer, "busybox"), map[uint8]string{61: "01525400000009"}),
 		}},
 		{"TI AM335x ROM: BOOTP", am335xROM(macAM335x), "uboot-arm", view{
-			Type: "BOOTP", YIAddr: "198.51.100.20", SIAddr: "198.51.100.2", CIAddr: "0.0.0.0", File: "am335x/u-boot-spl.bin", Dest: bcast, Broadcast: true,
+			Type: "BOOTP", YIAddr: "198.51.100.20", SIAddr: "198.51.100.2", CIAddr: "0.0.0.0", File: "am335x/u-boot-spl.bin", Dest: "198.51.100.20:68",
 			Opts: map[uint8]string{1: "255.255.255.0", 3: "198.51.100.1", 6: "198.51.100.1", 15: "lab.test", 12: "beagle",
 				67: "am335x/u-boot-spl.bin", 66: "198.51.100.2"},
 		}},

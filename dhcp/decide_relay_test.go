@@ -60,7 +60,7 @@ func TestDecideRelayed(t *testing.T) {
 		{"NAK through the relay asks it to broadcast", relayed(ovmf(macRemote, dhcpv4.MessageTypeRequest, 7)).ip(50, "203.0.113.99"), got{
 			Type: "NAK", YIAddr: "0.0.0.0", GIAddr: "203.0.113.1", Dest: "203.0.113.1:67", Agent: hexOf(agent), BcastFlag: true}},
 		{"option 82 without a relay is not echoed", udhcpc(macBusybox, disc).opt(82, agent), got{
-			Type: "OFFER", YIAddr: "198.51.100.19", GIAddr: "0.0.0.0", Dest: bcast, Router: "198.51.100.1", DNS: "198.51.100.1"}},
+			Type: "OFFER", YIAddr: "198.51.100.19", GIAddr: "0.0.0.0", Dest: "198.51.100.19:68", Router: "198.51.100.1", DNS: "198.51.100.1"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -53,7 +53,7 @@ func TestDecideRequest(t *testing.T) {
 		want outcome
 	}{
 		{"SELECTING reserved host: ACK", dhclient(macLinux, req3).ip(54, "198.51.100.2").ip(50, "198.51.100.18"), false, nil,
-			outcome{Type: "ACK", YIAddr: "198.51.100.18", CIAddr: "0.0.0.0", Dest: bcast, Bcast: true, Level: slog.LevelInfo}},
+			outcome{Type: "ACK", YIAddr: "198.51.100.18", CIAddr: "0.0.0.0", Dest: "198.51.100.18:68", Level: slog.LevelInfo}},
 		{"SELECTING another server: ignored at debug", dhclient(macLinux, req3).ip(54, "198.51.100.3").ip(50, "198.51.100.18"), false, nil,
 			outcome{Level: slog.LevelDebug}},
 		{"INIT-REBOOT reserved host, wrong address: NAK broadcast", dhclient(macLinux, req3).ip(50, "198.51.100.99"), false, nil,
@@ -69,7 +69,7 @@ func TestDecideRequest(t *testing.T) {
 		{"unknown MAC, no pool, other network: silence", dhclient(macUnknown, req3).ip(50, "10.0.0.5"), false, nil,
 			outcome{Level: slog.LevelInfo}},
 		{"pool SELECTING: ACK and bind", udhcpc(macUnknown, req3).ip(54, "198.51.100.2").ip(50, "198.51.100.120"), true, nil,
-			outcome{Type: "ACK", YIAddr: "198.51.100.120", CIAddr: "0.0.0.0", Dest: bcast, Bcast: true, Change: "bind 198.51.100.120", Level: slog.LevelInfo}},
+			outcome{Type: "ACK", YIAddr: "198.51.100.120", CIAddr: "0.0.0.0", Dest: "198.51.100.120:68", Change: "bind 198.51.100.120", Level: slog.LevelInfo}},
 		{"pool RENEWING: ACK to ciaddr and bind", udhcpc(macUnknown, req3).ciaddr("198.51.100.121"), true, nil,
 			outcome{Type: "ACK", YIAddr: "198.51.100.121", CIAddr: "198.51.100.121", Dest: "198.51.100.121:68", Change: "bind 198.51.100.121", Level: slog.LevelInfo}},
 		{"pool address leased to another: NAK", udhcpc(macUnknown, req3).ip(50, "198.51.100.120"), true, held,

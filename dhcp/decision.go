@@ -70,6 +70,10 @@ type Decision struct {
 	Reply *dhcpv4.DHCPv4
 	// Dest is where Reply goes (RFC 2131 4.1).
 	Dest netip.AddrPort
+	// LinkDest is set when Dest is yiaddr of a client without an address
+	// yet: the reply is a frame to this Ethernet address (reply_unicast.go),
+	// since no ARP can resolve Dest.
+	LinkDest net.HardwareAddr
 	// Change is the lease change to commit before Reply is sent; nil for none.
 	// It can be set when Reply is nil: DECLINE and RELEASE get no answer
 	// (RFC 2131 4.3.3, 4.3.4) but still change the lease store.

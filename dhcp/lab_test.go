@@ -127,7 +127,14 @@ func serveIn(t *testing.T, h *netlab.Host, snap *inventory.Snapshot, leasePath s
 	}
 	r := &labServerRun{store: store, logs: &lockedBuffer{}}
 	r.snap.Store(snap)
+	// Unicast replies leave on a packet socket of the server's namespace,
+	// as cmd opens it in production.
+	var link *dhcp.LinkConn
+	if err := h.Do(func() (err error) { link, err = dhcp.ListenLink("eth0"); return }); err != nil {
+		t.Fatalf("link socket in %s: %v", h.Name, err)
+	}
 	srv, err := dhcp.NewServer(dhcp.Config{
+		Link:     link,
 		Snapshot: r.snap.Load,
 		Leases:   store,
 		Logger:   slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -155,6 +162,7 @@ func serveIn(t *testing.T, h *netlab.Host, snap *inventory.Snapshot, leasePath s
 	t.Cleanup(func() {
 		cancel()
 		wg.Wait()
+		link.Close()
 		store.Close()
 		if t.Failed() {
 			t.Logf("server log:\n%s", r.logs)

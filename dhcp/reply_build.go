@@ -237,14 +237,19 @@ func (d *decider) nak(format string, args ...any) Decision {
 
 // reply finishes a decision that sends r.
 func (d *decider) reply(r *dhcpv4.DHCPv4) Decision {
-	dest, _ := replyDest(d.req.Port, d.req.Peer, d.giaddr, d.ciaddr, false)
+	dest, bc := replyDest(d.req.Port, d.req.Peer, d.giaddr, d.ciaddr, false)
+	dest, link, _ := linkUnicast(dest, bc, false, d.m, headerAddr(r.YourIPAddr), d.snap.DHCP.BroadcastReplies)
 	d.rep.Boot = d.choice
 	d.rep.Boot.File = r.BootFileName
 	if y := headerAddr(r.YourIPAddr); isSet(y) {
 		d.rep.Addr = y
 	}
-	d.note("reply %s to %v", messageName(r), dest)
-	return Decision{Reply: r, Dest: dest, Class: d.fw.Class, Level: slog.LevelInfo, Why: d.why}
+	if link != nil {
+		d.note("reply %s to %v at %s (broadcast flag clear)", messageName(r), dest, link)
+	} else {
+		d.note("reply %s to %v", messageName(r), dest)
+	}
+	return Decision{Reply: r, Dest: dest, LinkDest: link, Class: d.fw.Class, Level: slog.LevelInfo, Why: d.why}
 }
 
 // ipOf is the 4-byte header form of an address (0.0.0.0 when invalid).

@@ -24,9 +24,8 @@ var limitedBroadcast = netip.AddrFrom4([4]byte{255, 255, 255, 255})
 //     is the thing being refused;
 //   - ciaddr set (RENEWING, INFORM): unicast to ciaddr port 68;
 //   - otherwise broadcast to 255.255.255.255:68. RFC 2131 prefers unicast
-//     to chaddr/yiaddr when the broadcast bit is clear, but that needs an
-//     ARP entry written by hand or a raw socket; every client seen here
-//     accepts the broadcast, the accepted fallback.
+//     to chaddr/yiaddr when the broadcast bit is clear: linkUnicast
+//     (reply_unicast.go) makes that change afterwards.
 //
 // broadcast reports the last two broadcast cases (the server must send on
 // the arrival interface with SO_BROADCAST).

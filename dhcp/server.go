@@ -42,6 +42,10 @@ type Config struct {
 	// (when snapshot.DHCP.ConflictProbe is set); nil means an ARP probe on
 	// Iface, or no probe when Iface is "".
 	Prober Prober
+	// Link sends the replies RFC 2131 4.1 wants unicast to a client that
+	// has no address yet (Decision.LinkDest); nil: they are broadcast, as
+	// with dhcp.broadcast_replies (ListenLink opens it; needs CAP_NET_RAW).
+	Link *LinkConn
 	// Observer is told the outcome of every packet (metrics); nil: none.
 	Observer Observer
 }

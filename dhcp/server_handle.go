@@ -199,7 +199,8 @@ func (s *Server) finish(ctx context.Context, x *exchange) {
 		s.log.LogAttrs(ctx, slog.LevelError, "dhcp: decision has a reply but no destination", attrs...)
 		return
 	}
-	if _, err := x.conn.WriteTo(d.Reply.ToBytes(), net.UDPAddrFromAddrPort(dest)); err != nil {
+	dest, err := s.send(x, d)
+	if err != nil {
 		s.log.LogAttrs(ctx, slog.LevelError, "dhcp: send failed", append(attrs, slog.String("dest", dest.String()), slog.Any("err", err))...)
 		return
 	}

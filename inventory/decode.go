@@ -51,7 +51,7 @@ func DefaultBoot() map[firmware.Class]string {
 
 var (
 	topKeys     = []string{"interface", "dhcp", "tftp", "http", "admin", "boot", "profiles", "hosts"}
-	dhcpKeys    = []string{"mode", "server_ip", "subnet", "router", "dns", "domain", "lease_time", "pool", "lease_file", "proxy_unknown", "default_profile", "relayed", "options", "limits", "conflict_probe", "rogue_probe", "routes"}
+	dhcpKeys    = []string{"mode", "server_ip", "subnet", "router", "dns", "domain", "lease_time", "pool", "lease_file", "proxy_unknown", "default_profile", "relayed", "options", "limits", "conflict_probe", "rogue_probe", "routes", "broadcast_replies", "answer_router_solicit"}
 	relayKeys   = []string{"subnet", "router", "dns", "pool", "routes", "relay_addresses"}
 	limitKeys   = []string{"per_client_rate", "per_client_burst", "new_client_rate", "new_client_burst"}
 	tftpKeys    = keysOf(TFTP{})
@@ -150,6 +150,8 @@ func (d *decoder) decodeDHCP(n *yaml.Node, dir string, c *DHCP, doc *yaml.Node) 
 	c.ProxyUnknown = d.boolean(m["proxy_unknown"], "dhcp.proxy_unknown", false)
 	c.DefaultProfile = d.str(m["default_profile"], "dhcp.default_profile")
 	c.ConflictProbe = d.boolean(m["conflict_probe"], "dhcp.conflict_probe", true)
+	c.BroadcastReplies = d.boolean(m["broadcast_replies"], "dhcp.broadcast_replies", false)
+	c.AnswerRouterSolicit = d.boolean(m["answer_router_solicit"], "dhcp.answer_router_solicit", false)
 	c.RogueProbe = d.duration(m["rogue_probe"], "dhcp.rogue_probe", 0, 0, 24*time.Hour)
 	if c.RogueProbe > 0 && c.RogueProbe < 5*time.Second {
 		d.addf(m["rogue_probe"], "dhcp.rogue_probe", "%v is too often: at least 5s (or 0 to send no probe)", c.RogueProbe)

@@ -93,6 +93,14 @@ type DHCP struct {
 	Limits  DHCPLimits
 	// ConflictProbe enables an ARP probe before a pool address is first offered.
 	ConflictProbe bool
+	// BroadcastReplies sends every OFFER and ACK to a client without an
+	// address to 255.255.255.255, even when its broadcast flag is clear
+	// (default false: unicast to yiaddr at the client's MAC, RFC 2131 4.1).
+	BroadcastReplies bool
+	// AnswerRouterSolicit answers IPv6 router solicitations from machines
+	// bootyard is booting with a router advertisement that offers nothing
+	// (no prefix, router lifetime 0), so that iPXE stops waiting for one.
+	AnswerRouterSolicit bool
 	// RogueProbe is how often an authoritative server sends a probe
 	// DISCOVER to find other DHCP servers on its segment (0: never; the
 	// passive checks run anyway).

@@ -215,7 +215,20 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 func buildDHCP(log *slog.Logger, snap *inventory.Snapshot, store snapshots, ls *leases.Store,
 	serverIP netip.Addr, obs *observability) (run []func(context.Context) error, opened []io.Closer, err error) {
 	dlog := log.With("part", "dhcp")
+	// Replies to a client without an address that leaves the broadcast
+	// flag clear go to its MAC (RFC 2131 4.1): that needs a packet socket
+	// (CAP_NET_RAW); without one they are broadcast, which clients accept.
+	var link *dhcp.LinkConn
+	if snap.DHCP.Mode == inventory.ModeAuthoritative && snap.Interface != "" {
+		if link, err = dhcp.ListenLink(snap.Interface); err != nil {
+			dlog.Warn("replies to clients without an address will be broadcast: no packet socket (needs CAP_NET_RAW)", "err", err)
+			link = nil
+		} else {
+			opened = append(opened, link)
+		}
+	}
 	srv, err := dhcp.NewServer(dhcp.Config{
+		Link:     link,
 		Snapshot: store.Current,
 		Leases:   ls,
 		Logger:   dlog,
@@ -224,7 +237,7 @@ func buildDHCP(log *slog.Logger, snap *inventory.Snapshot, store snapshots, ls *
 		Observer: obs.events,
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, opened, err
 	}
 	ports := []int{dhcp.ServerPort}
 	if snap.DHCP.Mode == inventory.ModeProxy {
