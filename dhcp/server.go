@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bootyard/bootyard/dhcp/leases"
@@ -65,6 +66,8 @@ type Server struct {
 	rogue  *rogueLog
 	// awaiting bounds the replies waiting for their lease's fsync.
 	awaiting chan struct{}
+	// ra is set while AnswerRouterSolicits runs (router_advert_watch.go).
+	ra atomic.Pointer[raState]
 }
 
 // maxAwaiting bounds the replies waiting for the disk at once (a few

@@ -204,6 +204,7 @@ func (s *Server) finish(ctx context.Context, x *exchange) {
 		s.log.LogAttrs(ctx, slog.LevelError, "dhcp: send failed", append(attrs, slog.String("dest", dest.String()), slog.Any("err", err))...)
 		return
 	}
+	s.noteBooting(ctx, x.mac(), x.req.Now)
 	if s.log.Enabled(ctx, d.Level) {
 		a := append(attrs,
 			slog.String("reply", d.Reply.MessageType().String()),

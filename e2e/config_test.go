@@ -33,6 +33,8 @@ type labConfig struct {
 	initrd string
 	// httpPort turns the HTTP file server on at that port (0: off).
 	httpPort int
+	// dhcpYAML is more dhcp: keys, indented two spaces, written as they are.
+	dhcpYAML string
 }
 
 // yaml renders the config the way a user would write it.
@@ -47,6 +49,7 @@ func (c labConfig) yaml(dir, root string) string {
 		b.WriteString("  subnet: 198.51.100.0/24\n  router: " + serverAddr + "\n")
 	}
 	fmt.Fprintf(&b, "  lease_file: %s\n  conflict_probe: false\n", filepath.Join(dir, "leases"))
+	b.WriteString(c.dhcpYAML)
 	fmt.Fprintf(&b, "tftp:\n  root: %s\n", root)
 	if c.httpPort != 0 {
 		fmt.Fprintf(&b, "http:\n  enabled: true\n  port: %d\n", c.httpPort)

@@ -252,6 +252,16 @@ func buildDHCP(log *slog.Logger, snap *inventory.Snapshot, store snapshots, ls *
 		opened = append(opened, conn)
 		run = append(run, func(ctx context.Context) error { return srv.Serve(ctx, conn) })
 	}
+	if snap.DHCP.AnswerRouterSolicit {
+		// Opt-in: ends iPXE's wait for an IPv6 router on a segment without
+		// one (docs/operations.md says when not to turn it on).
+		raw, err := dhcp.ListenRouterSolicit(snap.Interface)
+		if err != nil {
+			return nil, opened, fmt.Errorf("dhcp.answer_router_solicit: %w", err)
+		}
+		opened = append(opened, raw)
+		run = append(run, func(ctx context.Context) error { return srv.AnswerRouterSolicits(ctx, raw) })
+	}
 	if snap.DHCP.Mode == inventory.ModeAuthoritative {
 		// Another server answering on our segment is the classic reason a
 		// board boots the wrong thing. Watching needs CAP_NET_RAW; without
