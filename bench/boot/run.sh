@@ -20,8 +20,14 @@
 # script then names kernel and initrd by HTTP URL), and prints the boot time
 # and the time the server spent sending the initrd.
 #
+# In the servers part, bootyard-ra is bootyard with
+# dhcp.answer_router_solicit (it answers iPXE's IPv6 router solicitations,
+# ending its wait for IPv6); it boots the BIOS machine only: OVMF's PXE does
+# not wait for IPv6.
+#
 # Usage: sudo bench/boot/run.sh     Env: RUNS (default 3),
-#        PARTS (default "servers ipxe-http"; either word runs one part)
+#        PARTS (default "servers ipxe-http"; either word runs one part),
+#        FW (default "bios uefi"), SERVERS (default "dnsmasq bootyard bootyard-ra")
 # Results: printed, and saved under bench/results/.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -122,6 +128,9 @@ sed -i 's|^profiles:$|profiles:\n  big: {kernel: vmlinuz, initrd: initrd30.gz, c
 	cat "$work/bootyard.yaml"
 	printf 'http:\n  enabled: true\n'
 } >"$work/bootyard-http.yaml"
+sed 's/^  conflict_probe: false$/  conflict_probe: false\n  answer_router_solicit: true/' \
+	"$work/bootyard.yaml" >"$work/bootyard-ra.yaml"
+grep -q answer_router_solicit "$work/bootyard-ra.yaml"
 
 start_server() { # dnsmasq | bootyard
 	local log=$work/$1.log
@@ -136,7 +145,7 @@ start_server() { # dnsmasq | bootyard
 			--dhcp-boot=tag:efi64,grubnetx64.efi --dhcp-boot=tag:!efi64,pxelinux.0 >"$log" 2>&1 &
 		server_pid=$!
 		;;
-	bootyard | bootyard-http)
+	bootyard | bootyard-http | bootyard-ra)
 		ip netns exec "$srv" taskset -c 0 "$work/bootyard" serve -config "$work/$1.yaml" >"$log" 2>&1 &
 		server_pid=$!
 		;;
@@ -194,15 +203,16 @@ out=bench/results/boot-$(date -u +%Y%m%dT%H%M%SZ).txt
 	echo "# $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); no KVM"
 } | tee "$out"
 if [[ " $parts " == *" servers "* ]]; then
-	for server in dnsmasq bootyard; do
+	for server in ${SERVERS:-dnsmasq bootyard bootyard-ra}; do
 		start_server "$server"
-		for fw in bios uefi; do
+		for fw in ${FW:-bios uefi}; do
+			[[ $server == bootyard-ra && $fw != bios ]] && continue
 			times=()
 			for ((r = 0; r < runs; r++)); do
 				times+=("$(boot_once "$fw")")
 			done
-			printf '%-9s %-5s median %6s s   runs: %s\n' "$server" "$fw" \
-				"$(printf '%s\n' "${times[@]}" | median)" "${times[*]}" | tee -a "$out"
+			printf '%-11s %-5s median %6s s   runs: %s   load average: %s\n' "$server" "$fw" \
+				"$(printf '%s\n' "${times[@]}" | median)" "${times[*]}" "$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out"
 		done
 		stop_server
 		rm -f "$work"/*.leases "$work/leases"

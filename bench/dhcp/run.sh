@@ -6,7 +6,8 @@
 #   RATES="1000 4000" DURATION=5 sudo bench/dhcp/run.sh
 #
 # Needs root, iproute2, taskset, perfdhcp (Debian: kea-admin), dnsmasq,
-# kea-dhcp4 (kea-dhcp4-server) and Go. PROFILE=DIR keeps a CPU profile of
+# kea-dhcp4 (kea-dhcp4-server) and Go. SERVERS may also name bootyard-nosync
+# (lease file in /dev/shm: no fsync cost). PROFILE=DIR keeps a CPU profile of
 # bootyard per scenario (its last rate) in DIR. Nothing leaves the two namespaces it
 # creates; they are removed on exit. See README.md for how to read the output.
 set -euo pipefail
@@ -20,6 +21,10 @@ CLIENT_CPU=${CLIENT_CPU:-0}
 
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/bootyard-dhcp-bench.XXXXXX)
+# bootyard-nosync keeps its lease file in RAM (/dev/shm), where fsync costs
+# nothing: bootyard's latency without the durability, beside Kea's memfile,
+# which does not fsync either.
+shm=$(mktemp -d /dev/shm/bootyard-dhcp-bench.XXXXXX)
 S=bybench-$$-srv
 C=bybench-$$-cli
 SERVER_PID=
@@ -28,7 +33,7 @@ cleanup() {
 	if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
 	ip netns del "$S" 2>/dev/null || true
 	ip netns del "$C" 2>/dev/null || true
-	rm -rf "$work"
+	rm -rf "$work" "$shm"
 }
 trap cleanup EXIT
 
@@ -101,8 +106,10 @@ start_server() { # name scenario
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	case $name in
-	bootyard)
-		bootyard_config "$scen" "$dir/leases" >"$dir/bootyard.yaml"
+	bootyard | bootyard-nosync)
+		local lf=$dir/leases
+		[ "$name" = bootyard-nosync ] && lf=$shm/leases-$scen && rm -f "$lf"*
+		bootyard_config "$scen" "$lf" >"$dir/bootyard.yaml"
 		ip netns exec "$S" taskset -c "$SERVER_CPU" "$work/bootyard" serve -config "$dir/bootyard.yaml" \
 			-log-level warn ${PROFILE:+-cpuprofile "$PROFILE/bootyard-$scen.prof"} 2>"$dir/log" &
 		;;
@@ -175,6 +182,7 @@ for scen in $SCENARIOS; do
 				/^avg delay:/ { delay[s] = $3 }
 				END { printf "| %s | %s | %s | %.0f | %s | %s | %s / %s | %s | %s |\n", name, scen, rate, dora, drop[1], drop[2], delay[1], delay[2], cpu, rss }
 			' "$work/perf.out"
+			echo "<!-- load average after: $(cut -d' ' -f1-3 /proc/loadavg) -->"
 		done
 	done
 done
