@@ -103,6 +103,15 @@ func (s *Server) handle(ctx context.Context, x *exchange, pending *sync.WaitGrou
 			return
 		}
 		s.observe(msg, x.dec)
+		if x.dec.Change.Op == leases.OpOffer {
+			// An OFFER promises nothing a crash could break: RFC 2131
+			// 4.3.1 lets a server forget an offered address, and the ACK
+			// that binds it waits for the disk. The hold is journaled with
+			// the next batch; answering now takes an fsync off every
+			// DISCOVER (Kea never stores an offer at all).
+			s.finish(ctx, x)
+			return
+		}
 		s.finishDurable(ctx, x, durable, pending)
 		return
 	}
