@@ -83,9 +83,14 @@ type Timeline struct {
 
 	mu    sync.Mutex
 	byMAC map[string]*machine
-	seq   uint64
-	subs  map[chan Event]struct{}
-	now   func() time.Time
+	// lru is the sentinel of a ring through every machine by recency:
+	// lru.older is the newest machine, lru.newer the oldest. Eviction and every
+	// event are O(1), where a scan of MaxMACs machines per new MAC cost a
+	// quarter of the DHCP server's CPU under a flood of new clients.
+	lru  machine
+	seq  uint64
+	subs map[chan Event]struct{}
+	now  func() time.Time
 }
 
 type machine struct {
@@ -95,8 +100,10 @@ type machine struct {
 	full      bool
 	stage     Stage
 	last      time.Time
-	seen      uint64 // seq of the last event, for eviction
-	kernel    bool   // kernel fetched in the current boot
+	seen      uint64 // seq of the last event
+	newer     *machine
+	older     *machine
+	kernel    bool // kernel fetched in the current boot
 	initrd    bool
 }
 
@@ -111,7 +118,9 @@ func New(opts Options) *Timeline {
 	if opts.StallAfter <= 0 {
 		opts.StallAfter = 120 * time.Second
 	}
-	return &Timeline{opts: opts, byMAC: make(map[string]*machine), subs: make(map[chan Event]struct{}), now: time.Now}
+	t := &Timeline{opts: opts, byMAC: make(map[string]*machine), subs: make(map[chan Event]struct{}), now: time.Now}
+	t.lru.newer, t.lru.older = &t.lru, &t.lru
+	return t
 }
 
 // Add records e. An event without a MAC is dropped.
@@ -130,7 +139,13 @@ func (t *Timeline) Add(e Event) {
 		}
 		m = &machine{mac: e.MAC, events: make([]Event, 0, min(t.opts.PerMAC, 16))}
 		t.byMAC[e.MAC] = m
+	} else {
+		m.unlink()
 	}
+	// Newest: right after the sentinel, in its older direction.
+	m.older, m.newer = t.lru.older, &t.lru
+	t.lru.older.newer = m
+	t.lru.older = m
 	if e.Host != "" {
 		m.host = e.Host
 	}
@@ -184,15 +199,19 @@ func (m *machine) advance(e Event) {
 }
 
 func (t *Timeline) evictLocked() {
-	var oldest *machine
-	for _, m := range t.byMAC {
-		if oldest == nil || m.seen < oldest.seen {
-			oldest = m
-		}
+	oldest := t.lru.newer
+	if oldest == &t.lru {
+		return
 	}
-	if oldest != nil {
-		delete(t.byMAC, oldest.mac)
-	}
+	oldest.unlink()
+	delete(t.byMAC, oldest.mac)
+}
+
+// unlink takes m out of the recency ring.
+func (m *machine) unlink() {
+	m.newer.older = m.older
+	m.older.newer = m.newer
+	m.newer, m.older = nil, nil
 }
 
 // Machine is one machine's state.

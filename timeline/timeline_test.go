@@ -82,3 +82,20 @@ func TestSubscribe(t *testing.T) {
 		t.Fatal("no event")
 	}
 }
+
+// TestEvictsLeastRecentlySeen: a machine seen again moves to the front, so
+// the one evicted is the least recently seen, not the first added.
+func TestEvictsLeastRecentlySeen(t *testing.T) {
+	tl := New(Options{MaxMACs: 3, PerMAC: 2})
+	for _, m := range []string{"02:00:00:00:00:01", "02:00:00:00:00:02", "02:00:00:00:00:03", "02:00:00:00:00:01", "02:00:00:00:00:04"} {
+		tl.Add(Event{MAC: m, Kind: "dhcp"})
+	}
+	for mac, want := range map[string]bool{"02:00:00:00:00:01": true, "02:00:00:00:00:02": false, "02:00:00:00:00:03": true, "02:00:00:00:00:04": true} {
+		if _, _, ok := tl.Machine(mac); ok != want {
+			t.Errorf("%s tracked = %v, want %v", mac, ok, want)
+		}
+	}
+	if n := tl.Len(); n != 3 {
+		t.Errorf("tracked %d, want 3", n)
+	}
+}
