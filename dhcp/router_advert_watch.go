@@ -71,7 +71,7 @@ type pendingSolic struct {
 	at time.Time
 }
 
-// AnswerRouterSolicits answers, while dhcp.answer_router_solicit is set, an
+// AnswerRouterSolicits answers, when dhcp.answer_router_solicit is set, an
 // IPv6 router solicitation on the serving interface from a machine we sent
 // a DHCP reply to in the last raBootingFor with an advertisement that
 // offers nothing (router_advert.go). A solicitation from another MAC is
@@ -109,7 +109,7 @@ func (s *Server) AnswerRouterSolicits(ctx context.Context, conn *rawpacket.Conn)
 			continue
 		}
 		if snap := s.cfg.Snapshot(); snap == nil || !snap.DHCP.AnswerRouterSolicit {
-			continue // turned off by a reload
+			continue // off (a reload keeps the value bootyard started with)
 		}
 		if st.solicited(rs, time.Now()) {
 			s.advertise(ctx, st, rs)

@@ -238,6 +238,10 @@ func keepRunning(old *Snapshot, next *Snapshot) []fieldChange {
 	if keep("dhcp.lease_file", old.DHCP.LeaseFile, next.DHCP.LeaseFile) {
 		next.DHCP.LeaseFile = old.DHCP.LeaseFile
 	}
+	// Its packet socket is opened at start-up only when it is on.
+	if keep("dhcp.answer_router_solicit", old.DHCP.AnswerRouterSolicit, next.DHCP.AnswerRouterSolicit) {
+		next.DHCP.AnswerRouterSolicit = old.DHCP.AnswerRouterSolicit
+	}
 	// The TFTP server is built once at start-up from these settings.
 	// The HTTP server and the admin listener are built once at start-up.
 	if changed := changedKeys("http", old.HTTP, next.HTTP); len(changed) > 0 {
