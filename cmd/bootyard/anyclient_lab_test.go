@@ -112,7 +112,10 @@ func waitEnv(t *testing.T, log, ev string) map[string]string {
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		b, _ := os.ReadFile(log)
-		for _, block := range strings.Split(string(b), "--\n") {
+		blocks := strings.Split(string(b), "--\n")
+		// The last piece is a block the script may still be writing (its
+		// "--" line not yet there): read only finished ones.
+		for _, block := range blocks[:len(blocks)-1] {
 			if !strings.HasPrefix(block, "event="+ev+"\n") {
 				continue
 			}
