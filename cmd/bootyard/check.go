@@ -13,10 +13,10 @@ import (
 )
 
 func runCheck(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "check", "[-config FILE] [-server]")
+	fs := newFlags(e, "check", "[-server] [-config FILE | FILE]")
 	config := configFlag(fs)
 	server := fs.Bool("server", false, "this machine is the server: an interface or server_ip it does not have is an error, not a warning")
-	if help, err := parseFlags(fs, args); help || err != nil {
+	if help, err := parseConfigFlags(fs, args, config); help || err != nil {
 		return err
 	}
 	snap, err := loadSnapshot(*config)

@@ -213,10 +213,3 @@ func TestUsage(t *testing.T) {
 		})
 	}
 }
-
-func TestVersion(t *testing.T) {
-	code, out, _ := runCmd(t, "version")
-	if code != 0 || out != "bootyard "+version+"\n" {
-		t.Errorf("version: exit %d, output %q", code, out)
-	}
-}

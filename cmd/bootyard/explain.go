@@ -17,7 +17,7 @@ import (
 )
 
 func runExplain(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "explain", "-mac MAC [-arch N] [-vendor-class S] [-user-class S] [-giaddr A [-link-selection A]] [-subnet-selection A] [-config FILE]")
+	fs := newFlags(e, "explain", "-mac MAC [-arch N] [-vendor-class S] [-user-class S] [-giaddr A [-link-selection A]] [-subnet-selection A] [-config FILE | FILE]")
 	config := configFlag(fs)
 	macFlag := fs.String("mac", "", "client MAC address (required)")
 	archFlag := fs.String("arch", "", "client system architecture, option 93 (e.g. 0 BIOS, 7 UEFI x64, 11 UEFI ARM64, 22 U-Boot ARM64)")
@@ -29,7 +29,7 @@ func runExplain(_ context.Context, e *env, args []string) error {
 		link:   fs.String("link-selection", "", "option 82 link-selection sub-option the relay adds (needs -giaddr)"),
 		subnet: fs.String("subnet-selection", "", "option 118 subnet selection"),
 	}
-	if help, err := parseFlags(fs, args); help || err != nil {
+	if help, err := parseConfigFlags(fs, args, config); help || err != nil {
 		return err
 	}
 	mac, err := net.ParseMAC(*macFlag)

@@ -14,10 +14,10 @@ import (
 )
 
 func runLeases(_ context.Context, e *env, args []string) error {
-	fset := newFlags(e, "leases", "[-config FILE] [-all]")
+	fset := newFlags(e, "leases", "[-config FILE | FILE] [-all]")
 	config := configFlag(fset)
 	all := fset.Bool("all", false, "also list expired leases (remembered so a client gets its address back)")
-	if help, err := parseFlags(fset, args); help || err != nil {
+	if help, err := parseConfigFlags(fset, args, config); help || err != nil {
 		return err
 	}
 	snap, err := loadSnapshot(*config)

@@ -15,14 +15,15 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"sort"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
+// version is set at build time with -ldflags "-X main.version=..."; without
+// it, versionString reads the module version and VCS revision that the Go
+// toolchain records in every binary.
 var version = "dev"
 
 // defaultConfig is where serve and check look without -config.
@@ -81,12 +82,28 @@ func exitCode(err error, e *env) int {
 
 func run(ctx context.Context, e *env, args []string) error {
 	cmds := commands()
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(e.stderr, cmds)
-		if len(args) == 0 {
+		return errUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help":
+		usage(e.stdout, cmds)
+		return nil
+	case "help":
+		// "bootyard help check" is "bootyard check -h".
+		if len(args) == 1 {
+			usage(e.stdout, cmds)
+			return nil
+		}
+		if _, ok := cmds[args[1]]; !ok {
+			fmt.Fprintf(e.stderr, "bootyard: unknown command %q\n\n", args[1])
+			usage(e.stderr, cmds)
 			return errUsage
 		}
-		return nil
+		return run(ctx, e, []string{args[1], "-h"})
+	case "-version", "--version", "-v":
+		return runVersion(ctx, e, nil)
 	}
 	c, ok := cmds[args[0]]
 	if !ok {
@@ -108,41 +125,8 @@ func usage(w io.Writer, cmds map[string]command) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-9s %s\n", n, cmds[n].summary)
 	}
-	fmt.Fprintf(w, "\nRun 'bootyard <command> -h' for the flags of a command.\n")
-}
-
-// newFlags returns a FlagSet for a subcommand that prints its usage to stderr
-// and reports errors instead of exiting.
-func newFlags(e *env, name, synopsis string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: bootyard %s %s\n\nFlags:\n", name, synopsis)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// configFlag registers -config, which every command but version takes.
-func configFlag(fs *flag.FlagSet) *string {
-	return fs.String("config", defaultConfig, "configuration and inventory file")
-}
-
-// parseFlags parses args and maps -h to a nil error and other flag errors to
-// errUsage.
-func parseFlags(fs *flag.FlagSet, args []string) (help bool, err error) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return true, nil
-		}
-		return false, errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "unexpected arguments: %q\n", fs.Args())
-		fs.Usage()
-		return false, errUsage
-	}
-	return false, nil
+	fmt.Fprintf(w, "\nRun 'bootyard help <command>' (or 'bootyard <command> -h') for the flags of a command.\n")
+	fmt.Fprintf(w, "Exit status: 0 success, 1 failure (problems were printed), 2 command-line mistake.\n")
 }
 
 func runVersion(_ context.Context, e *env, args []string) error {
@@ -150,6 +134,6 @@ func runVersion(_ context.Context, e *env, args []string) error {
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "bootyard %s\n", version)
+	fmt.Fprintf(e.stdout, "bootyard %s\n", versionString(version, buildInfo()))
 	return nil
 }

@@ -29,13 +29,13 @@ import (
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "serve", "[-config FILE] [-log-format text|json] [-log-level LEVEL]")
+	fs := newFlags(e, "serve", "[-config FILE | FILE] [-log-format text|json] [-log-level LEVEL]")
 	config := configFlag(fs)
 	grace := fs.Duration("grace", 30*time.Second, "on SIGINT/SIGTERM, how long TFTP transfers in flight may take to finish")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until bootyard stops (for benchmarks)")
 	var lf logFlags
 	lf.register(fs)
-	if help, err := parseFlags(fs, args); help || err != nil {
+	if help, err := parseConfigFlags(fs, args, config); help || err != nil {
 		return err
 	}
 	log, err := lf.logger(e.stderr)

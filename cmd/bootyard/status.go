@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,13 +20,11 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "status", "[-config FILE | -admin ADDR] [HOST or MAC]")
 	config := configFlag(fs)
 	addr := fs.String("admin", "", "the admin listener to ask (default: admin.listen of the config file, else "+inventory.DefaultAdminListen+")")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return errUsage
+	rest, help, err := parseMixed(fs, args)
+	if help || err != nil {
+		return err
 	}
-	if fs.NArg() > 1 {
+	if len(rest) > 1 {
 		fmt.Fprintln(e.stderr, "bootyard status: at most one HOST")
 		return errUsage
 	}
@@ -45,8 +41,8 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("the admin listener is off (admin.listen: \"\"): nothing to ask")
 	}
 	path := "/api/hosts"
-	if fs.NArg() == 1 {
-		path += "/" + url.PathEscape(fs.Arg(0))
+	if len(rest) == 1 {
+		path += "/" + url.PathEscape(rest[0])
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -66,7 +62,7 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%s: %s %s", path, resp.Status, body)
 	}
-	if fs.NArg() == 1 {
+	if len(rest) == 1 {
 		var h admin.HostStatus
 		if err := json.Unmarshal(body, &h); err != nil {
 			return err
