@@ -258,6 +258,11 @@ func (f *FS) openFile(dir, name string) (served.Content, error) {
 		// race with a file swapped in between.
 		fi, err := r.Stat(name)
 		if err != nil {
+			if le := served.LinkOutside(r, name); le != nil {
+				// Said in the transfer record: `ls` shows the file,
+				// so "access denied" alone would mislead.
+				return fmt.Errorf("bootfiles: %s: %w: %w", name, fs.ErrPermission, le)
+			}
 			return rootError(name, err)
 		}
 		if !fi.Mode().IsRegular() {

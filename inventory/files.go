@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -74,6 +75,18 @@ func (d *decoder) checkFiles(snap *Snapshot, opts Options) (warnings []Problem) 
 		}
 		return false, ""
 	}
+	// missing says why a name present did not accept: a link out of the
+	// root (`ls` shows the file, the server refuses it) or not there.
+	missing := func(name string) string {
+		clean, err := served.Clean(name)
+		if err == nil {
+			if le := served.LinkOutside(root, clean); le != nil {
+				return fmt.Sprintf("is refused: %s is a symbolic link to %s, outside the TFTP root %s, and bootyard never follows such links: %s",
+					le.Link, le.Target, rootDir, served.LinkAdvice)
+			}
+		}
+		return "not found under the TFTP root " + rootDir
+	}
 	need := func(name, field string) {
 		if name == "" {
 			return
@@ -83,7 +96,7 @@ func (d *decoder) checkFiles(snap *Snapshot, opts Options) (warnings []Problem) 
 		case bad != "":
 			d.addf(d.nodes[field], field, "%q %s", name, bad)
 		case !ok:
-			d.addf(d.nodes[field], field, "%q not found under the TFTP root %s", name, rootDir)
+			d.addf(d.nodes[field], field, "%q %s", name, missing(name))
 		}
 	}
 	for _, p := range snap.profiles {
@@ -112,7 +125,7 @@ func (d *decoder) checkFiles(snap *Snapshot, opts Options) (warnings []Problem) 
 			continue
 		}
 		if !ok {
-			msg := "not found under the TFTP root " + rootDir + ": " + class + " clients will fail to boot"
+			msg := missing(name) + ": " + class + " clients will fail to boot"
 			if d.nodes[field] == nil {
 				msg += " (this is the default; set boot." + class + ": \"\" to send no boot file)"
 			}
