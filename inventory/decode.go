@@ -50,7 +50,7 @@ func DefaultBoot() map[firmware.Class]string {
 }
 
 var (
-	topKeys     = []string{"interface", "dhcp", "tftp", "http", "admin", "boot", "profiles", "hosts"}
+	topKeys     = []string{"interface", "dhcp", "tftp", "http", "admin", "boot", "firmware", "profiles", "hosts"}
 	dhcpKeys    = []string{"mode", "server_ip", "subnet", "router", "dns", "domain", "lease_time", "pool", "lease_file", "proxy_unknown", "default_profile", "relayed", "options", "limits", "conflict_probe", "rogue_probe", "routes", "broadcast_replies", "answer_router_solicit"}
 	relayKeys   = []string{"subnet", "router", "dns", "pool", "routes", "relay_addresses"}
 	limitKeys   = []string{"per_client_rate", "per_client_burst", "new_client_rate", "new_client_burst"}
@@ -93,6 +93,7 @@ func (d *decoder) decodeFile(doc *yaml.Node, dir string) *raw {
 	d.decodeHTTP(top["http"], dir, &r.base.HTTP)
 	d.decodeAdmin(top["admin"], dir, &r.base.Admin)
 	r.base.Boot = d.decodeBoot(top["boot"], r.base.HTTP.Enabled)
+	r.base.Firmware, r.base.bootWritten = d.decodeFirmware(top["firmware"]), d.bootWritten()
 	d.decodeProfiles(top["profiles"], r)
 	d.decodeHosts(top["hosts"], r)
 	return r

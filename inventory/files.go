@@ -124,15 +124,18 @@ func (d *decoder) checkFiles(snap *Snapshot, opts Options) (warnings []Problem) 
 			d.addf(d.nodes[field], field, "%q %s", name, bad)
 			continue
 		}
+		if !ok && !snap.Expects(c) {
+			continue // a default for firmware this network does not have
+		}
 		if !ok {
 			msg := missing(name) + ": " + class + " clients will fail to boot"
 			if d.nodes[field] == nil {
-				msg += " (this is the default; set boot." + class + ": \"\" to send no boot file)"
+				msg += " (this is the default; set boot." + class + ": \"\" to send no boot file, or list the classes you have under firmware:)"
 			}
 			warnings = append(warnings, Problem{File: d.file, Line: lineOf(d.nodes[field]), Field: field, Msg: "\"" + name + "\" " + msg})
 		}
 	}
-	return warnings
+	return append(warnings, d.checkSyslinux(root, rootDir, snap)...)
 }
 
 // at returns the node of the first of fields that was seen.

@@ -109,7 +109,9 @@ func TestGeneratedFilesCountAsPresent(t *testing.T) {
 }
 
 func TestMissingClassDefaultIsAWarning(t *testing.T) {
-	config := filesHead + "boot:\n  bios: undionly.kpxe\n  uefi-x64: \"\"\n  uefi-http: http://198.51.100.2/x.efi\n"
+	// firmware: lists uefi-arm64, so its default is checked although the
+	// file does not name it under boot:.
+	config := filesHead + "firmware: [bios, uefi-arm64]\nboot:\n  bios: undionly.kpxe\n  uefi-x64: \"\"\n  uefi-http: http://198.51.100.2/x.efi\n"
 	snap, got, dir := loadIn(t, config, Options{}, "pxelinux.0", "boot.ipxe", "boot.scr.uimg", "bootcode.bin")
 	if len(got) != 0 {
 		t.Fatalf("problems: %v", got)
@@ -119,8 +121,8 @@ func TestMissingClassDefaultIsAWarning(t *testing.T) {
 		snap.Warnings[i].File = ""
 	}
 	want := []Problem{
-		{Field: "boot.uefi-arm64", Msg: `"grubaa64.efi" not found under the TFTP root ` + root + `: uefi-arm64 clients will fail to boot (this is the default; set boot.uefi-arm64: "" to send no boot file)`},
-		{Line: 6, Field: "boot.bios", Msg: `"undionly.kpxe" not found under the TFTP root ` + root + `: bios clients will fail to boot`},
+		{Field: "boot.uefi-arm64", Msg: `"grubaa64.efi" not found under the TFTP root ` + root + `: uefi-arm64 clients will fail to boot (this is the default; set boot.uefi-arm64: "" to send no boot file, or list the classes you have under firmware:)`},
+		{Line: 7, Field: "boot.bios", Msg: `"undionly.kpxe" not found under the TFTP root ` + root + `: bios clients will fail to boot`},
 	}
 	if diff := cmp.Diff(want, snap.Warnings); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)

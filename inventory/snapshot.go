@@ -32,6 +32,12 @@ type Snapshot struct {
 	// when neither the host nor its profile names one. A class missing from the
 	// map gets no boot options at all.
 	Boot map[firmware.Class]string
+	// Firmware lists the classes the file says this network has (firmware:),
+	// nil when it does not say; see Expects.
+	Firmware []firmware.Class
+	// bootWritten holds the classes boot: names in the file (the others
+	// have their default): a class the user wrote a file for is expected.
+	bootWritten map[firmware.Class]bool
 
 	profiles map[string]*Profile
 	hosts    []*Host

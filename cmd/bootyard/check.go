@@ -13,8 +13,9 @@ import (
 )
 
 func runCheck(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "check", "[-server] [-config FILE | FILE]")
+	fs := newFlags(e, "check", "[-strict] [-server] [-config FILE | FILE]")
 	config := configFlag(fs)
+	strict := fs.Bool("strict", false, "fail (exit 1) when there are warnings, not only errors")
 	server := fs.Bool("server", false, "this machine is the server: an interface or server_ip it does not have is an error, not a warning")
 	if help, err := parseConfigFlags(fs, args, config); help || err != nil {
 		return err
@@ -26,9 +27,36 @@ func runCheck(_ context.Context, e *env, args []string) error {
 	if err := checkMachine(e, snap, *server); err != nil {
 		return err
 	}
-	printSummary(e.stdout, snap)
+	warnings := checkWarnings(snap)
+	printSummary(e.stdout, snap, warnings)
 	printArmed(e.stdout, snap)
+	switch n := len(warnings); {
+	case n == 0:
+		fmt.Fprintf(e.stdout, "\nOK\n")
+	case *strict:
+		fmt.Fprintf(e.stdout, "\nFAILED: %s (-strict)\n", plural(n, "warning"))
+		return errFailed
+	default:
+		fmt.Fprintf(e.stdout, "\nOK, %s\n", plural(n, "warning"))
+	}
 	return nil
+}
+
+// checkWarnings is every warning check prints: the inventory's own (files
+// missing under the root) and the ones about how clients will fare.
+func checkWarnings(s *inventory.Snapshot) []string {
+	var out []string
+	for _, p := range s.Warnings {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", what)
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // reportLoadError prints every problem of an invalid file, one per line, and
@@ -46,7 +74,7 @@ func reportLoadError(w io.Writer, err error) error {
 }
 
 // printSummary writes the one-screen overview `bootyard check` prints.
-func printSummary(w io.Writer, s *inventory.Snapshot) {
+func printSummary(w io.Writer, s *inventory.Snapshot, warnings []string) {
 	fmt.Fprintf(w, "config:     %s\n", s.Path)
 	fmt.Fprintf(w, "interface:  %s\n", s.Interface)
 	fmt.Fprintf(w, "dhcp:       %s", s.DHCP.Mode)
@@ -83,6 +111,10 @@ func printSummary(w io.Writer, s *inventory.Snapshot) {
 		switch {
 		case !ok || f == "":
 			f = "(no boot options)"
+		case !s.Expects(c) && s.Firmware != nil:
+			f += "  (not checked: firmware: does not list " + string(c) + ")"
+		case !s.Expects(c):
+			f += "  (not checked: no " + string(c) + " machine in the inventory; see firmware:)"
 		}
 		fmt.Fprintf(tw, "  %s\t%s\n", c, f)
 	}
@@ -111,13 +143,12 @@ func printSummary(w io.Writer, s *inventory.Snapshot) {
 		tw.Flush()
 	}
 	printRPiHosts(w, s)
-	if len(s.Warnings) > 0 {
+	if len(warnings) > 0 {
 		fmt.Fprintf(w, "\nwarnings:\n")
-		for _, p := range s.Warnings {
+		for _, p := range warnings {
 			fmt.Fprintf(w, "  %s\n", p)
 		}
 	}
-	fmt.Fprintf(w, "\nOK\n")
 }
 
 // hostBootFile says which boot file a host gets whatever its firmware: asked
