@@ -134,12 +134,12 @@ func parseYAML(path string, data []byte) (root *yaml.Node, problems Errors) {
 		if errors.Is(err, io.EOF) {
 			return nil, Errors{{File: path, Msg: "the file is empty"}}
 		}
-		return nil, Errors{yamlProblem(path, err)}
+		return nil, Errors{yamlProblem(path, data, err)}
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		if err != nil {
-			return nil, Errors{yamlProblem(path, err)}
+			return nil, Errors{yamlProblem(path, data, err)}
 		}
 		return nil, Errors{{File: path, Line: extra.Line, Msg: "a second YAML document (after ---): put everything in one"}}
 	}
@@ -151,7 +151,7 @@ func parseYAML(path string, data []byte) (root *yaml.Node, problems Errors) {
 
 // yamlProblem turns a yaml.v3 syntax error ("yaml: line 3: ...") into a
 // Problem with its line.
-func yamlProblem(path string, err error) Problem {
+func yamlProblem(path string, data []byte, err error) Problem {
 	msg := err.Error()
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
@@ -163,7 +163,9 @@ func yamlProblem(path string, err error) Problem {
 				break
 			}
 		}
-		return Problem{File: path, Line: line, Msg: "YAML syntax: " + m[2]}
+		line, text := plainYAML(data, line, m[2])
+		return Problem{File: path, Line: line, Msg: text}
 	}
-	return Problem{File: path, Msg: "YAML syntax: " + msg}
+	line, text := plainYAML(data, 0, msg)
+	return Problem{File: path, Line: line, Msg: text}
 }

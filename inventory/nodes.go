@@ -177,6 +177,9 @@ func (d *decoder) mapping(n *yaml.Node, path string, allowed []string) map[strin
 	ps, _ := d.pairs(n, path)
 	out := make(map[string]*yaml.Node, len(ps))
 	for _, p := range ps {
+		if path == "" && strings.HasPrefix(p.key.Value, "x-") {
+			continue // a top-level x- key holds shared anchors, nothing else
+		}
 		if !contains(allowed, p.key.Value) {
 			d.addf(p.key, join(path, p.key.Value), "%s", unknownKey(p.key.Value, allowed))
 			continue

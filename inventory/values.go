@@ -99,7 +99,7 @@ func (d *decoder) duration(n *yaml.Node, path string, def, lo, hi time.Duration)
 	if s == nil || !ok {
 		return def
 	}
-	v, err := time.ParseDuration(s.Value)
+	v, err := parseDuration(s.Value)
 	if err != nil {
 		if _, nerr := strconv.ParseFloat(s.Value, 64); nerr == nil {
 			d.addf(s, path, "%q needs a unit, e.g. \"%ss\" or \"%sm\"", s.Value, s.Value, s.Value)
