@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/insomniacslk/dhcp/dhcpv4"
+
 	"github.com/bootyard/bootyard/bootfiles"
 	"github.com/bootyard/bootyard/dhcp"
 	"github.com/bootyard/bootyard/dhcp/leases"
@@ -20,7 +22,7 @@ func runExplain(_ context.Context, e *env, args []string) error {
 	fs := newFlags(e, "explain", "-mac MAC [-arch N] [-vendor-class S] [-user-class S] [-giaddr A [-link-selection A]] [-subnet-selection A] [-config FILE | FILE]")
 	config := configFlag(fs)
 	macFlag := fs.String("mac", "", "client MAC address (required)")
-	archFlag := fs.String("arch", "", "client system architecture, option 93 (e.g. 0 BIOS, 7 UEFI x64, 11 UEFI ARM64, 22 U-Boot ARM64)")
+	archFlag := fs.String("arch", "", "client firmware: a class ("+classNames()+"), sent as a real client of it would, or an option 93 code (e.g. 0 BIOS, 7 UEFI x64, 11 UEFI ARM64, 22 U-Boot ARM64); without it, a known host is shown for every class")
 	vendor := fs.String("vendor-class", "", `vendor class, option 60 (e.g. "PXEClient:Arch:00007:UNDI:003000", "U-Boot.armv8")`)
 	user := fs.String("user-class", "", `user class, option 77 (e.g. "iPXE")`)
 	serverIP := fs.String("server-ip", "", "our address as the client would see it (default: dhcp.server_ip or the interface's address)")
@@ -39,10 +41,11 @@ func runExplain(_ context.Context, e *env, args []string) error {
 		return errUsage
 	}
 	var arch *uint16
-	if *archFlag != "" {
+	class, byClass := parseClass(*archFlag)
+	if *archFlag != "" && !byClass {
 		n, err := strconv.ParseUint(*archFlag, 0, 16)
 		if err != nil {
-			fmt.Fprintf(e.stderr, "-arch %q: want a number from 0 to 65535\n", *archFlag)
+			fmt.Fprintf(e.stderr, "-arch %q: want a class (%s) or a number from 0 to 65535\n", *archFlag, classNames())
 			return errUsage
 		}
 		a := uint16(n)
@@ -60,6 +63,17 @@ func runExplain(_ context.Context, e *env, args []string) error {
 	// applies it as the server does.
 	snap, armedNote := withArmedNextBoot(snap)
 	req := dhcp.SyntheticRequest(mac, arch, *vendor, *user)
+	if byClass {
+		if req.Msg, err = classDiscover(class, mac); err != nil {
+			return err
+		}
+		if *vendor != "" {
+			req.Msg.UpdateOption(dhcpv4.OptClassIdentifier(*vendor))
+		}
+		if *user != "" {
+			req.Msg.UpdateOption(dhcpv4.OptGeneric(dhcpv4.OptionUserClassInformation, []byte(*user)))
+		}
+	}
 	req.Now = time.Now()
 	req.ServerIP = explainServerIP(snap, *serverIP)
 	if err := relay.apply(&req); err != nil {
@@ -71,12 +85,27 @@ func runExplain(_ context.Context, e *env, args []string) error {
 	// to show the address a pool client would get back.
 	lv, closeLeases := readOnlyLeases(snap)
 	defer closeLeases()
+	if h, ok := snap.HostByMAC(mac); ok && *archFlag == "" && *vendor == "" && *user == "" && *relay.giaddr == "" && *relay.subnet == "" {
+		// No firmware given: a plain DHCP client would get "not a boot
+		// client", which is not what anyone asking about a host wants.
+		if err := printClasses(e.stdout, snap, h, req, lv); err != nil {
+			return err
+		}
+		if h.NextBoot != nil {
+			fmt.Fprintf(e.stdout, "\nnext boot: %s is armed to boot profile %s once (%s), then its configured behaviour\n", h.Name, h.NextBoot.Profile, armedNote[h.Name])
+		}
+		if err := printGenerated(e.stdout, snap, mac, h.IP, req.ServerIP, nil); err != nil {
+			return err
+		}
+		printRPiFolder(e.stdout, snap, h)
+		return nil
+	}
 	_, report := dhcp.Explain(req, snap, lv)
 	fmt.Fprintln(e.stdout, report.String())
 	if h, ok := snap.HostByMAC(mac); ok && h.NextBoot != nil {
 		fmt.Fprintf(e.stdout, "\nnext boot: %s is armed to boot profile %s once (%s), then its configured behaviour\n", h.Name, h.NextBoot.Profile, armedNote[h.Name])
 	}
-	if err := printGenerated(e.stdout, snap, mac, report.Addr, req.ServerIP); err != nil {
+	if err := printGenerated(e.stdout, snap, mac, report.Addr, req.ServerIP, &report); err != nil {
 		return err
 	}
 	if h, ok := snap.HostByMAC(mac); ok {
@@ -118,8 +147,9 @@ func readOnlyLeases(snap *inventory.Snapshot) (dhcp.LeaseView, func()) {
 }
 
 // printGenerated lists the per-host files bootfiles would generate for the
-// client: the names its firmware will look for, and their contents.
-func printGenerated(w io.Writer, snap *inventory.Snapshot, mac net.HardwareAddr, addr, serverIP netip.Addr) error {
+// client and their contents: with rep (one firmware's answer), only those
+// that firmware will fetch; without, all of them.
+func printGenerated(w io.Writer, snap *inventory.Snapshot, mac net.HardwareAddr, addr, serverIP netip.Addr, rep *dhcp.Report) error {
 	h, ok := snap.Machine(mac)
 	if !ok {
 		return nil
@@ -135,6 +165,23 @@ func printGenerated(w io.Writer, snap *inventory.Snapshot, mac net.HardwareAddr,
 		fmt.Fprintf(w, "\nno generated files for %s (no profile with a kernel, a menu or local boot)\n", h.Name)
 		return nil
 	}
+	if rep != nil {
+		var fetched []bootfiles.GeneratedFile
+		names, known := fetchedFiles(snap, h, rep.Firmware.Class, rep.Boot.File, files)
+		for _, f := range files {
+			if !known || (rep.Boot.File != "" && contains(names, f.Name)) {
+				fetched = append(fetched, f)
+			}
+		}
+		if len(fetched) == 0 {
+			fmt.Fprintf(w, "\n%s fetches none of the %d files generated for %s (explain without -arch lists them)\n", rep.Firmware.Class, len(files), h.Name)
+			return nil
+		}
+		if len(fetched) < len(files) {
+			fmt.Fprintf(w, "\n(%d more generated for %s are for other firmware: explain without -arch lists them)\n", len(files)-len(fetched), h.Name)
+		}
+		files = fetched
+	}
 	by := "TFTP"
 	if snap.HTTP.Enabled {
 		// GRUB over HTTP asks for grub.cfg: the same content as its MAC name.
@@ -142,15 +189,7 @@ func printGenerated(w io.Writer, snap *inventory.Snapshot, mac net.HardwareAddr,
 	}
 	fmt.Fprintf(w, "\ngenerated files for %s (served by %s to %s):\n", h.Name, by, clientAddrText(h, addr))
 	for _, f := range files {
-		fmt.Fprintf(w, "\n--- %s\n", f.Name)
-		if isText(f.Content) {
-			fmt.Fprintf(w, "%s", f.Content)
-			if len(f.Content) > 0 && f.Content[len(f.Content)-1] != '\n' {
-				fmt.Fprintln(w)
-			}
-		} else {
-			fmt.Fprintf(w, "(%d bytes, binary)\n", len(f.Content))
-		}
+		printFile(w, f.Name, f.Content)
 	}
 	return nil
 }
@@ -174,4 +213,13 @@ func isText(b []byte) bool {
 		}
 	}
 	return true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
