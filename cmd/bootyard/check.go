@@ -49,7 +49,7 @@ func checkWarnings(s *inventory.Snapshot) []string {
 	for _, p := range s.Warnings {
 		out = append(out, p.String())
 	}
-	return out
+	return append(out, adviceWarnings(s)...)
 }
 
 func plural(n int, what string) string {
