@@ -19,7 +19,7 @@ import (
 )
 
 func runExplain(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "explain", "-mac MAC [-arch N] [-vendor-class S] [-user-class S] [-giaddr A [-link-selection A]] [-subnet-selection A] [-config FILE | FILE]")
+	fs := newFlags(e, "explain", "-mac MAC [-arch CLASS or N] [-vendor-class S] [-user-class S] [-giaddr A [-link-selection A]] [-subnet-selection A] [-config FILE | FILE]")
 	config := configFlag(fs)
 	macFlag := fs.String("mac", "", "client MAC address (required)")
 	archFlag := fs.String("arch", "", "client firmware: a class ("+classNames()+"), sent as a real client of it would, or an option 93 code (e.g. 0 BIOS, 7 UEFI x64, 11 UEFI ARM64, 22 U-Boot ARM64); without it, a known host is shown for every class")

@@ -53,7 +53,7 @@ func newFlags(e *env, name, synopsis string) *flag.FlagSet {
 
 // configFlag registers -config, which every command but version takes.
 func configFlag(fs *flag.FlagSet) *string {
-	return fs.String("config", defaultConfig, "configuration and inventory file (or give FILE as the argument)")
+	return fs.String("config", defaultConfig, "configuration and inventory file")
 }
 
 // parseFlags parses args and maps -h to a nil error and other flag errors to
