@@ -27,13 +27,10 @@ func runNextBoot(ctx context.Context, e *env, args []string) error {
 	config := configFlag(fs)
 	clear := fs.Bool("clear", false, "disarm HOST's one-shot")
 	list := fs.Bool("list", false, "list the armed one-shots (the default with no arguments)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return errUsage
+	rest, help, err := parseMixed(fs, args)
+	if help || err != nil {
+		return err
 	}
-	rest := fs.Args()
 	switch {
 	case *list || (!*clear && len(rest) == 0):
 		if len(rest) > 0 {
