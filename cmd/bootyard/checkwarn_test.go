@@ -32,10 +32,11 @@ func writeSetup(t *testing.T, cfg string, files ...string) string {
 	return path
 }
 
+// x86Config runs on lo without a server_ip, so that check's comparison
+// with this machine has nothing to warn about.
 const x86Config = `interface: lo
 dhcp:
   mode: authoritative
-  server_ip: 198.51.100.2
   subnet: 198.51.100.0/24
 tftp:
   root: ROOT
