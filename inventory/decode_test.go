@@ -213,6 +213,8 @@ func TestDecodeProblems(t *testing.T) {
 			[]Problem{{Line: 4, Msg: "YAML syntax: check the indentation of line 4 (and the line above): did not find expected '-' indicator"}}},
 		{"syntax error deep in a block list", "interface: eth0\nhosts:\n  - name: a\n    mac: 1\n  - name: b\n    ip: 1\n   mac: 2\n",
 			[]Problem{{Line: 7, Msg: "YAML syntax: check the indentation of line 7 (and the line above)"}}},
+		{"a line left of the first one", "  interface: eth0\n  dhcp: {}\nhosts: []\n",
+			[]Problem{{Line: 3, Msg: "YAML syntax: check the indentation of line 3 (and the line above)"}}},
 		{"syntax error from scanner", "interface: eth0\ndhcp: off\n mode: x\n",
 			[]Problem{{Line: 3, Msg: "YAML syntax: check the indentation of line 3 (and the line above): mapping values are not allowed"}}},
 		{"syntax error at wrong indent", "interface: eth0\ndhcp: {mode: off}\n tftp: x\n",

@@ -16,6 +16,7 @@ var indentErrors = []string{
 	"did not find expected key",
 	"did not find expected '-' indicator",
 	"block sequence entries are not allowed in this context",
+	"did not find expected <document start>", // a line left of the first one
 }
 
 // plainYAML rewords a yaml.v3 syntax message for someone editing the file
@@ -23,16 +24,20 @@ var indentErrors = []string{
 // line to report and the text.
 func plainYAML(data []byte, line int, msg string) (int, string) {
 	msg = strings.TrimPrefix(msg, "yaml: ")
+	line = max(line, 0)
 	if notText(data) {
 		return 0, "not a YAML file: it holds binary data (is this the right file?)"
 	}
-	if msg == "found a tab character that violates indentation" || msg == "found character that cannot start any token" && startsWithTab(data, line) {
+	if line >= 1 && (msg == "found a tab character that violates indentation" || msg == "found character that cannot start any token" && startsWithTab(data, line)) {
 		return line, fmt.Sprintf("YAML syntax: line %d is indented with a tab: YAML indents with spaces only", line)
 	}
 	for _, e := range indentErrors {
 		if msg == e {
 			if l := firstBadIndent(data, line); l > 0 {
 				line = l
+			}
+			if line < 1 {
+				return 0, "YAML syntax: check the indentation: " + msg
 			}
 			return line, fmt.Sprintf("YAML syntax: check the indentation of line %d (and the line above): %s", line, msg)
 		}
@@ -118,6 +123,12 @@ func firstBadIndent(data []byte, from int) int {
 		default:
 			for len(stack) > 0 && stack[len(stack)-1].indent > ind {
 				stack = stack[:len(stack)-1]
+			}
+			if len(stack) == 0 {
+				// Left of the file's first line: no block starts there.
+				bad = true
+				stack = append(stack, level{ind, item, false})
+				break
 			}
 			top := stack[len(stack)-1]
 			switch {

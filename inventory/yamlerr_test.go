@@ -69,3 +69,20 @@ func TestLeaseTimeInDays(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPlainYAML: rewording a syntax error never panics, whatever the file
+// and the line yaml.v3 reported (parseYAML's recover would otherwise turn a
+// bug here into "the YAML parser failed").
+func FuzzPlainYAML(f *testing.F) {
+	f.Add([]byte("interface: eth0\nhosts:\n  - name: a\n  mac: 1\n"), 3)
+	f.Add([]byte("  a: 1\nb: 2\n"), 1)
+	f.Add([]byte("a:\n- x\n- y\nb: |\n  text\n c: 1\n"), 2)
+	f.Fuzz(func(t *testing.T, data []byte, line int) {
+		for _, m := range append(indentErrors, "found a tab character that violates indentation", "unknown anchor 'x' referenced") {
+			l, text := plainYAML(data, line, m)
+			if text == "" || l < 0 {
+				t.Fatalf("plainYAML(%q, %d, %q) = %d, %q", data, line, m, l, text)
+			}
+		}
+	})
+}
