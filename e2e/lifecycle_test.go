@@ -216,12 +216,13 @@ hosts:
 		t.Fatalf("next-boot: %v\n%s", err, out)
 	}
 	q := b.boot(t, m)
-	q.waitConsole(t, "BOOTYARD-INSTALLED run=")
+	// The callback line comes after the run id's: once it is there, the
+	// whole id line has been read.
+	q.waitConsole(t, "BOOTYARD-CALLBACK ok")
 	run := regexp.MustCompile(`BOOTYARD-INSTALLED run=([0-9a-f]{12})`).FindStringSubmatch(q.output())
 	if run == nil {
 		t.Fatalf("no run id on the console:\n%s", tail(q.output(), 20))
 	}
-	q.waitConsole(t, "BOOTYARD-CALLBACK ok")
 	q.waitConsole(t, "BOOTYARD-DISK run="+run[1])
 	t.Logf("install-once cycle: disk boot with run %s after %s", run[1], time.Since(q.start).Round(time.Second))
 	if !strings.Contains(srv.Output(), "next-boot spent: the installer called back") {
