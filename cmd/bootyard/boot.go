@@ -155,18 +155,15 @@ func newQuickSetup(kernel string, initrds []string, cmdline, iface, mode, pool, 
 		}
 	}
 	q.iface = iface
-	ifi, err := net.InterfaceByName(iface)
-	if err != nil {
+	v4, err := interfaceIPv4(iface)
+	if errors.Is(err, errNoInterface) {
 		return nil, fmt.Errorf("interface %q does not exist on this machine (%s)", iface, interfaceNames())
 	}
-	addrs, _ := ifi.Addrs()
-	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil {
-			ip, _ := netip.AddrFromSlice(n.IP.To4())
-			ones, _ := n.Mask.Size()
-			q.addr = netip.PrefixFrom(ip, ones)
-			break
-		}
+	if err != nil {
+		return nil, err
+	}
+	if len(v4) > 0 {
+		q.addr = v4[0]
 	}
 	if !q.addr.IsValid() {
 		return nil, fmt.Errorf("interface %q has no IPv4 address: bootyard needs one to serve from", iface)

@@ -1,9 +1,8 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"net"
-	"net/netip"
 	"strings"
 
 	"github.com/bootyard/bootyard/inventory"
@@ -18,27 +17,18 @@ func machineProblems(s *inventory.Snapshot) []inventory.Problem {
 	if s.DHCP.Mode == inventory.ModeOff || s.DHCP.Mode == "" || s.Interface == "" {
 		return nil
 	}
-	ifi, err := net.InterfaceByName(s.Interface)
-	if err != nil {
+	prefixes, err := interfaceIPv4(s.Interface)
+	switch {
+	case errors.Is(err, errNoInterface):
 		return []inventory.Problem{{Field: "interface", Msg: fmt.Sprintf("%q does not exist on this machine", s.Interface)}}
-	}
-	addrs, err := ifi.Addrs()
-	if err != nil {
-		return []inventory.Problem{{Field: "interface", Msg: fmt.Sprintf("%q: cannot read its addresses: %v", s.Interface, err)}}
+	case err != nil:
+		return []inventory.Problem{{Field: "interface", Msg: err.Error()}}
 	}
 	var v4 []string
 	has := false
-	for _, a := range addrs {
-		n, ok := a.(*net.IPNet)
-		if !ok {
-			continue
-		}
-		ip, ok := netip.AddrFromSlice(n.IP)
-		if !ok || !ip.Unmap().Is4() {
-			continue
-		}
-		v4 = append(v4, ip.Unmap().String())
-		has = has || ip.Unmap() == s.DHCP.ServerIP
+	for _, p := range prefixes {
+		v4 = append(v4, p.Addr().String())
+		has = has || p.Addr() == s.DHCP.ServerIP
 	}
 	switch {
 	case len(v4) == 0:

@@ -350,20 +350,12 @@ func serverAddress(s *inventory.Snapshot, override netip.Addr) (netip.Addr, erro
 	if s.DHCP.ServerIP.IsValid() {
 		return s.DHCP.ServerIP, nil
 	}
-	ifi, err := net.InterfaceByName(s.Interface)
+	v4, err := interfaceIPv4(s.Interface)
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("interface %q: %w", s.Interface, err)
+		return netip.Addr{}, err
 	}
-	addrs, err := ifi.Addrs()
-	if err != nil {
-		return netip.Addr{}, fmt.Errorf("interface %q: %w", s.Interface, err)
-	}
-	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok {
-			if ip, ok := netip.AddrFromSlice(n.IP); ok && ip.Unmap().Is4() {
-				return ip.Unmap(), nil
-			}
-		}
+	if len(v4) > 0 {
+		return v4[0].Addr(), nil
 	}
 	return netip.Addr{}, fmt.Errorf("interface %q has no IPv4 address: set dhcp.server_ip or give it one", s.Interface)
 }
