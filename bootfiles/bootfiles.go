@@ -39,8 +39,6 @@ type FS struct {
 	serverIP netip.Addr
 	// extra are names served from files outside the root (Files).
 	extra map[string][]string
-	// httpBase is bootyard's HTTP base URL, for callback URLs (HTTPBase).
-	httpBase string
 
 	// mu guards the open root. Readers hold it shared while they open a
 	// file, so a reload that moves the root never closes it under them;
@@ -172,7 +170,7 @@ func (f *FS) generated(snap *inventory.Snapshot, client served.Client, clean str
 	err := f.withRoot(snap.TFTP.Root, func(r *os.Root) error {
 		var err error
 		d := hostData(host, v, ip, f.serverIP, httpRequest(req, snap, f.serverIP))
-		f.withCallback(&d, host)
+		f.withCallback(&d, host, snap)
 		b, err = f.tmpl.render(r, req, v, d)
 		return err
 	})

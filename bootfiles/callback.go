@@ -18,13 +18,6 @@ const CallbackPlaceholder = "{callback}"
 // a file name).
 const CallbackPrefix = "/_bootyard/callback/"
 
-// HTTPBase gives the base URL of bootyard's HTTP server
-// ("http://198.51.100.2", the port when it is not 80), from which callback URLs are made. Without it
-// (HTTP off) the placeholder stays empty.
-func HTTPBase(base string) Option {
-	return func(f *FS) { f.httpBase = base }
-}
-
 // CallbackURL is the callback URL of host h: its one-shot's token when one
 // is armed, else "none" (a URL that is refused: nothing to spend).
 func CallbackURL(base string, h *inventory.Host) string {
@@ -39,9 +32,14 @@ func CallbackURL(base string, h *inventory.Host) string {
 }
 
 // withCallback fills .Callback and replaces the placeholder in every
-// command line of d.
-func (f *FS) withCallback(d *templateData, h *inventory.Host) {
-	d.Callback = CallbackURL(f.httpBase, h)
+// command line of d. The base URL is the snapshot's HTTP server at the
+// server address, as for the iPXE URLs (httpRequest); without HTTP it is "".
+func (f *FS) withCallback(d *templateData, h *inventory.Host, snap *inventory.Snapshot) {
+	base := ""
+	if snap.HTTP.Enabled && f.serverIP.Is4() {
+		base = strings.TrimSuffix(snap.HTTP.URL(f.serverIP, ""), "/")
+	}
+	d.Callback = CallbackURL(base, h)
 	d.Cmdline = strings.ReplaceAll(d.Cmdline, CallbackPlaceholder, d.Callback)
 	for i := range d.Menu {
 		d.Menu[i].Cmdline = strings.ReplaceAll(d.Menu[i].Cmdline, CallbackPlaceholder, d.Callback)

@@ -57,10 +57,13 @@ type decider struct {
 	giaddr netip.Addr
 	ciaddr netip.Addr
 	host   *inventory.Host
-	fw     Firmware
-	choice BootChoice // set by boot(); reported only when a reply is sent
-	rep    Report
-	why    []string
+	// standIn is dhcp.default_profile's stand-in for a MAC not in the
+	// inventory (Snapshot.Machine), looked up once; nil without one.
+	standIn *inventory.Host
+	fw      Firmware
+	choice  BootChoice // set by boot(); reported only when a reply is sent
+	rep     Report
+	why     []string
 }
 
 func (d *decider) note(format string, args ...any) {
@@ -113,6 +116,7 @@ func (d *decider) decide() Decision {
 		}
 		d.note("MAC %s is host %s (line %d)", d.mac, h.Name, h.Line)
 	} else if m, ok := d.snap.Machine(d.mac); ok {
+		d.standIn = m
 		d.rep.Profile = m.Profile.Name
 		d.note("MAC %s is not in the inventory: it boots dhcp.default_profile %s", d.mac, m.Profile.Name)
 	} else {
@@ -164,8 +168,7 @@ func (d *decider) bootHost() *inventory.Host {
 	if d.host != nil {
 		return d.host
 	}
-	h, _ := d.snap.Machine(d.mac)
-	return h
+	return d.standIn
 }
 
 // badHardware says why chaddr cannot identify the client, or "". Only

@@ -121,10 +121,17 @@ func (d *decoder) checkLifecycle(r *raw, byName map[string]*Profile) {
 		}
 	}
 	if !r.base.HTTP.Enabled {
+		const why = "{callback} is a URL of bootyard's HTTP server: set http.enabled: true"
 		for _, pr := range r.profiles {
 			if strings.Contains(pr.Cmdline, "{callback}") {
 				k := join("profiles."+pr.Name, "cmdline")
-				d.addf(d.nodes[k], k, "{callback} is a URL of bootyard's HTTP server: set http.enabled: true")
+				d.addf(d.nodes[k], k, why)
+			}
+		}
+		for i, h := range r.hosts {
+			if strings.Contains(h.Cmdline, "{callback}") {
+				k := join(index("hosts", i), "cmdline")
+				d.addf(d.nodes[k], k, why)
 			}
 		}
 	}

@@ -35,6 +35,11 @@ func TestLifecycleProblems(t *testing.T) {
 			[]Problem{{Line: 9, Field: "profiles.m.menu.entries", Msg: "a menu lists profiles"}}},
 		{"menu profile with a kernel", head + profs + "  m:\n    kernel: k\n    menu: {entries: [inst]}\n",
 			[]Problem{{Line: 9, Field: "profiles.m.kernel", Msg: "a profile with a menu boots one of its entries"}}},
+		{"callback without http", head + "profiles:\n  inst: {kernel: k, cmdline: \"cb={callback}\"}\nhosts:\n  - {name: a, mac: 52:54:00:00:00:01, profile: inst, cmdline: \"x={callback}\"}\n",
+			[]Problem{
+				{Line: 6, Field: "profiles.inst.cmdline", Msg: "set http.enabled: true"},
+				{Line: 8, Field: "hosts[0].cmdline", Msg: "set http.enabled: true"},
+			}},
 		{"nested menu", head + profs + "  m1:\n    menu: {entries: [inst]}\n  m2:\n    menu: {entries: [m1, local]}\n",
 			[]Problem{{Line: 11, Field: "profiles.m2.menu.entries[0]", Msg: "menus do not nest"}}},
 	}

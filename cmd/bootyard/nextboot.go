@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bootyard/bootyard/admin"
@@ -42,13 +43,20 @@ type nextBoots struct {
 	// no one-shots are applied or taken.
 	off bool
 
-	mu      sync.Mutex
-	st      state.State
-	version int
-	// The overlay, computed for (base, version).
-	base     *inventory.Snapshot
-	baseVer  int
-	overlaid *inventory.Snapshot
+	mu sync.Mutex
+	st state.State
+	// version counts changes of st; cache is the overlay computed for a
+	// (base snapshot, version) pair. Every packet and file request reads
+	// the snapshot, so the common case is two atomic loads, no lock.
+	version atomic.Int64
+	cache   atomic.Pointer[overlay]
+}
+
+// overlay is the inventory with the one-shots of one state version applied.
+type overlay struct {
+	base    *inventory.Snapshot
+	version int64
+	snap    *inventory.Snapshot
 }
 
 // openNextBoots takes the state file's lock for the server's lifetime and
@@ -84,16 +92,12 @@ func (n *nextBoots) Current() *inventory.Snapshot {
 	if n.off {
 		return base
 	}
+	if c := n.cache.Load(); c != nil && c.base == base && c.version == n.version.Load() {
+		return c.snap
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if base == n.base && n.baseVer == n.version && n.overlaid != nil {
-		return n.overlaid
-	}
-	armed := make(map[string]inventory.NextBoot, len(n.st.NextBoot))
-	for h, nb := range n.st.NextBoot {
-		armed[h] = inventory.NextBoot{Profile: nb.Profile, Token: nb.Token}
-	}
-	over, stale := base.WithNextBoot(armed)
+	over, stale := base.WithNextBoot(armedOf(n.st))
 	if len(stale) > 0 {
 		for _, h := range stale {
 			n.log.Warn("next-boot cleared: the config no longer has its host or profile", "host", h, "profile", n.st.NextBoot[h].Profile)
@@ -101,12 +105,21 @@ func (n *nextBoots) Current() *inventory.Snapshot {
 		}
 		n.saveLocked()
 	}
-	n.base, n.baseVer, n.overlaid = base, n.version, over
+	n.cache.Store(&overlay{base: base, version: n.version.Load(), snap: over})
 	return over
 }
 
+// armedOf is a state file's one-shots as the inventory overlay takes them.
+func armedOf(st state.State) map[string]inventory.NextBoot {
+	armed := make(map[string]inventory.NextBoot, len(st.NextBoot))
+	for h, nb := range st.NextBoot {
+		armed[h] = inventory.NextBoot{Profile: nb.Profile, Token: nb.Token}
+	}
+	return armed
+}
+
 func (n *nextBoots) saveLocked() error {
-	n.version++
+	n.version.Add(1)
 	if err := state.Save(n.path, n.st); err != nil {
 		n.log.Error("next-boot state not saved", "file", n.path, "err", err)
 		return err

@@ -173,13 +173,11 @@ func withArmedNextBoot(snap *inventory.Snapshot) (*inventory.Snapshot, map[strin
 	if err != nil || len(st.NextBoot) == 0 {
 		return snap, nil
 	}
-	armed := map[string]inventory.NextBoot{}
 	notes := map[string]string{}
 	for h, nb := range st.NextBoot {
-		armed[h] = inventory.NextBoot{Profile: nb.Profile, Token: nb.Token}
 		notes[h] = "armed " + nb.Armed.Local().Format(time.DateTime)
 	}
-	over, _ := snap.WithNextBoot(armed)
+	over, _ := snap.WithNextBoot(armedOf(st))
 	return over, notes
 }
 

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
-	"strings"
 	"syscall"
 	"time"
 
@@ -140,9 +139,6 @@ func serve(ctx context.Context, log *slog.Logger, path string, snap *inventory.S
 	// The one resolver: TFTP and HTTP serve the same names with the same
 	// host lookup because they ask the same FS.
 	fileOpts = append(fileOpts, bootfiles.ServerIP(serverIP))
-	if snap.HTTP.Enabled {
-		fileOpts = append(fileOpts, bootfiles.HTTPBase(strings.TrimSuffix(snap.HTTP.URL(serverIP, ""), "/")))
-	}
 	files := bootfiles.New(nb.Current, hosts, log.With("part", "bootfiles"), fileOpts...)
 	defer files.Close()
 
