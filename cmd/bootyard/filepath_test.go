@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"net"
 	"net/netip"
 	"os"
@@ -83,30 +84,7 @@ hosts:
 		}
 	}
 	node1, _ := snap.HostByName("node1")
-	files := bootfiles.New(func() *inventory.Snapshot { return snap }, loopbackHost{node1}, nil, bootfiles.ServerIP(snap.DHCP.ServerIP))
-	defer files.Close()
-	srv := tftpd.New(snap.TFTP, files, nil)
-	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, conn) }()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Error("tftp server did not stop")
-		}
-	}()
-
-	c, err := tftp.NewClient(conn.LocalAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetTimeout(2 * time.Second)
+	c := loopbackTFTP(t, snap, node1, nil)
 	for _, name := range []string{`\boot.ipxe`, "boot.ipxe", "/boot.ipxe"} {
 		wt, err := c.Receive(name, "octet")
 		if err != nil {
@@ -122,4 +100,35 @@ hosts:
 			t.Errorf("%q: got %q, want node1's generated iPXE script", name, got)
 		}
 	}
+}
+
+// loopbackTFTP serves snap by TFTP on 127.0.0.1 (an ephemeral port), as
+// serve does (bootfiles behind tftpd), with every client taken for host,
+// and returns pin/tftp's client for it. The server stops at cleanup.
+func loopbackTFTP(t *testing.T, snap *inventory.Snapshot, host *inventory.Host, log *slog.Logger) *tftp.Client {
+	t.Helper()
+	files := bootfiles.New(func() *inventory.Snapshot { return snap }, loopbackHost{host}, log, bootfiles.ServerIP(snap.DHCP.ServerIP))
+	srv := tftpd.New(snap.TFTP, files, log)
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, conn) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Error("tftp server did not stop")
+		}
+		files.Close()
+	})
+	c, err := tftp.NewClient(conn.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetTimeout(2 * time.Second)
+	return c
 }

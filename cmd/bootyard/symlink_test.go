@@ -2,21 +2,13 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/pin/tftp/v3"
-
-	"github.com/bootyard/bootyard/bootfiles"
-	"github.com/bootyard/bootyard/inventory"
-	"github.com/bootyard/bootyard/tftpd"
 )
 
 // symlinkSetup makes a TFTP root where grubx64.efi and a profile's kernel
@@ -137,29 +129,7 @@ func TestTransferRecordSymlinkOutOfRoot(t *testing.T) {
 	var logs syncBuffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	node1, _ := snap.HostByName("node1")
-	files := bootfiles.New(func() *inventory.Snapshot { return snap }, loopbackHost{node1}, log)
-	defer files.Close()
-	srv := tftpd.New(snap.TFTP, files, log)
-	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, conn) }()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Error("tftp server did not stop")
-		}
-	}()
-	c, err := tftp.NewClient(conn.LocalAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetTimeout(2 * time.Second)
+	c := loopbackTFTP(t, snap, node1, log)
 	if _, err := c.Receive("grubx64.efi", "octet"); err == nil {
 		t.Fatal("the link out of the root was served")
 	}
