@@ -56,9 +56,9 @@ var (
 	limitKeys   = []string{"per_client_rate", "per_client_burst", "new_client_rate", "new_client_burst"}
 	tftpKeys    = keysOf(TFTP{})
 	uploadKeys  = keysOf(Uploads{})
-	profileKeys = []string{"kernel", "initrd", "cmdline", "bootfile", "local", "menu", "pxelinux", "options", "fdt", "fdtdir", "tftp_max_window", "ipxe_options"}
+	profileKeys = []string{"kernel", "initrd", "cmdline", "bootfile", "local", "menu", "pxelinux", "options", "fdt", "fdtdir", "tftp_max_window", "ipxe_options", "files", "vars"}
 	pxeKeys     = []string{"config_file", "path_prefix", "reboot_time"}
-	hostKeys    = []string{"name", "mac", "ip", "profile", "bootfile", "local", "cmdline", "options", "rpi_serial", "fdt", "fdtdir", "tftp_max_window"}
+	hostKeys    = []string{"name", "mac", "ip", "profile", "bootfile", "local", "cmdline", "options", "rpi_serial", "fdt", "fdtdir", "tftp_max_window", "vars"}
 )
 
 // raw is what decoding produces: the snapshot's parts plus the references
@@ -75,6 +75,7 @@ type raw struct {
 // which relative paths are resolved.
 func (d *decoder) decodeFile(doc *yaml.Node, dir string) *raw {
 	r := &raw{}
+	d.dir = dir
 	if doc.Kind != yaml.MappingNode {
 		d.addf(doc, "", "the file must be a mapping of settings (interface:, dhcp:, tftp:, ...), not %s", describe(doc))
 		return r
@@ -323,6 +324,7 @@ func (d *decoder) decodeProfiles(n *yaml.Node, r *raw) {
 		pr.Options = d.options(m["options"], join(p, "options"))
 		pr.IPXEOptions = d.ipxeOptions(m, p)
 		pr.TFTPMaxWindow = int(d.integer(m["tftp_max_window"], join(p, "tftp_max_window"), 0, 1, 65535))
+		d.decodeFiles(m, p, pr)
 		r.profiles = append(r.profiles, pr)
 	}
 }
@@ -353,6 +355,7 @@ func (d *decoder) decodeHosts(n *yaml.Node, r *raw) {
 		h.RPiSerial = d.rpiSerial(m["rpi_serial"], join(p, "rpi_serial"))
 		h.FDT, h.FDTDir = d.deviceTree(m, p)
 		h.TFTPMaxWindow = int(d.integer(m["tftp_max_window"], join(p, "tftp_max_window"), 0, 1, 65535))
+		h.Vars = d.vars(m["vars"], join(p, "vars"))
 		r.hosts = append(r.hosts, h)
 		r.hostProfiles = append(r.hostProfiles, d.str(m["profile"], join(p, "profile")))
 	}

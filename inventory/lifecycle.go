@@ -121,17 +121,19 @@ func (d *decoder) checkLifecycle(r *raw, byName map[string]*Profile) {
 		}
 	}
 	if !r.base.HTTP.Enabled {
-		const why = "{callback} is a URL of bootyard's HTTP server: set http.enabled: true"
-		for _, pr := range r.profiles {
-			if strings.Contains(pr.Cmdline, "{callback}") {
-				k := join("profiles."+pr.Name, "cmdline")
-				d.addf(d.nodes[k], k, why)
+		for _, ph := range []string{"{callback}", "{files}"} {
+			why := ph + " is a URL of bootyard's HTTP server: set http.enabled: true"
+			for _, pr := range r.profiles {
+				if strings.Contains(pr.Cmdline, ph) {
+					k := join("profiles."+pr.Name, "cmdline")
+					d.addf(d.nodes[k], k, "%s", why)
+				}
 			}
-		}
-		for i, h := range r.hosts {
-			if strings.Contains(h.Cmdline, "{callback}") {
-				k := join(index("hosts", i), "cmdline")
-				d.addf(d.nodes[k], k, why)
+			for i, h := range r.hosts {
+				if strings.Contains(h.Cmdline, ph) {
+					k := join(index("hosts", i), "cmdline")
+					d.addf(d.nodes[k], k, "%s", why)
+				}
 			}
 		}
 	}

@@ -91,6 +91,7 @@ func Parse(path string, data []byte, opts Options) (snap *Snapshot, err error) {
 	snap.Loaded = time.Now().Truncate(time.Second)
 	snap.sum = sha256.Sum256(data)
 	warnings := d.checkFiles(snap, opts)
+	d.checkHostFiles(snap)
 	if len(d.problems) > 0 {
 		return nil, sorted(d.problems)
 	}

@@ -15,6 +15,7 @@ import (
 // mistake in the file instead of stopping at the first.
 type decoder struct {
 	file     string
+	dir      string // the file's folder, relative paths are resolved against it
 	problems []Problem
 	// budget is how many more nodes the walk may visit. Aliases can make a
 	// small file expand to a huge tree (a "billion laughs" file); the budget

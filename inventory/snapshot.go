@@ -245,7 +245,11 @@ type Profile struct {
 	// TFTPMaxWindow caps the RFC 7440 windowsize for this profile's hosts
 	// below tftp.max_window (0: no cap of its own), for NICs that drop bursts.
 	TFTPMaxWindow int
-	Line          int
+	// Files are the answer files served to each host of this profile
+	// (preseed, kickstart, cloud-init), sorted by name; Vars fill them.
+	Files []*HostFile
+	Vars  map[string]string
+	Line  int
 }
 
 // PXELinux holds the RFC 5071 options.
@@ -286,7 +290,9 @@ type Host struct {
 	// TFTPMaxWindow caps the windowsize for this host; it wins over the
 	// profile's (0: the profile's, if any).
 	TFTPMaxWindow int
-	Line          int
+	// Vars, on top of the profile's, fill the host's answer files.
+	Vars map[string]string
+	Line int
 }
 
 // MaxWindow is the windowsize cap the host's own settings ask for: its

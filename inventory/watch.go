@@ -68,6 +68,10 @@ func statFile(path string) fileState {
 	if err != nil {
 		return fileState{statFailed: true}
 	}
+	return stateOf(fi)
+}
+
+func stateOf(fi os.FileInfo) fileState {
 	st := fileState{size: fi.Size(), mtime: fi.ModTime(), present: true}
 	if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
 		st.ino, st.dev = uint64(sys.Ino), uint64(sys.Dev)
@@ -99,6 +103,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 		r.lastSum = cur.sum
 	}
 	r.lastState = statFile(w.Path)
+	r.seeTemplates(true)
 
 	changed := make(chan struct{}, 1)
 	inotify := !w.noInotify
@@ -129,6 +134,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 		case <-ticker.C:
 			if st := statFile(w.Path); st != r.lastState {
 				quiet.Reset(debounce)
+			} else if r.templatesChanged() {
+				log.Info("an answer-file template changed; reloading")
+				r.reload(true)
 			}
 		case <-quiet.C:
 			r.reload(false)
@@ -145,6 +153,40 @@ type reloader struct {
 	log       *slog.Logger
 	lastSum   [sha256.Size]byte // content last tried, good or bad
 	lastState fileState
+	// templates are the answer-file templates of the snapshot serving, as
+	// they were when last read: a change to one reloads the file.
+	templates map[string]fileState
+}
+
+// seeTemplates records the state of the serving snapshot's templates, so
+// the poll notices the next change. loaded takes the state each had when
+// it was read (a template edited since is seen at the next poll); else
+// their state now (after a reload that failed, a template stays as it is
+// until it changes again).
+func (r *reloader) seeTemplates(loaded bool) {
+	r.templates = map[string]fileState{}
+	cur := r.w.Store.Current()
+	if cur == nil {
+		return
+	}
+	for _, p := range cur.profiles {
+		for _, f := range p.Files {
+			if loaded {
+				r.templates[f.Path] = f.state
+			} else {
+				r.templates[f.Path] = statFile(f.Path)
+			}
+		}
+	}
+}
+
+func (r *reloader) templatesChanged() bool {
+	for path, st := range r.templates {
+		if statFile(path) != st {
+			return true
+		}
+	}
+	return false
 }
 
 // reload reads, validates and applies the file. Unless forced it does
@@ -164,6 +206,8 @@ func (r *reloader) reload(force bool) {
 		return
 	}
 	r.lastSum = sum
+	applied := false
+	defer func() { r.seeTemplates(applied) }()
 	old := r.w.Store.Current()
 	opts := r.w.Options
 	opts.Running = old
@@ -191,6 +235,7 @@ func (r *reloader) reload(force bool) {
 		r.log.Warn("this change needs a restart of bootyard; the rest of the file is applied", "field", k.Field, "running", k.Running, "value_in_file", k.File)
 	}
 	r.w.Store.Swap(snap)
+	applied = true
 	for _, p := range snap.Warnings {
 		r.log.Warn("config warning: " + p.String())
 	}
