@@ -127,6 +127,11 @@ func (f *FS) Resolve(client served.Client, name string) (served.Content, error) 
 	} else if ok {
 		return served.Content{Name: clean, Body: served.Bytes(b), Size: int64(len(b)), ModTime: snap.Loaded, Generated: true}, nil
 	}
+	if b, ok, err := f.hostFile(snap, client, clean); err != nil {
+		return served.Content{}, err
+	} else if ok {
+		return served.Content{Name: clean, Body: served.Bytes(b), Size: int64(len(b)), ModTime: snap.Loaded, Generated: true}, nil
+	}
 
 	if c, ok, err := f.openExtra(clean); ok {
 		return c, err

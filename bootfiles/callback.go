@@ -2,7 +2,6 @@ package bootfiles
 
 import (
 	"net/url"
-	"strings"
 
 	"github.com/bootyard/bootyard/inventory"
 )
@@ -31,17 +30,16 @@ func CallbackURL(base string, h *inventory.Host) string {
 	return base + CallbackPrefix + url.PathEscape(h.Name) + "/" + token
 }
 
-// withCallback fills .Callback and replaces the placeholder in every
-// command line of d. The base URL is the snapshot's HTTP server at the
-// server address, as for the iPXE URLs (httpRequest); without HTTP it is "".
+// withCallback fills .Callback and replaces the placeholders ({callback},
+// {files}) in every command line of d. The base URL is the snapshot's HTTP
+// server at the server address, as for the iPXE URLs (httpRequest);
+// without HTTP it is "".
 func (f *FS) withCallback(d *templateData, h *inventory.Host, snap *inventory.Snapshot) {
-	base := ""
-	if snap.HTTP.Enabled && f.serverIP.Is4() {
-		base = strings.TrimSuffix(snap.HTTP.URL(f.serverIP, ""), "/")
-	}
+	base := f.httpBase(snap)
 	d.Callback = CallbackURL(base, h)
-	d.Cmdline = strings.ReplaceAll(d.Cmdline, CallbackPlaceholder, d.Callback)
+	files := filesURL(base, h)
+	d.Cmdline = fillPlaceholders(d.Cmdline, d.Callback, files)
 	for i := range d.Menu {
-		d.Menu[i].Cmdline = strings.ReplaceAll(d.Menu[i].Cmdline, CallbackPlaceholder, d.Callback)
+		d.Menu[i].Cmdline = fillPlaceholders(d.Menu[i].Cmdline, d.Callback, files)
 	}
 }

@@ -271,7 +271,11 @@ func Render(snap *inventory.Snapshot, host *inventory.Host, serverIP netip.Addr)
 	if err != nil {
 		return nil, err
 	}
-	return append(out, pi...), nil
+	answers, err := f.renderHostFiles(snap, host)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(out, pi...), answers...), nil
 }
 
 // Generated reports whether bootfiles generates name for at least one host
