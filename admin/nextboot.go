@@ -31,6 +31,11 @@ type NextBoots interface {
 // profile: the API answers 404 with the error's text.
 var ErrNotFound = errors.New("not found")
 
+// ErrRefused, wrapped by a NextBoots error, means the request is understood
+// but cannot be carried out as asked (the profile's answer files do not
+// render for that host): the API answers 422 with the error's text.
+var ErrRefused = errors.New("refused")
+
 // EnableNextBoot mounts POST and DELETE /api/hosts/{id}/next-boot. Writes
 // need "Authorization: Bearer <token>" with the token read from tokenFile
 // at each request (so a new token applies at once); with tokenFile "" the
@@ -100,6 +105,10 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request, tokenFile st
 func (s *Server) writeError(w http.ResponseWriter, err error) {
 	if errors.Is(err, ErrNotFound) {
 		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	if errors.Is(err, ErrRefused) {
+		http.Error(w, err.Error(), http.StatusUnprocessableEntity)
 		return
 	}
 	s.log.Error("next-boot", "err", err)

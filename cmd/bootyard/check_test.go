@@ -42,6 +42,10 @@ func exampleWithFiles(t *testing.T) string {
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Its answer-file templates, relative to the file as in the repository.
+	if err := os.CopyFS(filepath.Join(dir, "docs", "installs"), os.DirFS("../../docs/installs")); err != nil {
+		t.Fatal(err)
+	}
 	snap, err := inventory.Parse(path, []byte(text), inventory.Options{SkipFileChecks: true})
 	if err != nil {
 		t.Fatalf("example does not parse: %v", err)

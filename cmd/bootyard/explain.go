@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
@@ -161,6 +162,8 @@ func printGenerated(w io.Writer, snap *inventory.Snapshot, mac net.HardwareAddr,
 	if err != nil {
 		return fmt.Errorf("rendering files for %s: %w", h.Name, err)
 	}
+	files, answers := splitAnswers(files)
+	defer printAnswers(w, h, answers)
 	if len(files) == 0 {
 		fmt.Fprintf(w, "\nno generated files for %s (no profile with a kernel, a menu or local boot)\n", h.Name)
 		return nil
@@ -192,6 +195,30 @@ func printGenerated(w io.Writer, snap *inventory.Snapshot, mac net.HardwareAddr,
 		printFile(w, f.Name, f.Content)
 	}
 	return nil
+}
+
+// splitAnswers separates a host's answer files (hosts/<host>/...) from
+// the files its firmware fetches: they are fetched by the installer,
+// whatever the firmware, and served to any client.
+func splitAnswers(files []bootfiles.GeneratedFile) (generated, answers []bootfiles.GeneratedFile) {
+	for _, f := range files {
+		if strings.HasPrefix(f.Name, bootfiles.HostFilesDir+"/") {
+			answers = append(answers, f)
+		} else {
+			generated = append(generated, f)
+		}
+	}
+	return generated, answers
+}
+
+func printAnswers(w io.Writer, h *inventory.Host, answers []bootfiles.GeneratedFile) {
+	if len(answers) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nanswer files for %s (served by TFTP and HTTP to any client; {files} in a cmdline is their folder's URL):\n", h.Name)
+	for _, f := range answers {
+		printFile(w, f.Name, f.Content)
+	}
 }
 
 func clientAddrText(h *inventory.Host, addr netip.Addr) string {

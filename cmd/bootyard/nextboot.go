@@ -136,11 +136,18 @@ func (n *nextBoots) Arm(host, profile string) (admin.NextBootStatus, error) {
 		return admin.NextBootStatus{}, errNextBootOff
 	}
 	snap := n.store.Current()
-	if _, ok := snap.HostByName(host); !ok {
+	h, ok := snap.HostByName(host)
+	if !ok {
 		return admin.NextBootStatus{}, fmt.Errorf("no host %q in the inventory: %w", host, admin.ErrNotFound)
 	}
-	if _, ok := snap.Profile(profile); !ok {
+	p, ok := snap.Profile(profile)
+	if !ok {
 		return admin.NextBootStatus{}, fmt.Errorf("no profile %q in the inventory: %w", profile, admin.ErrNotFound)
+	}
+	armed := *h
+	armed.Profile, armed.Local = p, false
+	if err := snap.CheckHostFiles(&armed); err != nil {
+		return admin.NextBootStatus{}, fmt.Errorf("%w: %w", admin.ErrRefused, err)
 	}
 	nb := state.NextBoot{Host: host, Profile: profile, Armed: time.Now().UTC().Truncate(time.Second), Token: state.NewToken()}
 	n.mu.Lock()
@@ -202,12 +209,12 @@ func (n *nextBoots) Callback(client netip.Addr, host, token string) bool {
 // fetched is told of every whole file a host fetched; it spends a
 // one-shot without a callback once its kernel has been fetched.
 func (n *nextBoots) fetched(h *inventory.Host, file string) {
-	if h == nil || h.NextBoot == nil || h.Profile == nil || usesCallback(h) {
+	if h == nil || h.NextBoot == nil || h.Profile == nil {
 		return
 	}
 	want, err1 := served.Clean(h.Profile.Kernel)
 	got, err2 := served.Clean(file)
-	if err1 != nil || err2 != nil || want != got {
+	if err1 != nil || err2 != nil || want != got || usesCallback(n.store.Current(), h) {
 		return
 	}
 	n.mu.Lock()
@@ -225,10 +232,12 @@ func (n *nextBoots) fetched(h *inventory.Host, file string) {
 }
 
 // usesCallback reports whether the host's boot waits for the installer
-// callback: {callback} is in its command line.
-func usesCallback(h *inventory.Host) bool {
+// callback: {callback} is in its command line, or one of its answer files
+// holds the callback URL.
+func usesCallback(snap *inventory.Snapshot, h *inventory.Host) bool {
 	return strings.Contains(h.Cmdline, bootfiles.CallbackPlaceholder) ||
-		(h.Profile != nil && strings.Contains(h.Profile.Cmdline, bootfiles.CallbackPlaceholder))
+		(h.Profile != nil && strings.Contains(h.Profile.Cmdline, bootfiles.CallbackPlaceholder)) ||
+		snap.CallsBack(h)
 }
 
 // status is a host's armed one-shot for the API, or nil.

@@ -50,15 +50,23 @@ func runNextBoot(ctx context.Context, e *env, args []string) error {
 		return listNextBoots(e, path)
 	}
 	host := rest[0]
-	if _, ok := snap.HostByName(host); !ok {
+	h, ok := snap.HostByName(host)
+	if !ok {
 		fmt.Fprintf(e.stderr, "next-boot: no host %q in %s: nothing changed\n", host, *config)
 		return errFailed
 	}
 	profile := ""
 	if !*clear {
 		profile = rest[1]
-		if _, ok := snap.Profile(profile); !ok {
+		p, ok := snap.Profile(profile)
+		if !ok {
 			fmt.Fprintf(e.stderr, "next-boot: no profile %q in %s: nothing changed\n", profile, *config)
+			return errFailed
+		}
+		armed := *h
+		armed.Profile, armed.Local = p, false
+		if err := snap.CheckHostFiles(&armed); err != nil {
+			fmt.Fprintf(e.stderr, "next-boot: %v: nothing changed\n", err)
 			return errFailed
 		}
 	}
