@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -55,6 +56,8 @@ type machine struct {
 	virtio bool
 	// reboot lets the guest reboot instead of ending qemu (-no-reboot).
 	reboot bool
+	// mem, when set, is the guest's RAM in MiB instead of memoryOf's.
+	mem string
 }
 
 // qemuBinary is the emulator a firmware needs.
@@ -80,7 +83,7 @@ func (b *bootLab) boot(t *testing.T, m machine) *qemuRun {
 	t.Helper()
 	tap := b.lab.Tap(m.name)
 	args := []string{
-		"-nographic", "-m", memoryOf(m.fw), "-monitor", "none",
+		"-nographic", "-m", cmp.Or(m.mem, memoryOf(m.fw)), "-monitor", "none",
 		"-netdev", "tap,id=n0,ifname=" + tap + ",script=no,downscript=no",
 	}
 	// U-Boot tests type at its prompt: its console is a socket qemu waits

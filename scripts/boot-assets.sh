@@ -32,6 +32,9 @@
 #                      (tftp)/grub), from Debian's arm64 modules
 #   vmlinuz-arm64 initrd-arm64.gz   Debian arm64 cloud kernel and the same
 #                      marker initramfs with an arm64 busybox
+#   di-linux di-initrd.gz   Debian 12's own installer (text frontend) from
+#                      debian-installer-12-netboot-amd64: the unattended-install
+#                      test boots it with a preseed bootyard renders
 #   VERSIONS           package versions of everything above
 #
 # The arm64 packages come the same way, as PKG:arm64 (this adds arm64 as a
@@ -52,7 +55,7 @@ out=$cache/out
 want=(vmlinuz initrd.gz installer.gz pxelinux.0 ldlinux.c32 ipxe.efi undionly.kpxe grubnetx64.efi
 	grubhttpx64.efi OVMF_CODE.fd OVMF_VARS.fd u-boot-arm.bin u-boot-arm64.bin u-boot-riscv64.bin
 	opensbi-riscv64.bin OVMF_CODE_4M.ms.fd OVMF_VARS_4M.ms.fd shimx64.efi grubx64.efi AAVMF_CODE.fd
-	AAVMF_VARS.fd grubaa64.efi vmlinuz-arm64 initrd-arm64.gz VERSIONS)
+	AAVMF_VARS.fd grubaa64.efi vmlinuz-arm64 initrd-arm64.gz di-linux di-initrd.gz VERSIONS)
 
 complete() {
 	local f
@@ -129,6 +132,22 @@ for d in "$debs64"/*.deb; do
 	dpkg-deb -x "$d" "$root64"
 	dpkg-deb --showformat='${Package}:${Architecture} ${Version}\n' -W "$d" >>"$out/VERSIONS.tmp"
 done
+
+# Debian's installer: 130 MB, of which the test needs the text frontend's
+# kernel and initrd only, so just those two are unpacked (not into $root).
+di_pkg=debian-installer-12-netboot-amd64
+if ! compgen -G "$cache/debs-di/${di_pkg}_*.deb" >/dev/null; then
+	mkdir -p "$cache/debs-di"
+	(cd "$cache/debs-di" && apt-get download -q -o APT::Sandbox::User=root "$di_pkg")
+fi
+di_deb=$(compgen -G "$cache/debs-di/${di_pkg}_*.deb" | head -n1)
+di_dir=./usr/lib/debian-installer/images/12/amd64/text/debian-installer/amd64
+rm -rf "$cache/di-root"
+mkdir -p "$cache/di-root"
+dpkg-deb --fsys-tarfile "$di_deb" | tar -x -C "$cache/di-root" "$di_dir/linux" "$di_dir/initrd.gz"
+cp "$cache/di-root/$di_dir/linux" "$out/di-linux"
+cp "$cache/di-root/$di_dir/initrd.gz" "$out/di-initrd.gz"
+dpkg-deb --showformat='${Package} ${Version}\n' -W "$di_deb" >>"$out/VERSIONS.tmp"
 
 cp "$root"/boot/vmlinuz-* "$out/vmlinuz"
 cp "$root/usr/lib/PXELINUX/pxelinux.0" "$out/pxelinux.0"
