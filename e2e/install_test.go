@@ -38,10 +38,7 @@ func TestDebianInstallerPreseed(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := machine{name: "di1", mac: "52:54:00:10:ca:23", fw: fwBIOS, mem: "1024"}
-	tokenFile := filepath.Join(b.dir, "admin.token")
-	if err := os.WriteFile(tokenFile, []byte("e2e-admin-token-0123456789\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	tokenFile := b.adminToken(t)
 	cfg := `interface: eth0
 dhcp:
   subnet: 198.51.100.0/24

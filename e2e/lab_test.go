@@ -118,3 +118,14 @@ func requireTransferred(t *testing.T, srv *netlab.Proc, files ...string) {
 		t.Logf("tftp: %s", l)
 	}
 }
+
+// adminToken writes an admin token file (for `admin.token_file`, which the
+// next-boot write API needs) and returns its path.
+func (b *bootLab) adminToken(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(b.dir, "admin.token")
+	if err := os.WriteFile(path, []byte("e2e-admin-token-0123456789\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

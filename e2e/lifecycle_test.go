@@ -184,10 +184,7 @@ func TestInstallOnce(t *testing.T) {
 	if err := os.WriteFile(m.disk, make([]byte, 4<<20), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tokenFile := filepath.Join(b.dir, "admin.token")
-	if err := os.WriteFile(tokenFile, []byte("e2e-admin-token-0123456789\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	tokenFile := b.adminToken(t)
 	cfg := `interface: eth0
 dhcp:
   subnet: 198.51.100.0/24

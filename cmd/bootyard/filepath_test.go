@@ -35,15 +35,7 @@ func (l loopbackHost) HostByIP(ip netip.Addr) (*inventory.Host, bool) {
 func TestIPXEScriptNameSpellings(t *testing.T) {
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")
-	for _, f := range []string{"debian/linux", "debian/initrd.gz"} {
-		p := filepath.Join(root, f)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writePlaceholders(t, root, "debian/linux", "debian/initrd.gz")
 	cfg := `interface: lo
 dhcp:
   mode: authoritative
@@ -98,6 +90,20 @@ hosts:
 		}
 		if got := b.String(); !strings.HasPrefix(got, "#!ipxe") || !strings.Contains(got, "node1") || !strings.Contains(got, "debian/linux") {
 			t.Errorf("%q: got %q, want node1's generated iPXE script", name, got)
+		}
+	}
+}
+
+// writePlaceholders writes a one-byte file for each name under root.
+func writePlaceholders(t *testing.T, root string, names ...string) {
+	t.Helper()
+	for _, f := range names {
+		p := filepath.Join(root, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -25,15 +25,7 @@ import (
 func TestAnswerFilesOverTFTPAndHTTP(t *testing.T) {
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")
-	for _, f := range []string{"debian/linux", "debian/initrd.gz"} {
-		p := filepath.Join(root, f)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writePlaceholders(t, root, "debian/linux", "debian/initrd.gz")
 	tmpl := "d-i netcfg/get_hostname string {{.Host}}\nd-i partman-auto/disk string {{.Vars.disk}}\nd-i preseed/late_command string wget -q -O /dev/null '{{.Callback}}'\n"
 	if err := os.WriteFile(filepath.Join(dir, "node.preseed"), []byte(tmpl), 0o644); err != nil {
 		t.Fatal(err)
