@@ -84,6 +84,11 @@ func profileContent(p *Profile) Profile {
 	c.Line = 0
 	c.Options = stripLines(p.Options)
 	c.IPXEOptions = stripLines(p.IPXEOptions)
+	c.Files = nil
+	for _, f := range p.Files {
+		fc := f.content()
+		c.Files = append(c.Files, &fc)
+	}
 	if p.Menu != nil {
 		m := *p.Menu
 		m.Line = 0

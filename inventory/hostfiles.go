@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"net/netip"
@@ -32,7 +33,8 @@ type HostFile struct {
 	Template, Path string
 	Line           int
 	tmpl           *template.Template
-	state          fileState // the file when it was read (Watcher)
+	state          fileState         // the file when it was read (Watcher)
+	sum            [sha256.Size]byte // of the template's text (diff)
 }
 
 // FileData is what an answer-file template is executed with. Every field is
@@ -184,12 +186,12 @@ func (d *decoder) decodeFiles(m map[string]*yaml.Node, p string, pr *Profile) {
 			continue
 		}
 		f := &HostFile{Name: name, Template: tp, Path: resolvePath(d.dir, tp), Line: kv.key.Line}
-		tmpl, st, err := readTemplate(f.Path, tp)
+		tmpl, st, sum, err := readTemplate(f.Path, tp)
 		if err != nil {
 			d.addf(kv.val, field, "%v", err)
 			continue
 		}
-		f.tmpl, f.state = tmpl, st
+		f.tmpl, f.state, f.sum = tmpl, st, sum
 		pr.Files = append(pr.Files, f)
 	}
 	sort.Slice(pr.Files, func(i, j int) bool { return pr.Files[i].Name < pr.Files[j].Name })
@@ -221,31 +223,31 @@ func (d *decoder) vars(n *yaml.Node, path string) map[string]string {
 
 // readTemplate reads and parses the template at path; shown is the path as
 // the user wrote it, which names the template in errors.
-func readTemplate(path, shown string) (*template.Template, fileState, error) {
+func readTemplate(path, shown string) (*template.Template, fileState, [sha256.Size]byte, error) {
 	fl, err := os.Open(path)
 	if err != nil {
-		return nil, fileState{}, fmt.Errorf("template %s: %w", shown, unwrapPath(err))
+		return nil, fileState{}, [sha256.Size]byte{}, fmt.Errorf("template %s: %w", shown, unwrapPath(err))
 	}
 	defer fl.Close()
 	fi, err := fl.Stat()
 	if err != nil {
-		return nil, fileState{}, fmt.Errorf("template %s: %w", shown, unwrapPath(err))
+		return nil, fileState{}, [sha256.Size]byte{}, fmt.Errorf("template %s: %w", shown, unwrapPath(err))
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fileState{}, fmt.Errorf("template %s: not a regular file", shown)
+		return nil, fileState{}, [sha256.Size]byte{}, fmt.Errorf("template %s: not a regular file", shown)
 	}
 	b, err := io.ReadAll(io.LimitReader(fl, MaxTemplateSize+1))
 	if err != nil {
-		return nil, fileState{}, fmt.Errorf("template %s: %w", shown, unwrapPath(err))
+		return nil, fileState{}, [sha256.Size]byte{}, fmt.Errorf("template %s: %w", shown, unwrapPath(err))
 	}
 	if len(b) > MaxTemplateSize {
-		return nil, fileState{}, fmt.Errorf("template %s: larger than %d KiB", shown, MaxTemplateSize>>10)
+		return nil, fileState{}, [sha256.Size]byte{}, fmt.Errorf("template %s: larger than %d KiB", shown, MaxTemplateSize>>10)
 	}
 	t, err := template.New(filepath.ToSlash(shown)).Option("missingkey=error").Parse(string(b))
 	if err != nil {
-		return nil, fileState{}, templateError(err)
+		return nil, fileState{}, [sha256.Size]byte{}, templateError(err)
 	}
-	return t, stateOf(fi), nil
+	return t, stateOf(fi), sha256.Sum256(b), nil
 }
 
 // templateError drops text/template's "template: " prefix: what is left
@@ -327,4 +329,10 @@ func (s *Snapshot) dryRender(h *Host, each func([]byte)) (*HostFile, *Profile, e
 		}
 	}
 	return nil, nil, nil
+}
+
+// content is what makes an answer file render as it does, for diff: the
+// name and the template's text, not where it was read from or when.
+func (f *HostFile) content() HostFile {
+	return HostFile{Name: f.Name, sum: f.sum}
 }

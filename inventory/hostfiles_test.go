@@ -190,3 +190,28 @@ func TestWatcherReloadsTemplates(t *testing.T) {
 	}
 	waitFor("v4 52:54:00:00:00:01")
 }
+
+// TestDiffCountsTemplateEdits: the reload log counts a profile as changed
+// when its template's text changed, and not when only the file was read
+// again.
+func TestDiffCountsTemplateEdits(t *testing.T) {
+	a, _, dir := loadTemplates(t, hostFilesHead, "tmpl.preseed", "v1 {{.Host}}")
+	path := filepath.Join(dir, "bootyard.yaml")
+	same, err := Load(path, Options{SkipFileChecks: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := diff(a, same); c.profilesChanged != 0 || c.hostsChanged != 0 {
+		t.Errorf("same template: %d profiles, %d hosts changed, want 0", c.profilesChanged, c.hostsChanged)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tmpl.preseed"), []byte("v2 {{.Host}}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	edited, err := Load(path, Options{SkipFileChecks: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := diff(a, edited); c.profilesChanged != 1 {
+		t.Errorf("edited template: %d profiles changed, want 1", c.profilesChanged)
+	}
+}
