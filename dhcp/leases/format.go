@@ -15,11 +15,14 @@ import (
 	"time"
 )
 
-// On disk a store is two files of the same line format:
+// On disk a store is two files (three during a compaction) of one line format:
 //
 //	path          the snapshot, replaced whole by compaction (temp file, fsync,
 //	              rename, fsync of the folder), so it is always complete
 //	path.journal  records appended since the snapshot, one per change
+//	path.journal.old  while a compaction writes the next snapshot (or after
+//	              a crash during one): the journal before it, read between
+//	              the two (compact.go)
 //
 // Each line is "<crc32c of the JSON, 8 hex digits> <JSON record>\n". A record
 // is the full new state of one address, not a delta, so replaying the journal
@@ -123,13 +126,25 @@ func readLines(r io.Reader, apply func(Lease)) (good int64, bad int, err error) 
 	}
 }
 
-// Read returns the leases stored at path (snapshot plus journal) without
-// changing either file, so it is safe while a server has them open (for
-// `bootyard leases`). A torn or corrupt line is skipped.
+// Read returns the leases stored at path (snapshot, then the journal being
+// folded if any, then the journal) without changing any file, so it is safe
+// while a server has them open (for `bootyard leases`). The files are opened
+// newest first (journal, journal.old, snapshot), so that a compaction running
+// meanwhile cannot hide records between them; they are read oldest first. A
+// torn or corrupt line is skipped.
 func Read(path string) ([]Lease, error) {
 	s := &Store{byIP: make(map[netip.Addr]*record), byMAC: make(map[string]*record)}
+	names := []string{path + ".journal", path + ".journal.old", path}
+	files := make([]*os.File, len(names))
+	defer func() {
+		for _, f := range files {
+			if f != nil {
+				f.Close()
+			}
+		}
+	}()
 	found := false
-	for _, p := range []string{path, path + ".journal"} {
+	for i, p := range names {
 		f, err := os.Open(p)
 		if errors.Is(err, os.ErrNotExist) {
 			continue
@@ -137,15 +152,18 @@ func Read(path string) ([]Lease, error) {
 		if err != nil {
 			return nil, fmt.Errorf("leases: %w", err)
 		}
-		found = true
-		_, _, err = readLines(f, s.put)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("leases: read %s: %w", p, err)
-		}
+		files[i], found = f, true
 	}
 	if !found {
 		return nil, fmt.Errorf("leases: %s: %w", path, os.ErrNotExist)
+	}
+	for i := len(files) - 1; i >= 0; i-- {
+		if files[i] == nil {
+			continue
+		}
+		if _, _, err := readLines(files[i], s.put); err != nil {
+			return nil, fmt.Errorf("leases: read %s: %w", names[i], err)
+		}
 	}
 	return s.List(), nil
 }

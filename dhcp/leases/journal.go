@@ -1,13 +1,13 @@
 package leases
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,6 +18,7 @@ import (
 // rate.
 type journal struct {
 	path, jpath string
+	opath       string // path.journal.old: the journal being folded into a new snapshot
 	f           journalFile
 	size        int64 // bytes of good records in the journal file
 	resync      bool  // a failed write may have left half a line behind
@@ -36,6 +37,13 @@ type journal struct {
 	bad int
 	// onFlush, when set, is told about every batch written (Options.OnFlush).
 	onFlush func(records int, took time.Duration, err error)
+	// folding is set while a new snapshot is written beside the writer
+	// (compact.go); folds counts them so that close waits for the last.
+	folding atomic.Bool
+	folds   sync.WaitGroup
+	// foldStep, when set (tests), is called by fold at "start", after the
+	// "renamed" snapshot and when "done", to stop the world there.
+	foldStep func(step string)
 }
 
 // journalFile is what the journal needs of its file (*os.File; tests
@@ -62,7 +70,7 @@ func newBatch() *batch { return &batch{done: make(chan struct{})} }
 // openJournal loads path and path.journal through apply and opens the
 // journal for appending.
 func openJournal(path string, limit int, apply func(Lease)) (*journal, error) {
-	j := &journal{limit: limit, path: path, jpath: path + ".journal", cur: newBatch(),
+	j := &journal{limit: limit, path: path, jpath: path + ".journal", opath: path + ".journal.old", cur: newBatch(),
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("leases: %w", err)
@@ -77,11 +85,24 @@ func openJournal(path string, limit int, apply func(Lease)) (*journal, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("leases: %w", err)
 	}
+	// A journal.old is left by a crash (or a failed write) while a new
+	// snapshot was being written: its records follow the snapshot's and
+	// precede the journal's. The next compaction folds it in.
+	n := 0
+	if f, err := os.Open(j.opath); err == nil {
+		_, bad, err := readLines(f, func(l Lease) { n++; apply(l) })
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("leases: read %s: %w", j.opath, err)
+		}
+		j.bad += bad
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("leases: %w", err)
+	}
 	f, err := os.OpenFile(j.jpath, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("leases: %w", err)
 	}
-	n := 0
 	good, bad, err := readLines(f, func(l Lease) { n++; apply(l) })
 	if err != nil {
 		f.Close()
@@ -124,10 +145,11 @@ func (j *journal) run(compact func()) {
 		case <-j.kick:
 		case <-j.stop:
 			j.flush()
+			j.folds.Wait()
 			return
 		}
 		j.flush()
-		if j.needCompact() {
+		if j.needCompact() && !j.folding.Load() {
 			compact()
 		}
 	}
@@ -231,55 +253,6 @@ func (j *journal) close() error {
 		err = fmt.Errorf("leases: %w", cerr)
 	}
 	return err
-}
-
-// rewrite replaces the snapshot with recs and empties the journal. The
-// caller holds the store lock (no appends can happen) and has flushed.
-func (j *journal) rewrite(recs []*record) error {
-	tmp := j.path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return fmt.Errorf("leases: compact: %w", err)
-	}
-	w := bufio.NewWriterSize(f, 64<<10)
-	var line []byte
-	for _, r := range recs {
-		line = encodeLine(line[:0], r.Lease)
-		w.Write(line)
-	}
-	err = w.Flush()
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, j.path)
-	}
-	if err == nil {
-		err = syncDir(filepath.Dir(j.path))
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("leases: compact: %w", err)
-	}
-	// The snapshot now holds everything: the journal can start over. A crash
-	// before this truncation only replays records the snapshot has.
-	if err := j.f.Truncate(0); err != nil {
-		return fmt.Errorf("leases: compact: %w", err)
-	}
-	if _, err := j.f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("leases: compact: %w", err)
-	}
-	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("leases: compact: %w", err)
-	}
-	j.size, j.resync = 0, false
-	j.mu.Lock()
-	j.count = 0
-	j.mu.Unlock()
-	return nil
 }
 
 func syncDir(dir string) error {

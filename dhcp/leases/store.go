@@ -279,11 +279,11 @@ func (s *Store) List() []Lease {
 	return out
 }
 
-// records returns the live records in commit order, forgetting leases that
-// expired more than KeepExpired ago. Called with s.mu held.
-func (s *Store) records(now time.Time) []*record {
-	out := make([]*record, 0, len(s.byIP))
-	for _, r := range s.byIP {
+// live returns recs in commit order, forgetting leases that expired more
+// than KeepExpired ago (compaction writes them; no lock needed).
+func (s *Store) live(recs []*record, now time.Time) []*record {
+	out := recs[:0]
+	for _, r := range recs {
 		if now.Sub(r.Expires) > s.opts.KeepExpired {
 			continue
 		}
@@ -329,25 +329,6 @@ func (s State) String() string {
 		return "declined"
 	}
 	return fmt.Sprintf("state(%d)", uint8(s))
-}
-
-// compact folds the journal into a new snapshot file. It runs on the journal
-// writer goroutine and holds the store lock throughout, so that the snapshot
-// and the emptied journal agree; commits wait for it (milliseconds for
-// thousands of leases).
-func (s *Store) compact() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.j.flush(); err != nil {
-		s.opts.Logger.Error("lease journal write failed before compaction", "err", err)
-		return
-	}
-	if err := s.j.rewrite(s.records(s.opts.Now())); err != nil {
-		s.opts.Logger.Error("lease store compaction failed; the journal keeps growing", "err", err)
-		s.j.mu.Lock()
-		s.j.count = 0 // retry after another CompactEvery records
-		s.j.mu.Unlock()
-	}
 }
 
 // Corrupt returns the number of damaged records skipped when the store was
