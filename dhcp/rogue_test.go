@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
+	"golang.org/x/net/bpf"
 )
 
 // ipv4UDP wraps payload in IPv4/UDP headers as the packet socket hands them
@@ -66,4 +67,44 @@ func FuzzOtherServerReply(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		otherServerReply(b, netip.MustParseAddr("198.51.100.2"))
 	})
+}
+
+// TestRogueFilter runs the rogue watch's kernel filter on IPv4 packets: only
+// UDP from 67 to 68 (any header length, not a later fragment) gets through.
+func TestRogueFilter(t *testing.T) {
+	vm, err := bpf.NewVM(rogueFilter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkt := func(ihl int, proto byte, frag uint16, src, dst uint16) []byte {
+		b := make([]byte, ihl*4+8+240)
+		b[0] = 0x40 | byte(ihl)
+		binary.BigEndian.PutUint16(b[6:], frag)
+		b[9] = proto
+		binary.BigEndian.PutUint16(b[ihl*4:], src)
+		binary.BigEndian.PutUint16(b[ihl*4+2:], dst)
+		return b
+	}
+	for _, tc := range []struct {
+		name string
+		b    []byte
+		pass bool
+	}{
+		{"reply to a client", pkt(5, 17, 0, 67, 68), true},
+		{"reply with IP options", pkt(7, 17, 0, 67, 68), true},
+		{"first fragment (more fragments set)", pkt(5, 17, 0x2000, 67, 68), true},
+		{"request", pkt(5, 17, 0, 68, 67), false},
+		{"reply to a relay", pkt(5, 17, 0, 67, 67), false},
+		{"TCP", pkt(5, 6, 0, 67, 68), false},
+		{"later fragment", pkt(5, 17, 0x0010, 67, 68), false},
+		{"other UDP", pkt(5, 17, 0, 53, 68), false},
+	} {
+		n, err := vm.Run(tc.b)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if (n > 0) != tc.pass {
+			t.Errorf("%s: filter kept %d bytes, want pass=%v", tc.name, n, tc.pass)
+		}
+	}
 }

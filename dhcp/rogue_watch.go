@@ -11,6 +11,8 @@ import (
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
 	rawpacket "github.com/mdlayher/packet"
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
 
 	"github.com/bootyard/bootyard/inventory"
 )
@@ -21,17 +23,47 @@ const ProbeVendorClass = "bootyard-rogue-probe"
 
 // ListenRogue opens the packet socket WatchRogues reads: IPv4 frames on
 // iface, with the link-layer header removed (needs CAP_NET_RAW, which the
-// systemd unit grants).
+// systemd unit grants). A kernel filter passes only UDP from port 67 to
+// port 68 and the socket skips frames we send: without them every request
+// and reply of a busy server would be copied to this socket and read, one
+// system call each, only to be thrown away.
 func ListenRogue(iface string) (*rawpacket.Conn, error) {
 	ifi, err := net.InterfaceByName(iface)
 	if err != nil {
 		return nil, fmt.Errorf("dhcp: rogue watch: %w", err)
 	}
-	c, err := rawpacket.Listen(ifi, rawpacket.Datagram, 0x0800, nil)
+	filter, err := bpf.Assemble(rogueFilter)
+	if err != nil {
+		return nil, fmt.Errorf("dhcp: rogue watch: filter: %w", err)
+	}
+	c, err := rawpacket.Listen(ifi, rawpacket.Datagram, 0x0800, &rawpacket.Config{Filter: filter})
 	if err != nil {
 		return nil, fmt.Errorf("dhcp: rogue watch on %s: %w", iface, err)
 	}
+	if rc, err := c.SyscallConn(); err == nil {
+		// Linux 4.20 and later; on older kernels our own replies are read
+		// and dropped by otherServerReply (its server is ours).
+		rc.Control(func(fd uintptr) {
+			unix.SetsockoptInt(int(fd), unix.SOL_PACKET, unix.PACKET_IGNORE_OUTGOING, 1)
+		})
+	}
 	return c, nil
+}
+
+// rogueFilter passes an IPv4 packet (no link header: a Datagram socket)
+// that is the first fragment of UDP from port 67 to port 68.
+var rogueFilter = []bpf.Instruction{
+	bpf.LoadAbsolute{Off: 9, Size: 1}, // protocol
+	bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: 17, SkipTrue: 7},
+	bpf.LoadAbsolute{Off: 6, Size: 2}, // flags and fragment offset
+	bpf.JumpIf{Cond: bpf.JumpBitsSet, Val: 0x1fff, SkipTrue: 5},
+	bpf.LoadMemShift{Off: 0},          // X = header length
+	bpf.LoadIndirect{Off: 0, Size: 2}, // source port
+	bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: ServerPort, SkipTrue: 2},
+	bpf.LoadIndirect{Off: 2, Size: 2}, // destination port
+	bpf.JumpIf{Cond: bpf.JumpEqual, Val: ClientPort, SkipTrue: 1},
+	bpf.RetConstant{Val: 0},
+	bpf.RetConstant{Val: 65535},
 }
 
 // WatchRogues reports DHCP server packets on the serving interface that are
