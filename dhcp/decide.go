@@ -67,6 +67,9 @@ type decider struct {
 }
 
 func (d *decider) note(format string, args ...any) {
+	if d.req.Terse {
+		return
+	}
 	d.why = append(d.why, fmt.Sprintf(format, args...))
 }
 
@@ -96,7 +99,9 @@ func (d *decider) decide() Decision {
 		return d.ignore(slog.LevelWarn, code, "%s", why)
 	}
 	d.mac = m.ClientHWAddr
-	d.rep.MAC = d.mac.String()
+	if !d.req.Terse { // the report is for explain, never terse
+		d.rep.MAC = d.mac.String()
+	}
 	// Who is asking comes first, so that every ignore below is still
 	// explained with the client's class and host.
 	d.fw = identifyFirmware(m)

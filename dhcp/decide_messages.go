@@ -26,7 +26,7 @@ const (
 // authoritative serves addresses and boot options (dhcp.mode authoritative).
 func (d *decider) authoritative() Decision {
 	n, sel, ok := d.network()
-	if ok {
+	if ok && !d.req.Terse {
 		d.rep.Subnet = n.name + ", selected by " + sel.String()
 	}
 	switch {

@@ -25,6 +25,10 @@ type Request struct {
 	// interface's address). The decision uses it as it is.
 	ServerIP netip.Addr
 	Now      time.Time
+	// Terse skips the notes of Decision.Why (the server sets it when its
+	// log level would not print them): Why then holds only the "ignored:"
+	// line of a request not answered. The decision is the same.
+	Terse bool
 }
 
 // LeaseView is the read side of the lease store that Decide needs.

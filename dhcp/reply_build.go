@@ -51,7 +51,7 @@ func (d *decider) build(s replySpec) *dhcpv4.DHCPv4 {
 		ClientHWAddr:  append(net.HardwareAddr(nil), d.mac...),
 		Options:       dhcpv4.Options{},
 	}
-	var o optionSet
+	o := optionSet{entries: make([]optEntry, 0, 24)} // one allocation for a typical reply
 	bootp := s.typ == dhcpv4.MessageTypeNone
 	if !bootp {
 		o.set(dhcpv4.OptionDHCPMessageType, []byte{byte(s.typ)}, prioKeep)

@@ -115,6 +115,9 @@ func (s *optionSet) fit(limit int) (dropped []string) {
 
 // apply writes the options into a message.
 func (s *optionSet) apply(m *dhcpv4.DHCPv4) {
+	if len(m.Options) == 0 {
+		m.Options = make(dhcpv4.Options, len(s.entries)) // sized once, not grown
+	}
 	for _, e := range s.entries {
 		m.Options[e.code] = e.value
 	}

@@ -32,7 +32,24 @@ type exchange struct {
 	snap *inventory.Snapshot
 	req  Request     // the parsed message with the socket facts: Decide's input
 	dec  Decision    // the last decision taken for it
-	logs []slog.Attr // mac, xid, iface, type, port: on every line about it
+	logs []slog.Attr // mac, xid, iface, type, port: on every line about it (attrs)
+}
+
+// attrs returns the attributes every log line about x carries, built on
+// the first line: a server logging at warn builds none for a request
+// answered without trouble.
+func (x *exchange) attrs(iface string) []slog.Attr {
+	if x.logs == nil {
+		msg := x.req.Msg
+		x.logs = []slog.Attr{
+			slog.String("mac", msg.ClientHWAddr.String()),
+			slog.String("xid", msg.TransactionID.String()),
+			slog.String("iface", iface),
+			slog.String("type", messageName(msg)),
+			slog.Int("port", x.port),
+		}
+	}
+	return x.logs[:len(x.logs):len(x.logs)]
 }
 
 // mac is the client's hardware address (once parsed).
@@ -73,14 +90,8 @@ func (s *Server) handle(ctx context.Context, x *exchange, pending *sync.WaitGrou
 		s.log.Debug("dhcp: no inventory loaded yet, request dropped", "iface", s.cfg.Iface, "port", x.port)
 		return
 	}
-	x.req = Request{Msg: msg, Port: x.port, Peer: p.peer, ServerIP: s.cfg.ServerIP, Now: time.Now()}
-	x.logs = []slog.Attr{
-		slog.String("mac", x.mac().String()),
-		slog.String("xid", msg.TransactionID.String()),
-		slog.String("iface", s.cfg.Iface),
-		slog.String("type", messageName(msg)),
-		slog.Int("port", x.port),
-	}
+	x.req = Request{Msg: msg, Port: x.port, Peer: p.peer, ServerIP: s.cfg.ServerIP, Now: time.Now(),
+		Terse: !s.log.Enabled(ctx, slog.LevelDebug)}
 	s.noticeOtherServer(x.snap, x.req, x.req.Now)
 
 	for range maxDecideAttempts {
@@ -95,11 +106,11 @@ func (s *Server) handle(ctx context.Context, x *exchange, pending *sync.WaitGrou
 		}
 		durable, err := s.cfg.Leases.CommitAsync(*x.dec.Change)
 		if errors.Is(err, leases.ErrConflict) {
-			s.log.LogAttrs(ctx, slog.LevelDebug, "dhcp: lease conflict, deciding again", append(x.logs, slog.Any("err", err))...)
+			s.log.LogAttrs(ctx, slog.LevelDebug, "dhcp: lease conflict, deciding again", append(x.attrs(s.cfg.Iface), slog.Any("err", err))...)
 			continue
 		}
 		if err != nil {
-			s.log.LogAttrs(ctx, slog.LevelError, "dhcp: lease store failed, no reply sent", append(x.logs, slog.Any("err", err))...)
+			s.log.LogAttrs(ctx, slog.LevelError, "dhcp: lease store failed, no reply sent", append(x.attrs(s.cfg.Iface), slog.Any("err", err))...)
 			return
 		}
 		s.observe(msg, x.dec)
@@ -115,7 +126,7 @@ func (s *Server) handle(ctx context.Context, x *exchange, pending *sync.WaitGrou
 		s.finishDurable(ctx, x, durable, pending)
 		return
 	}
-	s.log.LogAttrs(ctx, slog.LevelWarn, "dhcp: gave up after repeated lease conflicts", x.logs...)
+	s.log.LogAttrs(ctx, slog.LevelWarn, "dhcp: gave up after repeated lease conflicts", x.attrs(s.cfg.Iface)...)
 }
 
 // finishDurable sends the reply once its lease is on disk (a reply must
@@ -128,7 +139,7 @@ func (s *Server) handle(ctx context.Context, x *exchange, pending *sync.WaitGrou
 func (s *Server) finishDurable(ctx context.Context, x *exchange, durable func() error, pending *sync.WaitGroup) {
 	send := func() {
 		if err := durable(); err != nil {
-			s.log.LogAttrs(ctx, slog.LevelError, "dhcp: lease store failed, no reply sent", append(x.logs, slog.Any("err", err))...)
+			s.log.LogAttrs(ctx, slog.LevelError, "dhcp: lease store failed, no reply sent", append(x.attrs(s.cfg.Iface), slog.Any("err", err))...)
 			return
 		}
 		if ctx.Err() != nil {
@@ -164,7 +175,7 @@ func (s *Server) known(snap *inventory.Snapshot, mac net.HardwareAddr, now time.
 // caller decides again. The probe runs outside any lock; only this worker
 // waits for it.
 func (s *Server) inUse(ctx context.Context, x *exchange) bool {
-	snap, c, now, attrs := x.snap, x.dec.Change, x.req.Now, x.logs
+	snap, c, now := x.snap, x.dec.Change, x.req.Now
 	if !snap.DHCP.ConflictProbe || s.cfg.Prober == nil || c.Op != leases.OpOffer {
 		return false
 	}
@@ -175,6 +186,7 @@ func (s *Server) inUse(ctx context.Context, x *exchange) bool {
 	if l, ok := s.cfg.Leases.ByIP(c.IP, now); ok && string(l.MAC) == string(c.MAC) {
 		return false // re-offer of the client's own address
 	}
+	attrs := x.attrs(s.cfg.Iface)
 	owner, used, err := s.probes.probe(ctx, s.cfg.Prober, c.IP, now)
 	if err != nil {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "dhcp: conflict probe failed, offering without it", append(attrs, slog.String("ip", c.IP.String()), slog.Any("err", err))...)
@@ -193,29 +205,36 @@ func (s *Server) inUse(ctx context.Context, x *exchange) bool {
 
 // finish sends the reply, or logs why there is none.
 func (s *Server) finish(ctx context.Context, x *exchange) {
-	d, attrs := x.dec, x.logs
+	d := x.dec
 	if d.Reply == nil {
 		if d.Level >= slog.LevelInfo && !s.lim.shouldLog(string(x.mac()), x.req.Now, ignoreLogEvery) {
 			return
 		}
 		if s.log.Enabled(ctx, d.Level) {
-			s.log.LogAttrs(ctx, d.Level, "dhcp: not answered: "+d.Ignore, append(attrs, slog.String("reason", string(d.Reason)), slog.Any("why", d.Why))...)
+			if x.req.Terse {
+				// Decided without notes: decide again with them for the
+				// line (rare: rate-limited per MAC above; Decide only reads).
+				full := x.req
+				full.Terse = false
+				d.Why = s.decide(full, x.snap, s.cfg.Leases).Why
+			}
+			s.log.LogAttrs(ctx, d.Level, "dhcp: not answered: "+d.Ignore, append(x.attrs(s.cfg.Iface), slog.String("reason", string(d.Reason)), slog.Any("why", d.Why))...)
 		}
 		return
 	}
 	dest := d.Dest
 	if !dest.IsValid() {
-		s.log.LogAttrs(ctx, slog.LevelError, "dhcp: decision has a reply but no destination", attrs...)
+		s.log.LogAttrs(ctx, slog.LevelError, "dhcp: decision has a reply but no destination", x.attrs(s.cfg.Iface)...)
 		return
 	}
 	dest, err := s.send(x, d)
 	if err != nil {
-		s.log.LogAttrs(ctx, slog.LevelError, "dhcp: send failed", append(attrs, slog.String("dest", dest.String()), slog.Any("err", err))...)
+		s.log.LogAttrs(ctx, slog.LevelError, "dhcp: send failed", append(x.attrs(s.cfg.Iface), slog.String("dest", dest.String()), slog.Any("err", err))...)
 		return
 	}
 	s.noteBooting(ctx, x.mac(), x.req.Now)
 	if s.log.Enabled(ctx, d.Level) {
-		a := append(attrs,
+		a := append(x.attrs(s.cfg.Iface),
 			slog.String("reply", d.Reply.MessageType().String()),
 			slog.String("dest", dest.String()))
 		if yi := d.Reply.YourIPAddr; yi != nil && !yi.IsUnspecified() {
