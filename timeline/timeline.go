@@ -134,10 +134,16 @@ func (t *Timeline) Add(e Event) {
 	t.mu.Lock()
 	m := t.byMAC[e.MAC]
 	if m == nil {
+		var events []Event
 		if len(t.byMAC) >= t.opts.MaxMACs {
-			t.evictLocked()
+			events = t.evictLocked()
 		}
-		m = &machine{mac: e.MAC, events: make([]Event, 0, min(t.opts.PerMAC, 16))}
+		if events == nil {
+			// Most machines in a busy network log a DHCP exchange or two:
+			// start small, append grows a booting machine's list.
+			events = make([]Event, 0, min(t.opts.PerMAC, 4))
+		}
+		m = &machine{mac: e.MAC, events: events}
 		t.byMAC[e.MAC] = m
 	} else {
 		m.unlink()
@@ -198,13 +204,18 @@ func (m *machine) advance(e Event) {
 	}
 }
 
-func (t *Timeline) evictLocked() {
+// evictLocked forgets the least recently seen machine and returns its event
+// list, emptied, for the next machine: with more machines than MaxMACs every
+// new one would otherwise allocate a list and leave one to the collector.
+func (t *Timeline) evictLocked() []Event {
 	oldest := t.lru.newer
 	if oldest == &t.lru {
-		return
+		return nil
 	}
 	oldest.unlink()
 	delete(t.byMAC, oldest.mac)
+	clear(oldest.events) // no strings kept alive
+	return oldest.events[:0]
 }
 
 // unlink takes m out of the recency ring.

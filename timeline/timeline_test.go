@@ -99,3 +99,30 @@ func TestEvictsLeastRecentlySeen(t *testing.T) {
 		t.Errorf("tracked %d, want 3", n)
 	}
 }
+
+// TestEvictedEventsDoNotLeak: a machine that takes the place of a forgotten
+// one (and its recycled event list) sees only its own events.
+func TestEvictedEventsDoNotLeak(t *testing.T) {
+	tl := New(Options{MaxMACs: 1, PerMAC: 3})
+	for i := range 5 { // a full ring that has wrapped
+		tl.Add(Event{MAC: "02:00:00:00:00:01", Kind: "dhcp", Summary: fmt.Sprint("old ", i)})
+	}
+	tl.Add(Event{MAC: "02:00:00:00:00:02", Kind: "dhcp", Summary: "new 0"})
+	tl.Add(Event{MAC: "02:00:00:00:00:02", Kind: "dhcp", Summary: "new 1"})
+	_, ev, ok := tl.Machine("02:00:00:00:00:02")
+	if !ok || len(ev) != 2 || ev[0].Summary != "new 0" || ev[1].Summary != "new 1" {
+		t.Fatalf("events of the new machine = %+v, %v", ev, ok)
+	}
+}
+
+// BenchmarkAddNewMACs is bench/dhcp's pool scenario for the timeline: every
+// exchange from a MAC it has not seen, past MaxMACs.
+func BenchmarkAddNewMACs(b *testing.B) {
+	tl := New(Options{})
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		tl.Add(Event{MAC: fmt.Sprintf("02:00:00:%02x:%02x:%02x", byte(i>>16), byte(i>>8), byte(i)), Kind: "dhcp", Summary: "DISCOVER -> OFFER"})
+	}
+}
