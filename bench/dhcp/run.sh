@@ -7,8 +7,9 @@
 #
 # Needs root, iproute2, taskset, perfdhcp (Debian: kea-admin), dnsmasq,
 # kea-dhcp4 (kea-dhcp4-server) and Go. SERVERS may also name bootyard-nosync
-# (lease file in /dev/shm: no fsync cost). PROFILE=DIR keeps a CPU profile of
-# bootyard per scenario (its last rate) in DIR. Nothing leaves the two namespaces it
+# (lease file in /dev/shm: no fsync cost) and bootyard-base (the binary
+# BASE_BIN, e.g. built from main, durable leases: before/after in one run).
+# PROFILE=DIR keeps a CPU profile of bootyard per scenario (its last rate) in DIR. Nothing leaves the two namespaces it
 # creates; they are removed on exit. See README.md for how to read the output.
 set -euo pipefail
 
@@ -106,12 +107,13 @@ start_server() { # name scenario
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	case $name in
-	bootyard | bootyard-nosync)
-		local lf=$dir/leases
+	bootyard | bootyard-nosync | bootyard-base)
+		local lf=$dir/leases bin=$work/bootyard
 		[ "$name" = bootyard-nosync ] && lf=$shm/leases-$scen && rm -f "$lf"*
+		[ "$name" = bootyard-base ] && bin=${BASE_BIN:?bootyard-base needs BASE_BIN}
 		bootyard_config "$scen" "$lf" >"$dir/bootyard.yaml"
-		ip netns exec "$S" taskset -c "$SERVER_CPU" "$work/bootyard" serve -config "$dir/bootyard.yaml" \
-			-log-level warn ${PROFILE:+-cpuprofile "$PROFILE/bootyard-$scen.prof"} 2>"$dir/log" &
+		ip netns exec "$S" taskset -c "$SERVER_CPU" "$bin" serve -config "$dir/bootyard.yaml" \
+			-log-level warn ${PROFILE:+-cpuprofile "$PROFILE/$name-$scen.prof"} 2>"$dir/log" &
 		;;
 	dnsmasq)
 		local resv=()
