@@ -245,7 +245,7 @@ func (s *Server) dispatch(conn *net.UDPConn, b []byte, from netip.AddrPort, dst 
 	t := s.begin(req.name, from, req.write)
 	var l link
 	if s.cfg.SinglePort {
-		cl := &chanLink{conn: conn, peer: from, in: make(chan []byte, 256)}
+		cl := &chanLink{conn: conn, peer: from, in: make(chan []byte, 256), batch: newBatchWriter(conn, from)}
 		cl.done = func() {
 			s.mu.Lock()
 			if s.links[from] == cl {

@@ -92,7 +92,7 @@ func (s *Server) run(t *transfer, req request, l link, local netip.Addr) {
 	}()
 	var we wireError
 	if errors.As(t.end, &we) {
-		l.send(appendError(nil, wireCode(we), string(we)))
+		ss.send(appendError(nil, wireCode(we), string(we)))
 	}
 	s.endTransfer(t)
 	if t.end == nil && lastAck != nil {
