@@ -6,7 +6,9 @@ import (
 	"os/exec"
 	"runtime"
 	"strconv"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/bootyard/bootyard/inventory"
 )
@@ -40,25 +42,50 @@ func BenchmarkEngine(b *testing.B) {
 	const size = 16 << 20
 	dir := b.TempDir()
 	writeFile(b, dir, "f", size)
-	for _, c := range []struct{ blksize, window int }{{512, 1}, {1468, 1}, {8192, 1}, {1468, 16}} {
-		b.Run(fmt.Sprintf("blksize=%d/window=%d", c.blksize, c.window), func(b *testing.B) {
-			srv := startServer(b, settings(func(t *inventory.TFTP) { t.MaxBlockSize = 8192; t.MaxWindow = 16 }), newRootFiles(b, dir))
-			cmd := exec.Command(os.Args[0], srv.addr, "f", strconv.Itoa(size), strconv.Itoa(c.blksize),
-				strconv.Itoa(c.window), strconv.Itoa(b.N))
-			cmd.Env = append(os.Environ(), fastGetEnv+"=1")
-			b.SetBytes(size)
-			var ms0, ms1 runtime.MemStats
-			runtime.ReadMemStats(&ms0)
-			b.ResetTimer()
-			out, err := cmd.CombinedOutput()
-			b.StopTimer()
-			runtime.ReadMemStats(&ms1)
-			if err != nil {
-				b.Fatalf("client: %v: %s", err, out)
-			}
-			blocks := b.N * (size/c.blksize + 1)
-			b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(blocks), "allocs/block")
-			b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(b.N), "allocs/transfer")
-		})
+	waits := []struct {
+		name string
+		set  func(*Server)
+	}{
+		{"netpoll", func(*Server) {}}, // the default
+		{"thread", func(s *Server) { s.threadSlots = 1 }},
+		{"spin20us", func(s *Server) { s.threadSlots, s.spin = 1, 20*time.Microsecond }},
+		{"locked", func(s *Server) { s.threadSlots, s.lockThread = 1, true }},
+		{"rawsyscall", func(s *Server) { s.threadSlots, s.noHandoff = 1, true }},
 	}
+	for _, c := range []struct{ blksize, window int }{{512, 1}, {1468, 1}, {8192, 1}, {1468, 16}} {
+		for _, wt := range waits {
+			b.Run(fmt.Sprintf("blksize=%d/window=%d/wait=%s", c.blksize, c.window, wt.name), func(b *testing.B) {
+				srv := startServer(b, settings(func(t *inventory.TFTP) { t.MaxBlockSize = 8192; t.MaxWindow = 16 }), newRootFiles(b, dir), wt.set)
+				cmd := exec.Command(os.Args[0], srv.addr, "f", strconv.Itoa(size), strconv.Itoa(c.blksize),
+					strconv.Itoa(c.window), strconv.Itoa(b.N))
+				cmd.Env = append(os.Environ(), fastGetEnv+"=1")
+				b.SetBytes(size)
+				var ms0, ms1 runtime.MemStats
+				runtime.ReadMemStats(&ms0)
+				cpu0 := cpuTime(b)
+				b.ResetTimer()
+				out, err := cmd.CombinedOutput()
+				b.StopTimer()
+				runtime.ReadMemStats(&ms1)
+				cpu1 := cpuTime(b)
+				if err != nil {
+					b.Fatalf("client: %v: %s", err, out)
+				}
+				blocks := b.N * (size/c.blksize + 1)
+				b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(blocks), "allocs/block")
+				b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(b.N), "allocs/transfer")
+				b.ReportMetric(float64(cpu1-cpu0)/1e9/(float64(b.N)*size/(1<<30)), "cpu-s/GiB")
+			})
+		}
+	}
+}
+
+// cpuTime is the CPU time (user and system) this process, the server, has
+// used so far; the client runs in a child and is not counted.
+func cpuTime(b *testing.B) int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }

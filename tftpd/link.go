@@ -31,6 +31,7 @@ type udpLink struct {
 	stop      func() bool
 	strangers *uint64 // packets from other TIDs, answered with error 5
 	batch     batchWriter
+	raw       *rawReceiver // nil: reads go through the netpoller
 }
 
 func newUDPLink(ctx context.Context, local netip.Addr, peer netip.AddrPort) (*udpLink, error) {
@@ -56,8 +57,17 @@ func (l *udpLink) recv(ctx context.Context, buf []byte, deadline time.Time) (int
 		if err := ctx.Err(); err != nil {
 			return 0, context.Cause(ctx)
 		}
-		l.conn.SetReadDeadline(deadline)
-		n, from, err := l.conn.ReadFromUDPAddrPort(buf)
+		var (
+			n    int
+			from netip.AddrPort
+			err  error
+		)
+		if l.raw != nil {
+			n, from, err = l.raw.recv(ctx, buf, deadline)
+		} else {
+			l.conn.SetReadDeadline(deadline)
+			n, from, err = l.conn.ReadFromUDPAddrPort(buf)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return 0, context.Cause(ctx)
@@ -80,6 +90,9 @@ func (l *udpLink) recv(ctx context.Context, buf []byte, deadline time.Time) (int
 }
 
 func (l *udpLink) close() {
+	if l.raw != nil {
+		l.raw.release()
+	}
 	l.stop()
 	l.conn.Close()
 }

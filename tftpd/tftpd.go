@@ -61,6 +61,17 @@ type Server struct {
 	stats     Stats
 	uploads   *uploadStore                 // nil when uploads are off; set by Serve
 	links     map[netip.AddrPort]*chanLink // single-port transfers by client
+	threads   int                          // transfers blocking in their own recvfrom (rawrecv.go)
+
+	// How transfers wait for packets (rawrecv.go), for benchmarks: the
+	// zero value, every transfer on the netpoller, is what measured best.
+	// threadSlots: how many transfers may wait in a blocking recvfrom at
+	// once; spin: poll that long before blocking; lockThread:
+	// LockOSThread; noHandoff: RawSyscall6.
+	threadSlots int
+	spin        time.Duration
+	lockThread  bool
+	noHandoff   bool
 
 	wg sync.WaitGroup // transfers running
 
