@@ -46,7 +46,8 @@ func BenchmarkEngine(b *testing.B) {
 		name string
 		set  func(*Server)
 	}{
-		{"netpoll", func(*Server) {}}, // the default
+		{"brief", func(*Server) {}}, // the default
+		{"netpoll", func(s *Server) { s.noBrief = true }},
 		{"thread", func(s *Server) { s.threadSlots = 1 }},
 		{"spin20us", func(s *Server) { s.threadSlots, s.spin = 1, 20*time.Microsecond }},
 		{"locked", func(s *Server) { s.threadSlots, s.lockThread = 1, true }},

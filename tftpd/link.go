@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/ipv4"
@@ -32,6 +33,7 @@ type udpLink struct {
 	strangers *uint64 // packets from other TIDs, answered with error 5
 	batch     batchWriter
 	raw       *rawReceiver // nil: reads go through the netpoller
+	brief     *briefWaiter // nil: no brief wait before the netpoller
 }
 
 func newUDPLink(ctx context.Context, local netip.Addr, peer netip.AddrPort) (*udpLink, error) {
@@ -50,6 +52,18 @@ func (l *udpLink) send(b []byte) error {
 	return err
 }
 
+// waitBriefly turns on the brief wait before the netpoller (pollwait.go),
+// counting the server's transfers in active.
+func (l *udpLink) waitBriefly(active *atomic.Int64, slots int64) error {
+	rc, err := l.conn.SyscallConn()
+	if err != nil {
+		return err
+	}
+	return rc.Control(func(fd uintptr) {
+		l.brief = &briefWaiter{fd: int(fd), active: active, slots: slots}
+	})
+}
+
 func (l *udpLink) sendBatch(pkts [][]byte) (int, error) { return l.batch.write(pkts) }
 
 func (l *udpLink) recv(ctx context.Context, buf []byte, deadline time.Time) (int, error) {
@@ -62,9 +76,14 @@ func (l *udpLink) recv(ctx context.Context, buf []byte, deadline time.Time) (int
 			from netip.AddrPort
 			err  error
 		)
+		ok := false
 		if l.raw != nil {
 			n, from, err = l.raw.recv(ctx, buf, deadline)
-		} else {
+			ok = true
+		} else if l.brief != nil {
+			n, from, ok = l.brief.wait(buf, deadline)
+		}
+		if !ok {
 			l.conn.SetReadDeadline(deadline)
 			n, from, err = l.conn.ReadFromUDPAddrPort(buf)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"time"
@@ -70,6 +71,13 @@ func (s *Server) run(t *transfer, req request, l link, local netip.Addr) {
 			return
 		}
 		ul.strangers = &t.st.strangers
+		s.running.Add(1)
+		defer s.running.Add(-1)
+		if !s.noBrief {
+			if err := ul.waitBriefly(&s.running, briefWaitSlots(runtime.GOMAXPROCS(0))); err != nil {
+				s.log.Debug("tftp: waiting on the netpoller only", "error", err)
+			}
+		}
 		if s.takeThread() {
 			defer s.releaseThread()
 			if ul.raw, err = newRawReceiver(ul.conn, s.spin, s.lockThread); err != nil {
