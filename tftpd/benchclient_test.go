@@ -99,6 +99,9 @@ func (c *fastClient) get(server netip.AddrPort, name string, blksize, window int
 		return 0, 0, err
 	}
 	n, from, err := syscall.Recvfrom(c.fd, c.buf, 0)
+	for err == syscall.EINTR {
+		n, from, err = syscall.Recvfrom(c.fd, c.buf, 0)
+	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("waiting for the OACK: %w", err)
 	}
@@ -120,6 +123,11 @@ func (c *fastClient) get(server netip.AddrPort, name string, blksize, window int
 	}
 	for {
 		n, err := syscall.Read(c.fd, c.buf)
+		if err == syscall.EINTR {
+			// A signal (the Go runtime's preemption) cut a read that has a
+			// receive timeout: such reads are not restarted (signal(7)).
+			continue
+		}
 		if err != nil {
 			return got, packets, fmt.Errorf("after %d bytes: %w", got, err)
 		}
