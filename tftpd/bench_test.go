@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/bootyard/bootyard/inventory"
 )
@@ -48,10 +47,6 @@ func BenchmarkEngine(b *testing.B) {
 	}{
 		{"brief", func(*Server) {}}, // the default
 		{"netpoll", func(s *Server) { s.noBrief = true }},
-		{"thread", func(s *Server) { s.threadSlots = 1 }},
-		{"spin20us", func(s *Server) { s.threadSlots, s.spin = 1, 20*time.Microsecond }},
-		{"locked", func(s *Server) { s.threadSlots, s.lockThread = 1, true }},
-		{"rawsyscall", func(s *Server) { s.threadSlots, s.noHandoff = 1, true }},
 	}
 	for _, c := range []struct{ blksize, window int }{{512, 1}, {1468, 1}, {8192, 1}, {1468, 16}} {
 		for _, wt := range waits {

@@ -32,7 +32,6 @@ type udpLink struct {
 	stop      func() bool
 	strangers *uint64 // packets from other TIDs, answered with error 5
 	batch     batchWriter
-	raw       *rawReceiver // nil: reads go through the netpoller
 	brief     *briefWaiter // nil: no brief wait before the netpoller
 }
 
@@ -77,10 +76,7 @@ func (l *udpLink) recv(ctx context.Context, buf []byte, deadline time.Time) (int
 			err  error
 		)
 		ok := false
-		if l.raw != nil {
-			n, from, err = l.raw.recv(ctx, buf, deadline)
-			ok = true
-		} else if l.brief != nil {
+		if l.brief != nil {
 			n, from, ok = l.brief.wait(buf, deadline)
 		}
 		if !ok {
@@ -109,9 +105,6 @@ func (l *udpLink) recv(ctx context.Context, buf []byte, deadline time.Time) (int
 }
 
 func (l *udpLink) close() {
-	if l.raw != nil {
-		l.raw.release()
-	}
 	l.stop()
 	l.conn.Close()
 }

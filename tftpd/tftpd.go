@@ -61,20 +61,11 @@ type Server struct {
 	stats     Stats
 	uploads   *uploadStore                 // nil when uploads are off; set by Serve
 	links     map[netip.AddrPort]*chanLink // single-port transfers by client
-	threads   int                          // transfers blocking in their own recvfrom (rawrecv.go)
 	running   atomic.Int64                 // transfers running, for the brief wait (pollwait.go)
 
-	// How transfers wait for packets, for benchmarks: the zero value is
-	// what measured best, a brief wait in ppoll (pollwait.go) while few
-	// transfers run, else the netpoller. noBrief: the netpoller only.
-	// threadSlots: how many transfers may wait in a blocking recvfrom at
-	// once (rawrecv.go); spin: poll that long before blocking;
-	// lockThread: LockOSThread; noHandoff: RawSyscall6.
-	noBrief     bool
-	threadSlots int
-	spin        time.Duration
-	lockThread  bool
-	noHandoff   bool
+	// noBrief turns the brief wait (pollwait.go) off: every transfer
+	// waits on the netpoller. For benchmarks that compare the two.
+	noBrief bool
 
 	wg sync.WaitGroup // transfers running
 

@@ -78,14 +78,6 @@ func (s *Server) run(t *transfer, req request, l link, local netip.Addr) {
 				s.log.Debug("tftp: waiting on the netpoller only", "error", err)
 			}
 		}
-		if s.takeThread() {
-			defer s.releaseThread()
-			if ul.raw, err = newRawReceiver(ul.conn, s.spin, s.lockThread); err != nil {
-				s.log.Debug("tftp: waiting on the netpoller", "error", err)
-			} else {
-				ul.raw.noHandoff = s.noHandoff
-			}
-		}
 		l = ul
 	}
 	defer l.close()
@@ -215,24 +207,4 @@ func mtuBlock(local netip.Addr) int {
 		}
 	}
 	return 0
-}
-
-// takeThread reserves one of the threadSlots for a transfer that waits in
-// its own blocking recvfrom (rawrecv.go), so that a crowd of transfers
-// never becomes a crowd of threads. There are none unless a benchmark
-// sets them.
-func (s *Server) takeThread() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.threads >= s.threadSlots {
-		return false
-	}
-	s.threads++
-	return true
-}
-
-func (s *Server) releaseThread() {
-	s.mu.Lock()
-	s.threads--
-	s.mu.Unlock()
 }
