@@ -12,20 +12,22 @@ import (
 // Waiting through Go's netpoller costs a recvfrom that fails (EAGAIN), the
 // goroutine parked, the scheduler, an epoll_wait and a second recvfrom:
 // four system calls a block where a C server makes two. When the server is
-// nearly idle (a lone board booting, the case where lock-step speed is
-// what the user waits for), a transfer instead waits up to
+// nearly idle (a lone board booting, the case where lock-step speed is what
+// the user waits for), a lock-step read or an upload instead waits up to
 // briefWaitMax in ppoll(2) itself, without giving up its P, then takes the
 // ACK with one recvfrom: three system calls and no scheduler. If nothing
-// came by then it parks on the netpoller as usual. With more transfers
-// than briefWaitSlots() running, every wait goes to the netpoller at once,
-// so 128 boards never hold 128 threads or Ps.
+// came by then it parks on the netpoller as usual; windowed reads always do
+// (see Server.send). With more transfers than briefWaitSlots running, every
+// wait goes to the netpoller at once, so 128 boards never hold 128 threads
+// or Ps.
 //
 // Holding the P is what makes this fast and what bounds it: for up to
-// briefWaitMax nothing else runs on that P (on a one-CPU machine, not the
-// DHCP server either, nor a GC stop). The ACK of a board on a LAN comes
-// back in tens to hundreds of microseconds, well inside it.
-// bench/tftp/README.md ("Waiting for an ACK") has the measurements of this
-// and of the alternatives (a thread blocking in recvfrom, spinning).
+// briefWaitMax nothing else runs on that P (on a one-CPU machine, the DHCP
+// server neither). The runtime's preemption signal (a GC stop) ends the
+// ppoll early with EINTR, and the ACK of a board on a LAN comes back in tens
+// to hundreds of microseconds, well inside it. bench/tftp/README.md
+// ("Waiting for an ACK") has the measurements of this and of the
+// alternatives (a thread blocking in recvfrom, spinning).
 const briefWaitMax = time.Millisecond
 
 // briefWaitSlots is how many transfers may wait briefly at once: one per
