@@ -37,6 +37,9 @@ func BenchmarkLockStep(b *testing.B) {
 //
 //	go test -c -o /tmp/tftpd.test ./tftpd/
 //	cd tftpd && taskset -c 1 /tmp/tftpd.test -test.run '^$' -test.bench Engine -test.benchtime 5x
+//
+// BOOTYARD_BENCH_CLIENT_CPU=0 runs the client on CPU 0 instead, as
+// bench/tftp/run.sh pins its clients.
 func BenchmarkEngine(b *testing.B) {
 	const size = 16 << 20
 	dir := b.TempDir()
@@ -52,8 +55,12 @@ func BenchmarkEngine(b *testing.B) {
 		for _, wt := range waits {
 			b.Run(fmt.Sprintf("blksize=%d/window=%d/wait=%s", c.blksize, c.window, wt.name), func(b *testing.B) {
 				srv := startServer(b, settings(func(t *inventory.TFTP) { t.MaxBlockSize = 8192; t.MaxWindow = 16 }), newRootFiles(b, dir), wt.set)
-				cmd := exec.Command(os.Args[0], srv.addr, "f", strconv.Itoa(size), strconv.Itoa(c.blksize),
-					strconv.Itoa(c.window), strconv.Itoa(b.N))
+				args := []string{os.Args[0], srv.addr, "f", strconv.Itoa(size), strconv.Itoa(c.blksize),
+					strconv.Itoa(c.window), strconv.Itoa(b.N)}
+				if cpu := os.Getenv("BOOTYARD_BENCH_CLIENT_CPU"); cpu != "" {
+					args = append([]string{"taskset", "-c", cpu}, args...)
+				}
+				cmd := exec.Command(args[0], args[1:]...)
 				cmd.Env = append(os.Environ(), fastGetEnv+"=1")
 				b.SetBytes(size)
 				var ms0, ms1 runtime.MemStats
