@@ -14,7 +14,7 @@ import (
 // window moves the window to start after it (RFC 7440 section 4: the
 // sender goes on from the last block acknowledged + 1). Blocks after the
 // ACKed one that were already sent are sent again only when their last
-// send is at least one round trip old (staleACK): an ACK arriving sooner
+// send is at least one round trip old (rttMin.stale): an ACK arriving sooner
 // was written before the client could have seen them, so resending would
 // only duplicate packets still on their way, and each duplicate can draw
 // another such ACK. An ACK already seen (duplicate) or for a block never
