@@ -234,6 +234,9 @@ func TestLossyLink(t *testing.T) {
 				retransmits += recordCount(r, "retransmits")
 				timeouts += recordCount(r, "timeouts")
 			}
+			for _, r := range recs {
+				t.Logf("record: %s", r)
+			}
 			t.Logf("%s: %d packets dropped, server counted %d retransmits and %d timeouts, %v",
 				cond.name, drops, retransmits, timeouts, time.Since(start).Round(time.Millisecond))
 			if drops > 0 && retransmits == 0 {

@@ -25,6 +25,12 @@ func (s *Server) send(t *transfer, ss *session, req request, local netip.Addr) e
 	t.generated = content.Generated
 	s.track(t, name, content.Size)
 	oack := s.negotiate(t, ss, req, content.Size, local)
+	if ul, ok := ss.l.(*udpLink); ok && t.st.window > 1 {
+		// A window's ACK comes after the client took the whole window,
+		// often past the brief wait, which then only adds a ppoll:
+		// windowed reads wait on the netpoller (pollwait.go).
+		ul.brief = nil
+	}
 	tr := &transferReader{ctx: t.ctx, r: bufio.NewReaderSize(content.Body, readAhead)}
 	var r io.Reader = tr
 	if req.mode == "netascii" {

@@ -16,7 +16,7 @@ import (
 func (ss *session) receiveFile(w io.Writer, blksize, window int, first []byte, finish func() error) ([]byte, error) {
 	st := ss.st
 	ack := first
-	if err := ss.l.send(ack); err != nil {
+	if err := ss.send(ack); err != nil {
 		return nil, err
 	}
 	var (
@@ -34,7 +34,7 @@ func (ss *session) receiveFile(w io.Writer, blksize, window int, first []byte, f
 				return nil, errNoAnswer
 			}
 			st.retransmits++
-			if err := ss.l.send(ack); err != nil {
+			if err := ss.send(ack); err != nil {
 				return nil, err
 			}
 			sinceAck = 0
@@ -55,7 +55,7 @@ func (ss *session) receiveFile(w io.Writer, blksize, window int, first []byte, f
 				// A duplicate or a gap: say where we are.
 				st.dupAcks++
 				ack = appendAck(nil, uint16(got))
-				if err := ss.l.send(ack); err != nil {
+				if err := ss.send(ack); err != nil {
 					return nil, err
 				}
 				sinceAck = 0
@@ -80,7 +80,7 @@ func (ss *session) receiveFile(w io.Writer, blksize, window int, first []byte, f
 			}
 			if final || sinceAck >= window {
 				ack = appendAck(nil, uint16(got))
-				if err := ss.l.send(ack); err != nil {
+				if err := ss.send(ack); err != nil {
 					return nil, err
 				}
 				sinceAck = 0
@@ -107,7 +107,7 @@ func (ss *session) dally(ack []byte) {
 			return
 		}
 		if pk.op == opDATA {
-			ss.l.send(ack)
+			ss.send(ack)
 		}
 	}
 }

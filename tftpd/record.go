@@ -75,7 +75,8 @@ func (s *Server) endTransfer(t *transfer) {
 	}{
 		{"retransmits", st.retransmits}, {"timeouts", st.timeouts},
 		{"duplicate_acks", st.dupAcks}, {"out_of_window_acks", st.oowAcks},
-		{"strangers", st.strangers}, {"ignored", st.ignored},
+		{"stale_acks", st.staleAcks},
+		{"strangers", st.strangers}, {"ignored", st.ignored}, {"send_retries", st.sendRetries},
 	} {
 		if c.n > 0 {
 			attrs = append(attrs, slog.Uint64(c.key, c.n))

@@ -23,8 +23,10 @@ type xferStats struct {
 	retransmits uint64 // packets sent again after a timeout or a short ACK
 	dupAcks     uint64 // ACKs of a block already acknowledged
 	oowAcks     uint64 // ACKs of a block never sent
+	staleAcks   uint64 // ACKs inside the window older than the blocks after them
 	timeouts    uint64
 	strangers   uint64 // packets from another TID (answered error 5)
+	sendRetries uint64 // sends paused and tried again (ENOBUFS, EAGAIN)
 	ignored     uint64 // packets of the wrong kind, dropped
 	// live mirrors bytes for Server.InFlight, read from other goroutines;
 	// nil when the transfer is not listed.
@@ -64,7 +66,18 @@ type session struct {
 	// minSilence: see the constant; 0 gives up after retries alone.
 	minSilence time.Duration
 	st         *xferStats
-	buf        []byte // receive buffer, one datagram
+	buf        []byte    // receive buffer, one datagram
+	one        [1][]byte // send's batch of one, reused
+	// clock is the time for round-trip samples (nil: time.Now); tests
+	// that simulate a network hand in their own.
+	clock func() time.Time
+}
+
+func (ss *session) now() time.Time {
+	if ss.clock != nil {
+		return ss.clock()
+	}
+	return time.Now()
 }
 
 // packet is a received datagram, split.

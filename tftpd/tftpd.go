@@ -61,6 +61,11 @@ type Server struct {
 	stats     Stats
 	uploads   *uploadStore                 // nil when uploads are off; set by Serve
 	links     map[netip.AddrPort]*chanLink // single-port transfers by client
+	running   atomic.Int64                 // transfers running, for the brief wait (pollwait.go)
+
+	// noBrief turns the brief wait (pollwait.go) off: every transfer
+	// waits on the netpoller. For benchmarks that compare the two.
+	noBrief bool
 
 	wg sync.WaitGroup // transfers running
 
@@ -245,7 +250,7 @@ func (s *Server) dispatch(conn *net.UDPConn, b []byte, from netip.AddrPort, dst 
 	t := s.begin(req.name, from, req.write)
 	var l link
 	if s.cfg.SinglePort {
-		cl := &chanLink{conn: conn, peer: from, in: make(chan []byte, 256)}
+		cl := &chanLink{conn: conn, peer: from, in: make(chan []byte, 256), batch: newBatchWriter(conn, from)}
 		cl.done = func() {
 			s.mu.Lock()
 			if s.links[from] == cl {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"time"
@@ -70,6 +71,13 @@ func (s *Server) run(t *transfer, req request, l link, local netip.Addr) {
 			return
 		}
 		ul.strangers = &t.st.strangers
+		s.running.Add(1)
+		defer s.running.Add(-1)
+		if !s.noBrief {
+			if err := ul.waitBriefly(&s.running, briefWaitSlots(runtime.GOMAXPROCS(0))); err != nil {
+				s.log.Debug("tftp: waiting on the netpoller only", "error", err)
+			}
+		}
 		l = ul
 	}
 	defer l.close()
@@ -92,7 +100,7 @@ func (s *Server) run(t *transfer, req request, l link, local netip.Addr) {
 	}()
 	var we wireError
 	if errors.As(t.end, &we) {
-		l.send(appendError(nil, wireCode(we), string(we)))
+		ss.send(appendError(nil, wireCode(we), string(we)))
 	}
 	s.endTransfer(t)
 	if t.end == nil && lastAck != nil {
