@@ -37,7 +37,7 @@ CLI_IP=198.18.0.2
 HERE=$(cd "$(dirname "$0")" && pwd)
 C_SERVERS="tftpd-hpa dnsmasq atftpd"
 
-need=(ip taskset atftp cmp cc go)
+need=(ip taskset atftp cmp cc go flock)
 for name in $SERVERS; do
 	case $name in
 	tftpd-hpa) need+=(in.tftpd) ;;
@@ -162,13 +162,13 @@ fetch() {
 }
 
 # negotiated SERVER BLKSIZE WINDOW: the options the server's OACK accepted
-# (atftp --trace on a 64 KiB file); a server that ignores windowsize runs
-# lock-step.
+# (atftp --trace on a 64 KiB file, whose OACK line ends in backspaces); a
+# server that ignores windowsize runs lock-step.
 negotiated() {
 	local oack
 	oack=$(ip netns exec "$NS_C" timeout 60 atftp --trace --option "blksize $2" --option "windowsize $3" \
-		-g -r small -l "$OUT/small" "${IP[$1]}" 2>&1 | grep -m1 'received OACK' |
-		sed 's/.*OACK <\(.*\)>.*/\1/; s/, *$//' || true)
+		-g -r small -l "$OUT/small" "${IP[$1]}" 2>&1 | grep -m1 'received OACK' | tr -d '\b' |
+		sed 's/.*OACK <\(.*\)>.*/\1/; s/[,[:space:]]*$//' || true)
 	case $oack in
 	*windowsize*) echo "$oack" ;;
 	"") echo "no OACK" ;;
@@ -248,16 +248,22 @@ concurrent() {
 	) &
 	SAMPLER_PID=$!
 	mkdir -p "$CG/clients"
-	c0=$(cpu_ms "$name")
-	k0=$(cpu_ms clients)
-	t0=$(now_ns)
+	# The clients start together: each is launched, says "ready", then waits
+	# for a shared lock we hold until all are ready (flock -w bounds it).
+	# Launching 128 of them takes seconds on a loaded machine, and timing
+	# from the first launch let the launch, not the server, set the wall time.
+	: >"$WORK/ready"
+	exec 4>"$WORK/gate"
+	flock -x 4
 	# One launcher joins the clients' cgroup and starts them all: they
-	# inherit it (moving 128 processes one by one takes seconds and would
-	# stagger their starts).
+	# inherit it (moving 128 processes one by one takes seconds).
 	(
+		exec 4>&-
 		echo "$BASHPID" >"$CG/clients/cgroup.procs"
 		for i in $(seq "$CLIENTS"); do
 			(
+				echo "$i" >>"$WORK/ready"
+				flock -w 300 -s "$WORK/gate" true || true
 				s=$(now_ns)
 				rc=0
 				fetch "$name" "$CONC_BLKSIZE" each "$OUT/c$i" || rc=$?
@@ -266,7 +272,20 @@ concurrent() {
 			) &
 		done
 		wait
-	)
+	) &
+	local launcher=$! n=0
+	for _ in $(seq 1200); do
+		n=$(wc -l <"$WORK/ready")
+		[ "$n" -ge "$CLIENTS" ] && break
+		sleep 0.1
+	done
+	[ "$n" -ge "$CLIENTS" ] || echo "only $n of $CLIENTS clients ready after 120 s; starting anyway" >&2
+	sleep 0.2 # the last one from "ready" to its flock
+	c0=$(cpu_ms "$name")
+	k0=$(cpu_ms clients)
+	t0=$(now_ns)
+	exec 4>&- # the gate opens
+	wait "$launcher"
 	t1=$(now_ns)
 	kill "$SAMPLER_PID" 2>/dev/null || true
 	wait "$SAMPLER_PID" 2>/dev/null || true

@@ -1,6 +1,6 @@
 # servers.sh: starting and stopping the servers run.sh compares, sourced by
 # it (uses its WORK, ROOT, NS_S, SRV_CPUS, IP, PID, CG, BOOTYARD_FLAGS,
-# DNSMASQ_TFTP_MAX and ATFTPD_DEB_DIR).
+# DNSMASQ_TFTP_MAX, ATFTPD_MAXTHREAD and ATFTPD_DEB_DIR).
 # shellcheck shell=bash disable=SC2004 # PID is run.sh's associative array
 
 # atftpd: Debian's package conflicts with tftpd-hpa (both provide
@@ -63,7 +63,7 @@ start_server() {
 		# One thread per transfer; --maxthread (default 100) raised for the
 		# 128 clients, warnings only in the log, never exits when idle.
 		"${run[@]}" "$ATFTPD" --daemon --no-fork --port 69 --bind-address "$ip" \
-			--user nobody --group nogroup --maxthread 1000 --tftpd-timeout 0 \
+			--user nobody --group nogroup --maxthread "${ATFTPD_MAXTHREAD:-1000}" --tftpd-timeout 0 \
 			--verbose=4 --logfile - "$ROOT" >"$WORK/$name.log" 2>&1 &
 		;;
 	ceiling)
