@@ -1,6 +1,7 @@
 package bootfiles
 
 import (
+	"encoding/hex"
 	"fmt"
 	"net"
 	"net/netip"
@@ -40,14 +41,11 @@ func hostByName(snap *inventory.Snapshot, name string) (*inventory.Host, bool) {
 		return h, true
 	}
 	hexMAC, ok := strings.CutPrefix(name, "unknown-")
-	if !ok || len(hexMAC) != 12 {
+	mac, err := hex.DecodeString(hexMAC)
+	if !ok || err != nil || len(mac) != 6 {
 		return nil, false
 	}
-	mac, err := net.ParseMAC(strings.Join([]string{hexMAC[0:2], hexMAC[2:4], hexMAC[4:6], hexMAC[6:8], hexMAC[8:10], hexMAC[10:12]}, ":"))
-	if err != nil {
-		return nil, false
-	}
-	h, ok := snap.Machine(mac)
+	h, ok := snap.Machine(net.HardwareAddr(mac))
 	if !ok || !h.Unknown || h.Name != name {
 		return nil, false
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -142,7 +143,7 @@ func (s *Snapshot) FileData(h *Host, p *Profile, ip, server netip.Addr) FileData
 	c := s.DHCP
 	if c.Subnet.IsValid() {
 		d.Subnet = c.Subnet.String()
-		d.Netmask = netmask(c.Subnet.Bits())
+		d.Netmask = net.IP(net.CIDRMask(c.Subnet.Bits(), 32)).String()
 	}
 	if c.Router.IsValid() {
 		d.Router = c.Router.String()
@@ -154,18 +155,7 @@ func (s *Snapshot) FileData(h *Host, p *Profile, ip, server netip.Addr) FileData
 	return d
 }
 
-func netmask(bits int) string {
-	var m [4]byte
-	for i := 0; i < bits && i < 32; i++ {
-		m[i/8] |= 0x80 >> (i % 8)
-	}
-	return netip.AddrFrom4(m).String()
-}
-
-var (
-	fileNameRE = nameRE
-	varNameRE  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
-)
+var varNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
 
 // decodeFiles reads a profile's `files:` (name: template path) and `vars:`.
 // Each template is read and parsed now, so a missing file or a syntax error
@@ -176,7 +166,7 @@ func (d *decoder) decodeFiles(m map[string]*yaml.Node, p string, pr *Profile) {
 	ps, _ := d.pairs(m["files"], fp)
 	for _, kv := range ps {
 		name, field := kv.key.Value, join(fp, kv.key.Value)
-		if !fileNameRE.MatchString(name) {
+		if !nameRE.MatchString(name) {
 			d.addf(kv.key, field, "file name %q: one name in the host's folder, of letters, digits, '.', '-' and '_' (at most 63)", name)
 			continue
 		}
