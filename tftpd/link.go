@@ -58,9 +58,13 @@ func (l *udpLink) waitBriefly(active *atomic.Int64, slots int64) error {
 	if err != nil {
 		return err
 	}
-	return rc.Control(func(fd uintptr) {
-		l.brief = &briefWaiter{fd: int(fd), active: active, slots: slots}
-	})
+	var werr error
+	if err := rc.Control(func(fd uintptr) {
+		l.brief, werr = newBriefWaiter(int(fd), active, slots)
+	}); err != nil {
+		return err
+	}
+	return werr
 }
 
 func (l *udpLink) sendBatch(pkts [][]byte) (int, error) { return l.batch.write(pkts) }

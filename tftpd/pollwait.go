@@ -13,21 +13,23 @@ import (
 // goroutine parked, the scheduler, an epoll_wait and a second recvfrom:
 // four system calls a block where a C server makes two. When the server is
 // nearly idle (a lone board booting, the case where lock-step speed is what
-// the user waits for), a lock-step read or an upload instead waits up to
-// briefWaitMax in ppoll(2) itself, without giving up its P, then takes the
-// ACK with one recvfrom: three system calls and no scheduler. If nothing
-// came by then it parks on the netpoller as usual; windowed reads always do
-// (see Server.send). With more transfers than briefWaitSlots running, every
-// wait goes to the netpoller at once, so 128 boards never hold 128 threads
-// or Ps.
+// the user waits for), a lock-step read or an upload instead blocks in
+// recvfrom(2) itself for up to briefWaitMax (the socket's SO_RCVTIMEO, with
+// O_NONBLOCK off for the while), without giving up its P: one system call
+// for the ACK, as in a C server, and no scheduler. If nothing came by then
+// the socket is made non-blocking again and the transfer parks on the
+// netpoller as usual; windowed reads always do (see Server.send). With more
+// transfers than briefWaitSlots running, every wait goes to the netpoller
+// at once, so 128 boards never hold 128 threads or Ps.
 //
 // Holding the P is what makes this fast and what bounds it: for up to
 // briefWaitMax nothing else runs on that P (on a one-CPU machine, the DHCP
 // server neither). The runtime's preemption signal (a GC stop) ends the
-// ppoll early with EINTR, and the ACK of a board on a LAN comes back in tens
-// to hundreds of microseconds, well inside it. bench/tftp/README.md
+// recvfrom early with EINTR, and the ACK of a board on a LAN comes back in
+// tens to hundreds of microseconds, well inside it. bench/tftp/README.md
 // ("Waiting for an ACK") has the measurements of this and of the
-// alternatives (a thread blocking in recvfrom, spinning).
+// alternatives (ppoll then recvfrom, a thread blocking in recvfrom,
+// spinning).
 const briefWaitMax = time.Millisecond
 
 // briefWaitSlots is how many transfers may wait briefly at once: one per
@@ -36,40 +38,61 @@ func briefWaitSlots(procs int) int64 { return int64(max(1, procs-1)) }
 
 // briefWaiter is the brief wait of one transfer's socket.
 type briefWaiter struct {
-	fd     int
-	active *atomic.Int64 // transfers running now on the server
-	slots  int64
-	from   syscall.RawSockaddrInet4
+	fd       int
+	active   *atomic.Int64 // transfers running now on the server
+	slots    int64
+	flags    int  // the socket's file status flags as Go set them (O_NONBLOCK on)
+	blocking bool // O_NONBLOCK is off: only wait may read, Go's reads must not
+	from     syscall.RawSockaddrInet4
 }
 
-// wait waits up to briefWaitMax, or until deadline if sooner, for a
-// datagram and reads it into buf. ok is false when it did not wait (too
-// many transfers) or nothing came: the caller waits on the netpoller.
+// newBriefWaiter sets fd's receive timeout to briefWaitMax (it applies to
+// blocking reads only: the netpoller's reads never block).
+func newBriefWaiter(fd int, active *atomic.Int64, slots int64) (*briefWaiter, error) {
+	flags, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFL, 0)
+	if e != 0 {
+		return nil, e
+	}
+	tv := syscall.NsecToTimeval(int64(briefWaitMax))
+	if err := syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
+		return nil, err
+	}
+	return &briefWaiter{fd: fd, active: active, slots: slots, flags: int(flags) | syscall.O_NONBLOCK}, nil
+}
+
+// wait waits up to briefWaitMax for a datagram and reads it into buf. ok is
+// false when it did not wait (too many transfers, or deadline less than
+// briefWaitMax away) or nothing came; the socket is then non-blocking again
+// and the caller waits on the netpoller.
 func (w *briefWaiter) wait(buf []byte, deadline time.Time) (n int, from netip.AddrPort, ok bool) {
-	if w.active.Load() > w.slots {
+	if w.active.Load() > w.slots || time.Until(deadline) < briefWaitMax {
+		w.release()
 		return 0, netip.AddrPort{}, false
 	}
-	d := min(time.Until(deadline), briefWaitMax)
-	if d <= 0 {
-		return 0, netip.AddrPort{}, false
+	if !w.blocking {
+		if _, _, e := syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(w.fd), syscall.F_SETFL, uintptr(w.flags&^syscall.O_NONBLOCK)); e != 0 {
+			return 0, netip.AddrPort{}, false
+		}
+		w.blocking = true
 	}
-	pfd := struct {
-		fd             int32
-		events, revent int16
-	}{fd: int32(w.fd), events: 0x1} // POLLIN
-	ts := syscall.NsecToTimespec(int64(d))
-	// RawSyscall6: the scheduler is not told, so the P stays here and
-	// the return costs nothing (see the comment at the top).
-	r, _, e := syscall.RawSyscall6(syscall.SYS_PPOLL, uintptr(unsafe.Pointer(&pfd)), 1, uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
-	if e != 0 || r == 0 {
-		return 0, netip.AddrPort{}, false
-	}
+	// RawSyscall6: the scheduler is not told, so the P stays here and the
+	// return costs nothing (see the comment at the top). EAGAIN is the
+	// receive timeout, EINTR a signal (the runtime's preemption among them).
 	fromLen := uint32(unsafe.Sizeof(w.from))
 	m, _, e := syscall.RawSyscall6(syscall.SYS_RECVFROM, uintptr(w.fd), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)),
-		syscall.MSG_DONTWAIT, uintptr(unsafe.Pointer(&w.from)), uintptr(unsafe.Pointer(&fromLen)))
+		0, uintptr(unsafe.Pointer(&w.from)), uintptr(unsafe.Pointer(&fromLen)))
 	if e != 0 {
+		w.release()
 		return 0, netip.AddrPort{}, false
 	}
 	port := (*[2]byte)(unsafe.Pointer(&w.from.Port)) // network byte order
 	return int(m), netip.AddrPortFrom(netip.AddrFrom4(w.from.Addr), uint16(port[0])<<8|uint16(port[1])), true
+}
+
+// release gives the socket back to the netpoller: O_NONBLOCK on again.
+func (w *briefWaiter) release() {
+	if w.blocking {
+		syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(w.fd), syscall.F_SETFL, uintptr(w.flags))
+		w.blocking = false
+	}
 }

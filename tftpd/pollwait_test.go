@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -38,6 +39,9 @@ func TestBriefWait(t *testing.T) {
 	if _, _, ok := l.brief.wait(buf, far); ok {
 		t.Fatal("nothing sent, but the brief wait returned a packet")
 	}
+	if !nonBlocking(t, conn) {
+		t.Fatal("the brief wait gave up but left the socket blocking: the netpoller cannot use it")
+	}
 	if _, err := peer.WriteToUDP([]byte("ack 1"), conn.LocalAddr().(*net.UDPAddr)); err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +55,10 @@ func TestBriefWait(t *testing.T) {
 	want := peer.LocalAddr().(*net.UDPAddr).AddrPort()
 	if !ok || string(buf[:n]) != "ack 1" || from != want {
 		t.Fatalf("brief wait: %q from %v (ok %v), want \"ack 1\" from %v", buf[:n], from, ok, want)
+	}
+
+	if nonBlocking(t, conn) {
+		t.Error("the brief wait read a packet but the socket is non-blocking: it polled, not blocked")
 	}
 
 	// Two transfers, one slot: straight to the netpoller, which finds the
@@ -74,10 +82,30 @@ func TestBriefWait(t *testing.T) {
 	if n, _, err := conn.ReadFromUDPAddrPort(buf); err != nil || string(buf[:n]) != "ack 3" {
 		t.Errorf("netpoller read after a skipped brief wait: %q, %v", buf[:n], err)
 	}
+	if !nonBlocking(t, conn) {
+		t.Error("the brief wait skipped but the socket is still blocking")
+	}
 	active.Store(1)
 	if _, _, ok := l.brief.wait(buf, time.Now().Add(-time.Second)); ok {
 		t.Error("brief wait past the deadline returned a packet")
 	}
+}
+
+// nonBlocking reports whether conn's socket has O_NONBLOCK set.
+func nonBlocking(t *testing.T, conn *net.UDPConn) bool {
+	t.Helper()
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flags uintptr
+	var errno syscall.Errno
+	if err := rc.Control(func(fd uintptr) {
+		flags, _, errno = syscall.Syscall(syscall.SYS_FCNTL, fd, syscall.F_GETFL, 0)
+	}); err != nil || errno != 0 {
+		t.Fatal(err, errno)
+	}
+	return flags&syscall.O_NONBLOCK != 0
 }
 
 // TestBriefWaitTransfer: a transfer alone on the server (the brief wait in

@@ -27,9 +27,12 @@ func (s *Server) send(t *transfer, ss *session, req request, local netip.Addr) e
 	oack := s.negotiate(t, ss, req, content.Size, local)
 	if ul, ok := ss.l.(*udpLink); ok && t.st.window > 1 {
 		// A window's ACK comes after the client took the whole window,
-		// often past the brief wait, which then only adds a ppoll:
+		// often past the brief wait, which then only adds a system call:
 		// windowed reads wait on the netpoller (pollwait.go).
-		ul.brief = nil
+		if ul.brief != nil {
+			ul.brief.release()
+			ul.brief = nil
+		}
 	}
 	tr := &transferReader{ctx: t.ctx, r: bufio.NewReaderSize(content.Body, readAhead)}
 	var r io.Reader = tr
