@@ -41,6 +41,8 @@ type journal struct {
 	// (compact.go); folds counts them so that close waits for the last.
 	folding atomic.Bool
 	folds   sync.WaitGroup
+	// aio fsyncs batches without holding a P (aiosync.go); nil: File.Sync.
+	aio *aioSyncer
 	// foldStep, when set (tests), is called by fold at "start", after the
 	// "renamed" snapshot and when "done", to stop the world there.
 	foldStep func(step string)
@@ -63,6 +65,9 @@ type batch struct {
 	n    int
 	done chan struct{}
 	err  error
+	// thens are told the outcome on the writer goroutine as soon as the
+	// batch is on disk (Store.CommitThen), in commit order.
+	thens []func(error)
 }
 
 func newBatch() *batch { return &batch{done: make(chan struct{})} }
@@ -129,6 +134,9 @@ func openJournal(path string, limit int, apply func(Lease)) (*journal, error) {
 	}
 	j.f = f
 	j.size = good
+	if a, err := newAIOSyncer(); err == nil {
+		j.aio = a
+	}
 	return j, nil
 }
 
@@ -155,8 +163,9 @@ func (j *journal) run(compact func()) {
 	}
 }
 
-// append adds records to the current batch and returns it to wait for.
-func (j *journal) append(recs []Lease) (*batch, error) {
+// append adds records to the current batch and returns it to wait for;
+// then, if not nil, is called with the batch's outcome.
+func (j *journal) append(recs []Lease, then func(error)) (*batch, error) {
 	j.mu.Lock()
 	if j.closed {
 		j.mu.Unlock()
@@ -167,6 +176,9 @@ func (j *journal) append(recs []Lease) (*batch, error) {
 		b.buf = encodeLine(b.buf, l)
 	}
 	b.n += len(recs)
+	if then != nil {
+		b.thens = append(b.thens, then)
+	}
 	j.mu.Unlock()
 	select {
 	case j.kick <- struct{}{}:
@@ -207,7 +219,7 @@ func (j *journal) flush() error {
 			out = append([]byte{'\n'}, out...)
 		}
 		if _, err = j.f.Write(out); err == nil {
-			err = j.f.Sync()
+			err = j.sync()
 		}
 		if err == nil {
 			j.size += int64(len(out))
@@ -225,8 +237,24 @@ func (j *journal) flush() error {
 		}
 	}
 	b.err = err
+	for _, then := range b.thens {
+		then(err)
+	}
 	close(b.done)
 	return err
+}
+
+// sync fsyncs the journal file, through AIO when the kernel takes it.
+func (j *journal) sync() error {
+	if f, ok := j.f.(*os.File); ok && j.aio != nil {
+		err := j.aio.fsync(f)
+		if !errors.Is(err, errAIOUnsupported) {
+			return err
+		}
+		j.aio.close()
+		j.aio = nil
+	}
+	return j.f.Sync()
 }
 
 func (j *journal) needCompact() bool {
@@ -249,6 +277,9 @@ func (j *journal) close() error {
 	<-j.done
 	<-last.done // flushed by the writer on its way out
 	err := last.err
+	if j.aio != nil {
+		j.aio.close()
+	}
 	if cerr := j.f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("leases: %w", cerr)
 	}

@@ -154,6 +154,39 @@ func (s *Store) Commit(c Change) error {
 // disk. A server sends the reply after durable returns nil, without keeping
 // a worker blocked for the fsync meanwhile.
 func (s *Store) CommitAsync(c Change) (durable func() error, err error) {
+	b, err := s.commit(c, nil)
+	if err != nil {
+		return nil, err
+	}
+	if b == nil {
+		return noWait, nil
+	}
+	return func() error { return s.j.wait(b) }, nil
+}
+
+// CommitThen is CommitAsync with the wait turned around: it applies c at
+// once and returns its error (ErrConflict and the like), and when that is
+// nil it calls then exactly once with the outcome of writing c to disk.
+// then runs on the journal's writer goroutine right after the batch's
+// fsync, before the writer takes the next batch (or at once, on the
+// caller's goroutine, when there is nothing to write): it must be quick
+// and must not commit. A server sends its reply from then, with no
+// goroutine to wake between the fsync and the send.
+func (s *Store) CommitThen(c Change, then func(error)) error {
+	b, err := s.commit(c, then)
+	if err != nil {
+		return err
+	}
+	if b == nil {
+		then(nil)
+	}
+	return nil
+}
+
+// commit applies c and appends its records to the journal's current batch
+// (then with them), returning the batch: nil when there is nothing to
+// write.
+func (s *Store) commit(c Change, then func(error)) (*batch, error) {
 	if !c.IP.Is4() {
 		return nil, fmt.Errorf("leases: commit %v: not an IPv4 address", c.IP)
 	}
@@ -166,14 +199,11 @@ func (s *Store) CommitAsync(c Change) (durable func() error, err error) {
 	recs, err := s.apply(c, now)
 	if err != nil || len(recs) == 0 || s.j == nil {
 		s.mu.Unlock()
-		return noWait, err
-	}
-	b, err := s.j.append(recs)
-	s.mu.Unlock()
-	if err != nil {
 		return nil, err
 	}
-	return func() error { return s.j.wait(b) }, nil
+	b, err := s.j.append(recs, then)
+	s.mu.Unlock()
+	return b, err
 }
 
 func noWait() error { return nil }
