@@ -9,7 +9,8 @@
 # kea-dhcp4 (kea-dhcp4-server) and Go. SERVERS may also name bootyard-nosync
 # (lease file in /dev/shm: no fsync cost) and bootyard-base (the binary
 # BASE_BIN, e.g. built from main, durable leases: before/after in one run).
-# PROFILE=DIR keeps a CPU profile of bootyard per scenario (its last rate) in DIR. Nothing leaves the two namespaces it
+# PROFILE=DIR keeps a CPU profile of bootyard per scenario (its last rate) in DIR,
+# TRACE=DIR a runtime execution trace (go tool trace: where a reply waited). Nothing leaves the two namespaces it
 # creates; they are removed on exit. See README.md for how to read the output.
 set -euo pipefail
 
@@ -113,7 +114,8 @@ start_server() { # name scenario
 		[ "$name" = bootyard-base ] && bin=${BASE_BIN:?bootyard-base needs BASE_BIN}
 		bootyard_config "$scen" "$lf" >"$dir/bootyard.yaml"
 		ip netns exec "$S" taskset -c "$SERVER_CPU" "$bin" serve -config "$dir/bootyard.yaml" \
-			-log-level warn ${PROFILE:+-cpuprofile "$PROFILE/$name-$scen.prof"} 2>"$dir/log" &
+			-log-level warn ${PROFILE:+-cpuprofile "$PROFILE/$name-$scen.prof"} \
+			${TRACE:+-trace "$TRACE/$name-$scen.trace"} 2>"$dir/log" &
 		;;
 	dnsmasq)
 		local resv=()

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"runtime/trace"
 	"syscall"
 	"time"
 
@@ -32,6 +33,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	config := configFlag(fs)
 	grace := fs.Duration("grace", 30*time.Second, "on SIGINT/SIGTERM, how long TFTP transfers in flight may take to finish")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until bootyard stops (for benchmarks)")
+	traceFile := fs.String("trace", "", "write a runtime execution trace to this file until bootyard stops (for latency work: go tool trace)")
 	var lf logFlags
 	lf.register(fs)
 	if help, err := parseConfigFlags(fs, args, config); help || err != nil {
@@ -63,6 +65,17 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return err
+		}
+		defer trace.Stop()
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
