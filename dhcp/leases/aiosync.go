@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 )
@@ -21,17 +23,30 @@ import (
 // aioSyncer asks the kernel for the fsync instead, through Linux native
 // AIO (IOCB_CMD_FSYNC, Linux 4.18): io_submit returns at once, a kernel
 // worker does the fsync, and its completion is written to an eventfd that
-// the writer goroutine reads through the netpoller, parked, its P free for
-// the requests of the next batch. Same fsync, same durability; only the
-// wait moved. Where the kernel refuses (no AIO, a filesystem without it),
-// the journal falls back to File.Sync for good.
+// the writer goroutine waits for, parked, its P free for the requests of
+// the next batch. Same fsync, same durability; only the wait moved. Where
+// the kernel refuses (no AIO, a filesystem without it), the journal falls
+// back to File.Sync for good.
+//
+// Who notices the completion: Go polls the netpoller only when a P has
+// nothing else to run (or sysmon, every 10 ms), so on a busy server with
+// one P a completion seen only by the netpoller waited for the run queue
+// to drain, and at 12,000 DORA/s it hardly ever did. So the eventfd is read
+// from two places: a goroutine parked on it (an idle server), and Poll,
+// which the DHCP server calls between requests while an fsync is in
+// flight (a busy one): a non-blocking read of a counter, one system call.
+// Whichever reads the count wakes the writer.
 type aioSyncer struct {
-	ctx    uintptr  // aio_context_t
-	events *os.File // the eventfd completions are counted on (non-blocking: netpoller)
-	cb     iocb
-	cbs    [1]*iocb
-	ev     [1]ioEvent
-	count  [8]byte
+	ctx      uintptr  // aio_context_t
+	events   *os.File // the eventfd completions are counted on (non-blocking: netpoller)
+	rc       syscall.RawConn // events', for poll
+	cb       iocb
+	cbs      [1]*iocb
+	ev       [1]ioEvent
+	inflight atomic.Bool   // a request is submitted and not yet seen done
+	done     chan struct{} // a completion was seen (cap 1)
+	quit     chan struct{} // closed by close: the watcher goroutine exits
+	watching sync.WaitGroup
 }
 
 // iocb is struct iocb of linux/aio_abi.h on a little-endian 64-bit machine
@@ -82,8 +97,61 @@ func newAIOSyncer() (*aioSyncer, error) {
 		return nil, fmt.Errorf("%w: eventfd: %v", errAIOUnsupported, e)
 	}
 	a.events = os.NewFile(fd, "journal fsync events")
+	rc, err := a.events.SyscallConn()
+	if err != nil {
+		a.events.Close()
+		syscall.Syscall(syscall.SYS_IO_DESTROY, a.ctx, 0, 0)
+		return nil, fmt.Errorf("%w: %v", errAIOUnsupported, err)
+	}
+	a.rc = rc
 	a.cbs[0] = &a.cb
+	a.done = make(chan struct{}, 1)
+	a.quit = make(chan struct{})
+	a.watching.Go(a.watch)
 	return a, nil
+}
+
+// watch reads completions through the netpoller until close.
+func (a *aioSyncer) watch() {
+	var count [8]byte
+	for {
+		_, err := a.events.Read(count[:])
+		select {
+		case <-a.quit:
+			return
+		default:
+		}
+		if err == nil {
+			a.signal()
+		} else if errors.Is(err, os.ErrClosed) {
+			return
+		}
+	}
+}
+
+// poll reads the eventfd without waiting, if a request is in flight, and
+// wakes the writer if it completed.
+func (a *aioSyncer) poll() {
+	if !a.inflight.Load() {
+		return
+	}
+	var count [8]byte
+	read := false
+	// Control holds the descriptor open for the read (close waits).
+	a.rc.Control(func(fd uintptr) {
+		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&count[0])), 8)
+		read = e == 0 && n == 8
+	})
+	if read {
+		a.signal()
+	}
+}
+
+func (a *aioSyncer) signal() {
+	select {
+	case a.done <- struct{}{}:
+	default:
+	}
 }
 
 // fsync fsyncs f and returns once it is done: the error of fsync itself,
@@ -106,28 +174,14 @@ func (a *aioSyncer) fsync(f *os.File) error {
 	if submitErr != nil {
 		return submitErr
 	}
-	// The request is in flight and refers to f's descriptor: wait for it
-	// whatever happens (a read error on the eventfd is not the fsync's).
-	// Reading the eventfd resets its count; one request, one completion.
+	// The request is in flight and refers to f's descriptor: wait for its
+	// completion, then collect it (io_getevents without a timeout: it is
+	// there once the eventfd counted it).
+	a.inflight.Store(true)
+	<-a.done
+	a.inflight.Store(false)
 	for {
-		if _, err := a.events.Read(a.count[:]); err == nil {
-			break
-		} else if !errors.Is(err, syscall.EINTR) && !errors.Is(err, syscall.EAGAIN) {
-			return a.reap(true)
-		}
-	}
-	return a.reap(false)
-}
-
-// reap collects the completed request; block waits for it in the kernel
-// (only when the eventfd could not be read).
-func (a *aioSyncer) reap(block bool) error {
-	var ts *syscall.Timespec
-	if !block {
-		ts = &syscall.Timespec{}
-	}
-	for {
-		n, _, e := syscall.Syscall6(syscall.SYS_IO_GETEVENTS, a.ctx, 1, 1, uintptr(unsafe.Pointer(&a.ev[0])), uintptr(unsafe.Pointer(ts)), 0)
+		n, _, e := syscall.Syscall6(syscall.SYS_IO_GETEVENTS, a.ctx, 1, 1, uintptr(unsafe.Pointer(&a.ev[0])), 0, 0)
 		if e == syscall.EINTR {
 			continue
 		}
@@ -135,10 +189,6 @@ func (a *aioSyncer) reap(block bool) error {
 			return fmt.Errorf("leases: io_getevents: %w", e)
 		}
 		if n != 1 {
-			if !block {
-				block, ts = true, nil // signalled but not yet visible: wait for it
-				continue
-			}
 			return fmt.Errorf("leases: io_getevents returned %d events", n)
 		}
 		if res := a.ev[0].res; res < 0 {
@@ -149,6 +199,8 @@ func (a *aioSyncer) reap(block bool) error {
 }
 
 func (a *aioSyncer) close() {
+	close(a.quit)
+	a.events.Close() // ends the watcher's read
+	a.watching.Wait()
 	syscall.Syscall(syscall.SYS_IO_DESTROY, a.ctx, 0, 0)
-	a.events.Close()
 }

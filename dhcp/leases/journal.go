@@ -42,7 +42,7 @@ type journal struct {
 	folding atomic.Bool
 	folds   sync.WaitGroup
 	// aio fsyncs batches without holding a P (aiosync.go); nil: File.Sync.
-	aio *aioSyncer
+	aio atomic.Pointer[aioSyncer]
 	// foldStep, when set (tests), is called by fold at "start", after the
 	// "renamed" snapshot and when "done", to stop the world there.
 	foldStep func(step string)
@@ -135,7 +135,7 @@ func openJournal(path string, limit int, apply func(Lease)) (*journal, error) {
 	j.f = f
 	j.size = good
 	if a, err := newAIOSyncer(); err == nil {
-		j.aio = a
+		j.aio.Store(a)
 	}
 	return j, nil
 }
@@ -244,15 +244,23 @@ func (j *journal) flush() error {
 	return err
 }
 
+// poll lets a busy caller notice a finished fsync (aiosync.go).
+func (j *journal) poll() {
+	if a := j.aio.Load(); a != nil {
+		a.poll()
+	}
+}
+
 // sync fsyncs the journal file, through AIO when the kernel takes it.
 func (j *journal) sync() error {
-	if f, ok := j.f.(*os.File); ok && j.aio != nil {
-		err := j.aio.fsync(f)
+	if f, ok := j.f.(*os.File); ok && j.aio.Load() != nil {
+		a := j.aio.Load()
+		err := a.fsync(f)
 		if !errors.Is(err, errAIOUnsupported) {
 			return err
 		}
-		j.aio.close()
-		j.aio = nil
+		j.aio.Store(nil)
+		a.close()
 	}
 	return j.f.Sync()
 }
@@ -277,8 +285,8 @@ func (j *journal) close() error {
 	<-j.done
 	<-last.done // flushed by the writer on its way out
 	err := last.err
-	if j.aio != nil {
-		j.aio.close()
+	if a := j.aio.Swap(nil); a != nil {
+		a.close()
 	}
 	if cerr := j.f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("leases: %w", cerr)

@@ -645,7 +645,7 @@ func TestJournalFsyncThroughAIO(t *testing.T) {
 	for i := range 20 {
 		mustCommit(t, s, Change{Op: OpBind, MAC: mac(i), IP: netip.AddrFrom4([4]byte{198, 51, 100, byte(10 + i)}), Expires: t0.Add(time.Hour)})
 	}
-	if s.j.aio == nil {
+	if s.j.aio.Load() == nil {
 		t.Fatal("the journal fell back to File.Sync on a kernel with AIO fsync")
 	}
 	if err := s.Close(); err != nil {
