@@ -148,9 +148,6 @@ func (s *Server) Serve(ctx context.Context, conn net.PacketConn) error {
 					continue // shutting down: drain without answering
 				}
 				s.handleSafe(ctx, &exchange{conn: conn, port: port, pkt: p}, &pending)
-				// A busy worker is the first to see a batch's fsync done
-				// (leases.Store.Poll): its ACKs leave now.
-				s.cfg.Leases.Poll()
 			}
 		})
 	}

@@ -104,79 +104,59 @@ func (s *Server) handle(ctx context.Context, x *exchange, pending *sync.WaitGrou
 		if s.inUse(ctx, x) {
 			continue // declined; Free will not offer it again
 		}
+		durable, err := s.cfg.Leases.CommitAsync(*x.dec.Change)
+		if errors.Is(err, leases.ErrConflict) {
+			s.log.LogAttrs(ctx, slog.LevelDebug, "dhcp: lease conflict, deciding again", append(x.attrs(s.cfg.Iface), slog.Any("err", err))...)
+			continue
+		}
+		if err != nil {
+			s.log.LogAttrs(ctx, slog.LevelError, "dhcp: lease store failed, no reply sent", append(x.attrs(s.cfg.Iface), slog.Any("err", err))...)
+			return
+		}
+		s.observe(msg, x.dec)
 		if x.dec.Change.Op == leases.OpOffer {
 			// An OFFER promises nothing a crash could break: RFC 2131
 			// 4.3.1 lets a server forget an offered address, and the ACK
 			// that binds it waits for the disk. The hold is journaled with
 			// the next batch; answering now takes an fsync off every
 			// DISCOVER (Kea never stores an offer at all).
-			_, err := s.cfg.Leases.CommitAsync(*x.dec.Change)
-			if s.committed(ctx, x, err) {
-				s.observe(msg, x.dec)
-				s.finish(ctx, x)
-				return
-			}
-			if errors.Is(err, leases.ErrConflict) {
-				continue
-			}
+			s.finish(ctx, x)
 			return
 		}
-		// Anything else is sent once its lease is on disk (a reply must
-		// never promise an address a crash could forget): by the lease
-		// store's writer, right after the fsync of the batch holding it
-		// (CommitThen). The worker goes back to reading requests, so one
-		// fsync serves every request of its batch and throughput is not
-		// workers / fsync latency. awaiting bounds the replies waiting for
-		// the disk: when it is full the worker waits for room, which slows
-		// intake instead of growing memory.
-		s.awaiting <- struct{}{}
-		pending.Add(1)
-		err := s.cfg.Leases.CommitThen(*x.dec.Change, func(err error) { s.sendDurable(ctx, x, msg, err, pending) })
-		if s.committed(ctx, x, err) {
-			return
-		}
-		<-s.awaiting
-		pending.Done()
-		if errors.Is(err, leases.ErrConflict) {
-			continue
-		}
+		s.finishDurable(ctx, x, durable, pending)
 		return
 	}
 	s.log.LogAttrs(ctx, slog.LevelWarn, "dhcp: gave up after repeated lease conflicts", x.attrs(s.cfg.Iface)...)
 }
 
-// committed reports whether a commit succeeded, logging why not: a
-// conflict (someone got the address meanwhile: the caller decides again)
-// at debug, a failing store at error (no reply is sent).
-func (s *Server) committed(ctx context.Context, x *exchange, err error) bool {
-	switch {
-	case err == nil:
-		return true
-	case errors.Is(err, leases.ErrConflict):
-		s.log.LogAttrs(ctx, slog.LevelDebug, "dhcp: lease conflict, deciding again", append(x.attrs(s.cfg.Iface), slog.Any("err", err))...)
+// finishDurable sends the reply once its lease is on disk (a reply must
+// never promise an address a crash could forget). The wait happens on a
+// goroutine of its own so that the worker goes back to reading requests: the
+// fsync is shared by every commit of its batch, and throughput is then no
+// longer workers / fsync latency. When too many replies already wait for the
+// disk, the worker waits itself, which slows intake instead of growing
+// memory.
+func (s *Server) finishDurable(ctx context.Context, x *exchange, durable func() error, pending *sync.WaitGroup) {
+	send := func() {
+		if err := durable(); err != nil {
+			s.log.LogAttrs(ctx, slog.LevelError, "dhcp: lease store failed, no reply sent", append(x.attrs(s.cfg.Iface), slog.Any("err", err))...)
+			return
+		}
+		if ctx.Err() != nil {
+			return // shutting down: the socket is closed
+		}
+		s.finish(ctx, x)
+	}
+	select {
+	case s.awaiting <- struct{}{}:
+		pending.Go(func() {
+			defer func() { <-s.awaiting }()
+			defer s.recoverPacket(x)
+			send()
+		})
 	default:
-		s.log.LogAttrs(ctx, slog.LevelError, "dhcp: lease store failed, no reply sent", append(x.attrs(s.cfg.Iface), slog.Any("err", err))...)
+		send()
 	}
-	return false
-}
-
-// sendDurable answers x once its lease is on disk (err says whether it
-// got there). It runs on the lease store's writer goroutine: it observes
-// and sends, nothing slower, and a panic in it is the packet's, not the
-// writer's.
-func (s *Server) sendDurable(ctx context.Context, x *exchange, msg *dhcpv4.DHCPv4, err error, pending *sync.WaitGroup) {
-	defer pending.Done()
-	defer func() { <-s.awaiting }()
-	defer s.recoverPacket(x)
-	if err != nil {
-		s.log.LogAttrs(ctx, slog.LevelError, "dhcp: lease store failed, no reply sent", append(x.attrs(s.cfg.Iface), slog.Any("err", err))...)
-		return
-	}
-	if ctx.Err() != nil {
-		return // shutting down: the socket is closed
-	}
-	s.observe(msg, x.dec)
-	s.finish(ctx, x)
 }
 
 // known reports whether mac is in the inventory or holds a lease: such

@@ -41,8 +41,6 @@ type journal struct {
 	// (compact.go); folds counts them so that close waits for the last.
 	folding atomic.Bool
 	folds   sync.WaitGroup
-	// aio fsyncs batches without holding a P (aiosync.go); nil: File.Sync.
-	aio atomic.Pointer[aioSyncer]
 	// foldStep, when set (tests), is called by fold at "start", after the
 	// "renamed" snapshot and when "done", to stop the world there.
 	foldStep func(step string)
@@ -65,9 +63,6 @@ type batch struct {
 	n    int
 	done chan struct{}
 	err  error
-	// thens are told the outcome on the writer goroutine as soon as the
-	// batch is on disk (Store.CommitThen), in commit order.
-	thens []func(error)
 }
 
 func newBatch() *batch { return &batch{done: make(chan struct{})} }
@@ -134,9 +129,6 @@ func openJournal(path string, limit int, apply func(Lease)) (*journal, error) {
 	}
 	j.f = f
 	j.size = good
-	if a, err := newAIOSyncer(); err == nil {
-		j.aio.Store(a)
-	}
 	return j, nil
 }
 
@@ -163,9 +155,8 @@ func (j *journal) run(compact func()) {
 	}
 }
 
-// append adds records to the current batch and returns it to wait for;
-// then, if not nil, is called with the batch's outcome.
-func (j *journal) append(recs []Lease, then func(error)) (*batch, error) {
+// append adds records to the current batch and returns it to wait for.
+func (j *journal) append(recs []Lease) (*batch, error) {
 	j.mu.Lock()
 	if j.closed {
 		j.mu.Unlock()
@@ -176,9 +167,6 @@ func (j *journal) append(recs []Lease, then func(error)) (*batch, error) {
 		b.buf = encodeLine(b.buf, l)
 	}
 	b.n += len(recs)
-	if then != nil {
-		b.thens = append(b.thens, then)
-	}
 	j.mu.Unlock()
 	select {
 	case j.kick <- struct{}{}:
@@ -219,7 +207,7 @@ func (j *journal) flush() error {
 			out = append([]byte{'\n'}, out...)
 		}
 		if _, err = j.f.Write(out); err == nil {
-			err = j.sync()
+			err = j.f.Sync()
 		}
 		if err == nil {
 			j.size += int64(len(out))
@@ -237,32 +225,8 @@ func (j *journal) flush() error {
 		}
 	}
 	b.err = err
-	for _, then := range b.thens {
-		then(err)
-	}
 	close(b.done)
 	return err
-}
-
-// poll lets a busy caller notice a finished fsync (aiosync.go).
-func (j *journal) poll() {
-	if a := j.aio.Load(); a != nil {
-		a.poll()
-	}
-}
-
-// sync fsyncs the journal file, through AIO when the kernel takes it.
-func (j *journal) sync() error {
-	if f, ok := j.f.(*os.File); ok && j.aio.Load() != nil {
-		a := j.aio.Load()
-		err := a.fsync(f)
-		if !errors.Is(err, errAIOUnsupported) {
-			return err
-		}
-		j.aio.Store(nil)
-		a.close()
-	}
-	return j.f.Sync()
 }
 
 func (j *journal) needCompact() bool {
@@ -285,9 +249,6 @@ func (j *journal) close() error {
 	<-j.done
 	<-last.done // flushed by the writer on its way out
 	err := last.err
-	if a := j.aio.Swap(nil); a != nil {
-		a.close()
-	}
 	if cerr := j.f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("leases: %w", cerr)
 	}

@@ -154,39 +154,6 @@ func (s *Store) Commit(c Change) error {
 // disk. A server sends the reply after durable returns nil, without keeping
 // a worker blocked for the fsync meanwhile.
 func (s *Store) CommitAsync(c Change) (durable func() error, err error) {
-	b, err := s.commit(c, nil)
-	if err != nil {
-		return nil, err
-	}
-	if b == nil {
-		return noWait, nil
-	}
-	return func() error { return s.j.wait(b) }, nil
-}
-
-// CommitThen is CommitAsync with the wait turned around: it applies c at
-// once and returns its error (ErrConflict and the like), and when that is
-// nil it calls then exactly once with the outcome of writing c to disk.
-// then runs on the journal's writer goroutine right after the batch's
-// fsync, before the writer takes the next batch (or at once, on the
-// caller's goroutine, when there is nothing to write): it must be quick
-// and must not commit. A server sends its reply from then, with no
-// goroutine to wake between the fsync and the send.
-func (s *Store) CommitThen(c Change, then func(error)) error {
-	b, err := s.commit(c, then)
-	if err != nil {
-		return err
-	}
-	if b == nil {
-		then(nil)
-	}
-	return nil
-}
-
-// commit applies c and appends its records to the journal's current batch
-// (then with them), returning the batch: nil when there is nothing to
-// write.
-func (s *Store) commit(c Change, then func(error)) (*batch, error) {
 	if !c.IP.Is4() {
 		return nil, fmt.Errorf("leases: commit %v: not an IPv4 address", c.IP)
 	}
@@ -199,24 +166,17 @@ func (s *Store) commit(c Change, then func(error)) (*batch, error) {
 	recs, err := s.apply(c, now)
 	if err != nil || len(recs) == 0 || s.j == nil {
 		s.mu.Unlock()
+		return noWait, err
+	}
+	b, err := s.j.append(recs)
+	s.mu.Unlock()
+	if err != nil {
 		return nil, err
 	}
-	b, err := s.j.append(recs, then)
-	s.mu.Unlock()
-	return b, err
+	return func() error { return s.j.wait(b) }, nil
 }
 
 func noWait() error { return nil }
-
-// Poll lets a busy server notice at once that a batch reached the disk, so
-// that its replies go out now and not when the server next runs out of
-// work (aiosync.go says why). Call it between requests; it costs one
-// non-blocking read while an fsync is in flight and nothing otherwise.
-func (s *Store) Poll() {
-	if s.j != nil {
-		s.j.poll()
-	}
-}
 
 // apply checks c against the current state and applies it, returning the
 // records to journal. Called with s.mu held.

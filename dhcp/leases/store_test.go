@@ -1,7 +1,6 @@
 package leases
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -17,10 +16,6 @@ import (
 )
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-
-// waitBound bounds a wait for an event that should come at once; it is
-// never a measurement.
-const waitBound = 30 * time.Second
 
 func mac(i int) net.HardwareAddr {
 	return net.HardwareAddr{0x02, 0, 0, byte(i >> 16), byte(i >> 8), byte(i)}
@@ -561,97 +556,5 @@ func TestFailedWriteFailsOnlyItsBatch(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"198.51.100.90", "198.51.100.92"}, ips); diff != "" {
 		t.Fatalf("leases after reload (-want +got):\n%s", diff)
-	}
-}
-
-// TestCommitThen: then is called once per commit, in commit order, only
-// after the record is in the journal file on disk; a conflict is returned
-// at once and then is never called; a failed write reaches then as its
-// error; a commit with nothing to write calls then at once.
-func TestCommitThen(t *testing.T) {
-	c := &clock{t: t0}
-	path := filepath.Join(t.TempDir(), "leases")
-	s := openT(t, path, c)
-	type outcome struct {
-		i       int
-		err     error
-		onDisk  bool
-	}
-	got := make(chan outcome, 100)
-	const n = 50
-	for i := range n {
-		ip := netip.AddrFrom4([4]byte{198, 51, 100, byte(100 + i)})
-		err := s.CommitThen(Change{Op: OpBind, MAC: mac(i), IP: ip, Expires: t0.Add(time.Hour)}, func(err error) {
-			b, _ := os.ReadFile(path + ".journal")
-			got <- outcome{i: i, err: err, onDisk: bytes.Contains(b, []byte(`"ip":"`+ip.String()+`"`))}
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	for want := range n {
-		select {
-		case o := <-got:
-			if o.i != want || o.err != nil || !o.onDisk {
-				t.Fatalf("then #%d: commit %d, err %v, record in the journal file %v", want, o.i, o.err, o.onDisk)
-			}
-		case <-time.After(waitBound):
-			t.Fatalf("then #%d never called", want)
-		}
-	}
-
-	// A conflict: the error now, then never.
-	err := s.CommitThen(Change{Op: OpBind, MAC: mac(999), IP: netip.MustParseAddr("198.51.100.100"), Expires: t0.Add(time.Hour)},
-		func(error) { t.Error("then called for a conflicting commit") })
-	if !errors.Is(err, ErrConflict) {
-		t.Fatalf("conflicting CommitThen: %v, want ErrConflict", err)
-	}
-	// Nothing to write (releasing an address the client does not hold):
-	// then at once, on this goroutine.
-	called := false
-	if err := s.CommitThen(Change{Op: OpRelease, MAC: mac(998), IP: netip.MustParseAddr("198.51.100.200")}, func(err error) { called = err == nil }); err != nil || !called {
-		t.Fatalf("no-op CommitThen: err %v, then called with nil %v", err, called)
-	}
-	// A failed write: then hears of it.
-	s.j.f = &flakyFile{journalFile: s.j.f, fail: true}
-	failed := make(chan error, 1)
-	if err := s.CommitThen(Change{Op: OpBind, MAC: mac(60), IP: netip.MustParseAddr("198.51.100.160"), Expires: t0.Add(time.Hour)},
-		func(err error) { failed <- err }); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-failed:
-		if err == nil {
-			t.Fatal("then got nil for a batch whose write failed")
-		}
-	case <-time.After(waitBound):
-		t.Fatal("then never called for a failed batch")
-	}
-}
-
-// TestJournalFsyncThroughAIO: where the kernel has AIO fsync, the journal
-// uses it for every batch (it falls back to File.Sync for good on the
-// first refusal, so a fallback shows as aio == nil), and what it committed
-// is there after a reload.
-func TestJournalFsyncThroughAIO(t *testing.T) {
-	if a, err := newAIOSyncer(); err != nil {
-		t.Skipf("no AIO on this kernel: %v", err)
-	} else {
-		a.close()
-	}
-	c := &clock{t: t0}
-	path := filepath.Join(t.TempDir(), "leases")
-	s := openT(t, path, c)
-	for i := range 20 {
-		mustCommit(t, s, Change{Op: OpBind, MAC: mac(i), IP: netip.AddrFrom4([4]byte{198, 51, 100, byte(10 + i)}), Expires: t0.Add(time.Hour)})
-	}
-	if s.j.aio.Load() == nil {
-		t.Fatal("the journal fell back to File.Sync on a kernel with AIO fsync")
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(openT(t, path, c).List()); n != 20 {
-		t.Fatalf("%d leases after reload, want 20", n)
 	}
 }
