@@ -2,6 +2,7 @@ package tftpd
 
 import (
 	"net/netip"
+	"os"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -43,7 +44,14 @@ type briefWaiter struct {
 	slots    int64
 	flags    int  // the socket's file status flags as Go set them (O_NONBLOCK on)
 	blocking bool // O_NONBLOCK is off: only wait may read, Go's reads must not
-	from     syscall.RawSockaddrInet4
+	// interrupted: the last wait ended on a signal (EINTR), not on its
+	// timeout. The runtime preempts a goroutine that has run 10 ms without
+	// yielding, and a transfer blocking in RawSyscall never yields: the
+	// preemption is that signal, and the goroutine yields at its next
+	// function call. A raw link waits again instead of joining the
+	// netpoller for it.
+	interrupted bool
+	from        syscall.RawSockaddrInet4
 }
 
 // newBriefWaiter sets fd's receive timeout to briefWaitMax (it applies to
@@ -65,6 +73,7 @@ func newBriefWaiter(fd int, active *atomic.Int64, slots int64) (*briefWaiter, er
 // briefWaitMax away) or nothing came; the socket is then non-blocking again
 // and the caller waits on the netpoller.
 func (w *briefWaiter) wait(buf []byte, deadline time.Time) (n int, from netip.AddrPort, ok bool) {
+	w.interrupted = false
 	if w.active.Load() > w.slots || time.Until(deadline) < briefWaitMax {
 		w.release()
 		return 0, netip.AddrPort{}, false
@@ -81,12 +90,36 @@ func (w *briefWaiter) wait(buf []byte, deadline time.Time) (n int, from netip.Ad
 	fromLen := uint32(unsafe.Sizeof(w.from))
 	m, _, e := syscall.RawSyscall6(syscall.SYS_RECVFROM, uintptr(w.fd), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)),
 		0, uintptr(unsafe.Pointer(&w.from)), uintptr(unsafe.Pointer(&fromLen)))
+	w.interrupted = e == syscall.EINTR
 	if e != 0 {
 		w.release()
 		return 0, netip.AddrPort{}, false
 	}
 	port := (*[2]byte)(unsafe.Pointer(&w.from.Port)) // network byte order
 	return int(m), netip.AddrPortFrom(netip.AddrFrom4(w.from.Addr), uint16(port[0])<<8|uint16(port[1])), true
+}
+
+// sendTo sends b to the address in to (a socket outside the netpoller).
+// RawSyscall6, as for the wait: a lock-step transfer has one packet in
+// flight, so the send never waits for socket buffer space, and the
+// runtime is not told: with the scheduler told, sysmon took the P from a
+// sendto that ran the receiver's side of a veth pair for tens of
+// microseconds, and woke a thread to find nothing to run.
+func (w *briefWaiter) sendTo(b []byte, to *syscall.RawSockaddrInet4) error {
+	if len(b) == 0 {
+		return nil
+	}
+	for {
+		_, _, e := syscall.RawSyscall6(syscall.SYS_SENDTO, uintptr(w.fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0,
+			uintptr(unsafe.Pointer(to)), unsafe.Sizeof(*to))
+		if e == syscall.EINTR {
+			continue
+		}
+		if e != 0 {
+			return os.NewSyscallError("sendto", e)
+		}
+		return nil
+	}
 }
 
 // release gives the socket back to the netpoller: O_NONBLOCK on again.

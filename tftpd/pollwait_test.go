@@ -2,6 +2,8 @@ package tftpd
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"net"
 	"net/netip"
 	"sync/atomic"
@@ -146,5 +148,87 @@ func TestBriefWaitTransfer(t *testing.T) {
 		if rec.Attrs["outcome"] != "ok" {
 			t.Errorf("record %v, want ok", rec.Attrs)
 		}
+	}
+}
+
+// TestRawLink: a link opened outside the netpoller sends and receives with
+// the brief wait, answers a stranger with error 5, joins the netpoller
+// when a wait outlasts the brief one (and still gets the next packet, and
+// still ends at once when its context does), and closes in either state.
+func TestRawLink(t *testing.T) {
+	peer, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	stranger, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stranger.Close()
+	var active atomic.Int64
+	active.Store(1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	peerAP := peer.LocalAddr().(*net.UDPAddr).AddrPort()
+	l, err := newRawUDPLink(ctx, netip.MustParseAddr("127.0.0.1"), peerAP, &active, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.close()
+	if l.raw == nil || l.conn != nil {
+		t.Fatal("newRawUDPLink made a socket on the netpoller")
+	}
+
+	// Send: the peer gets it and learns the link's port.
+	if err := l.send([]byte("data 1")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 100)
+	peer.SetReadDeadline(time.Now().Add(waitBound))
+	n, linkAddr, err := peer.ReadFromUDPAddrPort(buf)
+	if err != nil || string(buf[:n]) != "data 1" {
+		t.Fatalf("peer got %q, %v", buf[:n], err)
+	}
+	// A stranger first, then the peer: the stranger gets error 5, recv
+	// returns the peer's packet, still raw.
+	stranger.WriteToUDPAddrPort([]byte("ack ?"), linkAddr)
+	time.Sleep(10 * time.Millisecond) // let loopback deliver it first; no assertion on time
+	peer.WriteToUDPAddrPort([]byte("ack 1"), linkAddr)
+	n, err = l.recv(ctx, buf, time.Now().Add(waitBound))
+	if err != nil || string(buf[:n]) != "ack 1" {
+		t.Fatalf("recv: %q, %v; want \"ack 1\"", buf[:n], err)
+	}
+	stranger.SetReadDeadline(time.Now().Add(waitBound))
+	if n, _, err := stranger.ReadFromUDPAddrPort(buf); err != nil || n < 4 || buf[1] != 5 || buf[3] != codeUnknownTID {
+		t.Fatalf("stranger got % x, %v; want ERROR 5", buf[:n], err)
+	}
+
+	// A wait past the brief one: the link joins the netpoller and gets
+	// the packet that comes later.
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		peer.WriteToUDPAddrPort([]byte("ack 2"), linkAddr)
+	}()
+	n, err = l.recv(ctx, buf, time.Now().Add(waitBound))
+	if err != nil || string(buf[:n]) != "ack 2" {
+		t.Fatalf("recv after the brief wait: %q, %v; want \"ack 2\"", buf[:n], err)
+	}
+	if l.raw != nil || l.conn == nil {
+		t.Fatal("a wait longer than the brief one left the link off the netpoller")
+	}
+	if err := l.send([]byte("data 2")); err != nil {
+		t.Fatal(err)
+	}
+	if n, from, err := peer.ReadFromUDPAddrPort(buf); err != nil || string(buf[:n]) != "data 2" || from != linkAddr {
+		t.Fatalf("after joining, peer got %q from %v (%v); want \"data 2\" from the same port %v", buf[:n], from, err, linkAddr)
+	}
+	// The context ends a wait on the netpoller at once.
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		cancel()
+	}()
+	if _, err := l.recv(ctx, buf, time.Now().Add(waitBound)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("recv after cancel: %v, want context.Canceled", err)
 	}
 }

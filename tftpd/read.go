@@ -28,10 +28,10 @@ func (s *Server) send(t *transfer, ss *session, req request, local netip.Addr) e
 	if ul, ok := ss.l.(*udpLink); ok && t.st.window > 1 {
 		// A window's ACK comes after the client took the whole window,
 		// often past the brief wait, which then only adds a system call:
-		// windowed reads wait on the netpoller (pollwait.go).
-		if ul.brief != nil {
-			ul.brief.release()
-			ul.brief = nil
+		// windowed reads wait on the netpoller (pollwait.go), and send
+		// their windows with sendmmsg, which needs it too.
+		if err := ul.noBriefWait(); err != nil {
+			return err
 		}
 	}
 	tr := &transferReader{ctx: t.ctx, r: bufio.NewReaderSize(content.Body, readAhead)}

@@ -56,12 +56,38 @@ func (s *Server) begin(raw string, client netip.AddrPort, write bool) *transfer 
 	return t
 }
 
+// openLink opens t's own socket on local: outside the netpoller while few
+// transfers run (link.go), with the brief wait on unless the server has it
+// off.
+func (s *Server) openLink(t *transfer, local netip.Addr) (*udpLink, error) {
+	slots := briefWaitSlots(runtime.GOMAXPROCS(0))
+	if !s.noBrief && s.running.Load() <= slots {
+		ul, err := newRawUDPLink(t.ctx, local, t.client, &s.running, slots)
+		if err == nil {
+			return ul, nil
+		}
+		s.log.Debug("tftp: transfer socket on the netpoller", "error", err)
+	}
+	ul, err := newUDPLink(t.ctx, local, t.client)
+	if err != nil {
+		return nil, err
+	}
+	if !s.noBrief {
+		if err := ul.waitBriefly(&s.running, slots); err != nil {
+			s.log.Debug("tftp: waiting on the netpoller only", "error", err)
+		}
+	}
+	return ul, nil
+}
+
 // run carries out one transfer on its goroutine: l is its link (nil: open
 // its own socket on local), and it ends with the transfer's record.
 func (s *Server) run(t *transfer, req request, l link, local netip.Addr) {
 	defer t.cancel()
 	if l == nil {
-		ul, err := newUDPLink(t.ctx, local, t.client)
+		s.running.Add(1)
+		defer s.running.Add(-1)
+		ul, err := s.openLink(t, local)
 		if err != nil {
 			t.cause, t.end = err, errInternal
 			if t.admitted {
@@ -71,13 +97,6 @@ func (s *Server) run(t *transfer, req request, l link, local netip.Addr) {
 			return
 		}
 		ul.strangers = &t.st.strangers
-		s.running.Add(1)
-		defer s.running.Add(-1)
-		if !s.noBrief {
-			if err := ul.waitBriefly(&s.running, briefWaitSlots(runtime.GOMAXPROCS(0))); err != nil {
-				s.log.Debug("tftp: waiting on the netpoller only", "error", err)
-			}
-		}
 		l = ul
 	}
 	defer l.close()
