@@ -56,6 +56,18 @@ func (s *Server) begin(raw string, client netip.AddrPort, write bool) *transfer 
 	return t
 }
 
+// recvBufSize is the receive buffer of a transfer: an upload receives DATA
+// blocks of up to 65464 bytes, a download only ACKs and ERRORs from its
+// client (a longer datagram is cut to the buffer, which still holds any
+// opcode, block number and error text worth reading). 64 KiB for each of
+// 128 downloads was a third of the server's memory at its peak.
+func recvBufSize(upload bool) int {
+	if upload {
+		return 65536
+	}
+	return 1024
+}
+
 // openLink opens t's own socket on local: outside the netpoller while few
 // transfers run (link.go), with the brief wait on unless the server has it
 // off.
@@ -101,7 +113,7 @@ func (s *Server) run(t *transfer, req request, l link, local netip.Addr) {
 	}
 	defer l.close()
 	ss := &session{ctx: t.ctx, l: l, timeout: s.cfg.Timeout, retries: s.cfg.Retries, minSilence: minSilence,
-		st: &t.st, buf: make([]byte, 65536)}
+		st: &t.st, buf: make([]byte, recvBufSize(req.write))}
 	t.st.mode, t.st.blksize, t.st.window, t.st.timeout = req.mode, 512, 1, s.cfg.Timeout
 	var lastAck []byte
 	func() {
