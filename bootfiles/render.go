@@ -57,7 +57,7 @@ func newTemplateData(h *inventory.Host, ip, serverIP netip.Addr, req request) te
 		Profile:    oneLine(p.Name),
 		KernelPath: kernel,
 		InitrdPath: initrd,
-		Cmdline:    strings.Join(strings.Fields(oneLine(p.Cmdline+" "+h.Cmdline)), " "),
+		Cmdline:    p.CmdlineFor(h),
 		Dir:        req.dir,
 	}
 	if ip.IsValid() {

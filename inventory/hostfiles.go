@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"text/template"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -76,6 +77,16 @@ func (f *HostFile) Render(d FileData) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// CmdlineFor is the kernel command line of host h booting p: the
+// profile's words, then the host's, one space apart, on one line (a
+// control character separates words; none is passed on), placeholders
+// still in it.
+func (p *Profile) CmdlineFor(h *Host) string {
+	return strings.Join(strings.FieldsFunc(p.Cmdline+" "+h.Cmdline, func(r rune) bool {
+		return unicode.IsSpace(r) || r < 0x20 || r == 0x7f
+	}), " ")
+}
+
 // File returns the answer file name of p, if p serves one.
 func (p *Profile) File(name string) (*HostFile, bool) {
 	if p == nil {
@@ -126,7 +137,7 @@ func (s *Snapshot) FileData(h *Host, p *Profile, ip, server netip.Addr) FileData
 	d := FileData{Host: h.Name, MAC: h.MAC.String(), Vars: map[string]string{}}
 	if p != nil {
 		d.Profile, d.Kernel, d.Initrd = p.Name, p.Kernel, p.Initrd
-		d.Cmdline = strings.Join(strings.Fields(p.Cmdline+" "+h.Cmdline), " ")
+		d.Cmdline = p.CmdlineFor(h)
 		for k, v := range p.Vars {
 			d.Vars[k] = v
 		}

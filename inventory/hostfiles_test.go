@@ -215,3 +215,19 @@ func TestDiffCountsTemplateEdits(t *testing.T) {
 		t.Errorf("edited template: %d profiles changed, want 1", c.profilesChanged)
 	}
 }
+
+// TestCmdlineFor: the profile's words then the host's, one space apart, on
+// one line whatever the YAML held between them; the same line the boot
+// files and the answer files' .Cmdline carry.
+func TestCmdlineFor(t *testing.T) {
+	p := &Profile{Cmdline: "  console=ttyS0\tquiet\n"}
+	h := &Host{Cmdline: "ip=dhcp\x01url={files}/preseed.cfg\x7f  auto=true\u2028x"}
+	got := p.CmdlineFor(h)
+	want := "console=ttyS0 quiet ip=dhcp url={files}/preseed.cfg auto=true x"
+	if got != want {
+		t.Fatalf("CmdlineFor = %q, want %q", got, want)
+	}
+	if got := (&Profile{}).CmdlineFor(&Host{}); got != "" {
+		t.Fatalf("empty cmdlines joined to %q, want empty", got)
+	}
+}
