@@ -10,7 +10,8 @@
 # (lease file in /dev/shm: no fsync cost) and bootyard-base (the binary
 # BASE_BIN, e.g. built from main, durable leases: before/after in one run).
 # PROFILE=DIR keeps a CPU profile of bootyard per scenario (its last rate) in DIR,
-# TRACE=DIR a runtime execution trace (go tool trace: where a reply waited). Nothing leaves the two namespaces it
+# TRACE=DIR a runtime execution trace (go tool trace: where a reply waited);
+# LOGDIR=DIR keeps each server's log (bootyard logs "busy, dropping" there). Nothing leaves the two namespaces it
 # creates; they are removed on exit. See README.md for how to read the output.
 set -euo pipefail
 
@@ -178,6 +179,7 @@ for scen in $SCENARIOS; do
 			t1=$(cpu_ticks "$SERVER_PID")
 			rss=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER_PID/status")
 			stop_server
+			if [ -n "${LOGDIR:-}" ]; then mkdir -p "$LOGDIR" && cp "$work/run-$name-$scen/log" "$LOGDIR/$name-$scen-$rate.log" 2>/dev/null || true; fi
 			awk -v name="$name" -v scen="$scen" -v rate="$rate" -v cpu="$(((t1 - t0) * 100 / hz / DURATION))" -v rss="$rss" '
 				/^Rate:/ { dora = $2 }
 				/Statistics for: DISCOVER-OFFER/ { s = 1 }
