@@ -104,59 +104,76 @@ func (s *Server) handle(ctx context.Context, x *exchange, pending *sync.WaitGrou
 		if s.inUse(ctx, x) {
 			continue // declined; Free will not offer it again
 		}
-		durable, err := s.cfg.Leases.CommitAsync(*x.dec.Change)
-		if errors.Is(err, leases.ErrConflict) {
-			s.log.LogAttrs(ctx, slog.LevelDebug, "dhcp: lease conflict, deciding again", append(x.attrs(s.cfg.Iface), slog.Any("err", err))...)
-			continue
-		}
-		if err != nil {
-			s.log.LogAttrs(ctx, slog.LevelError, "dhcp: lease store failed, no reply sent", append(x.attrs(s.cfg.Iface), slog.Any("err", err))...)
-			return
-		}
-		s.observe(msg, x.dec)
 		if x.dec.Change.Op == leases.OpOffer {
 			// An OFFER promises nothing a crash could break: RFC 2131
 			// 4.3.1 lets a server forget an offered address, and the ACK
-			// that binds it waits for the disk. The hold is journaled with
-			// the next batch; answering now takes an fsync off every
-			// DISCOVER (Kea never stores an offer at all).
+			// that binds it waits for the disk. The hold is journaled
+			// lazily, with the next batch somebody waits for: answering now
+			// and not waking the writer takes an fsync off every DISCOVER
+			// (Kea never stores an offer at all).
+			_, err := s.cfg.Leases.CommitAsync(*x.dec.Change)
+			if !s.committed(ctx, x, err) {
+				if errors.Is(err, leases.ErrConflict) {
+					continue
+				}
+				return
+			}
+			s.observe(msg, x.dec)
 			s.finish(ctx, x)
 			return
 		}
-		s.finishDurable(ctx, x, durable, pending)
-		return
+		err := s.commitDurable(ctx, x, pending)
+		if s.committed(ctx, x, err) || !errors.Is(err, leases.ErrConflict) {
+			return
+		}
 	}
 	s.log.LogAttrs(ctx, slog.LevelWarn, "dhcp: gave up after repeated lease conflicts", x.attrs(s.cfg.Iface)...)
 }
 
-// finishDurable sends the reply once its lease is on disk (a reply must
-// never promise an address a crash could forget). The wait happens on a
-// goroutine of its own so that the worker goes back to reading requests: the
-// fsync is shared by every commit of its batch, and throughput is then no
-// longer workers / fsync latency. When too many replies already wait for the
-// disk, the worker waits itself, which slows intake instead of growing
-// memory.
-func (s *Server) finishDurable(ctx context.Context, x *exchange, durable func() error, pending *sync.WaitGroup) {
-	send := func() {
-		if err := durable(); err != nil {
+// committed reports whether a commit succeeded, and logs why not: a
+// conflict (another client got the address meanwhile, the caller decides
+// again) at debug, a failing store (no reply is sent) at error.
+func (s *Server) committed(ctx context.Context, x *exchange, err error) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, leases.ErrConflict):
+		s.log.LogAttrs(ctx, slog.LevelDebug, "dhcp: lease conflict, deciding again", append(x.attrs(s.cfg.Iface), slog.Any("err", err))...)
+	default:
+		s.log.LogAttrs(ctx, slog.LevelError, "dhcp: lease store failed, no reply sent", append(x.attrs(s.cfg.Iface), slog.Any("err", err))...)
+	}
+	return false
+}
+
+// commitDurable commits x's change and answers x once it is on disk (a
+// reply must never promise an address a crash could forget). The worker does
+// not wait: it goes back to reading requests, so one fsync serves every
+// commit of its batch and throughput is not workers / fsync latency. The
+// reply leaves from the lease store's callback goroutine for the batch.
+// awaiting bounds the replies waiting for the disk: when it is full the
+// worker waits for room, which slows intake instead of growing memory.
+func (s *Server) commitDurable(ctx context.Context, x *exchange, pending *sync.WaitGroup) error {
+	s.awaiting <- struct{}{}
+	pending.Add(1)
+	err := s.cfg.Leases.CommitThen(*x.dec.Change, func(err error) {
+		defer pending.Done()
+		defer func() { <-s.awaiting }()
+		defer s.recoverPacket(x)
+		if err != nil {
 			s.log.LogAttrs(ctx, slog.LevelError, "dhcp: lease store failed, no reply sent", append(x.attrs(s.cfg.Iface), slog.Any("err", err))...)
 			return
 		}
 		if ctx.Err() != nil {
 			return // shutting down: the socket is closed
 		}
+		s.observe(x.req.Msg, x.dec)
 		s.finish(ctx, x)
+	})
+	if err != nil {
+		<-s.awaiting
+		pending.Done()
 	}
-	select {
-	case s.awaiting <- struct{}{}:
-		pending.Go(func() {
-			defer func() { <-s.awaiting }()
-			defer s.recoverPacket(x)
-			send()
-		})
-	default:
-		send()
-	}
+	return err
 }
 
 // known reports whether mac is in the inventory or holds a lease: such

@@ -152,28 +152,61 @@ func (s *Store) Commit(c Change) error {
 // CommitAsync is Commit in two steps: it applies c at once (returning
 // ErrConflict and the like), and returns durable, which blocks until c is on
 // disk. A server sends the reply after durable returns nil, without keeping
-// a worker blocked for the fsync meanwhile.
+// a worker blocked for the fsync meanwhile. An offer is journaled lazily: it
+// costs no fsync of its own unless durable is called, and otherwise reaches
+// the disk with the next commit that is waited for (a bind, typically its
+// client's REQUEST), within a second at the latest.
 func (s *Store) CommitAsync(c Change) (durable func() error, err error) {
+	b, err := s.commit(c, nil)
+	switch {
+	case err != nil:
+		return nil, err
+	case b == nil:
+		return noWait, nil
+	case c.Op == OpOffer:
+		return func() error { s.j.wake(); return s.j.wait(b) }, nil
+	}
+	return func() error { return s.j.wait(b) }, nil
+}
+
+// CommitThen is CommitAsync with a callback instead of a wait: when it
+// returns nil, then will be called exactly once, with nil once c is on disk
+// or with the error that kept it off. With nothing to write (a memory-only
+// store, a change that changes nothing) then runs at once, on the caller's
+// goroutine; otherwise the callbacks of one batch run in order on a
+// goroutine of their own after its fsync, so then should not block for
+// long. When CommitThen returns an error, then is not called. Offers are
+// committed lazily as with CommitAsync, and then waits for them.
+func (s *Store) CommitThen(c Change, then func(error)) error {
+	b, err := s.commit(c, then)
+	if err != nil {
+		return err
+	}
+	if b == nil {
+		then(nil)
+	} else if c.Op == OpOffer {
+		s.j.wake()
+	}
+	return nil
+}
+
+// commit applies c and queues its records, and then when it is set, in the
+// journal's current batch, which it returns (nil: nothing to write).
+func (s *Store) commit(c Change, then func(error)) (*batch, error) {
 	if !c.IP.Is4() {
 		return nil, fmt.Errorf("leases: commit %v: not an IPv4 address", c.IP)
 	}
 	now := s.opts.Now()
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.j != nil && s.j.isClosed() {
-		s.mu.Unlock()
 		return nil, ErrClosed
 	}
 	recs, err := s.apply(c, now)
 	if err != nil || len(recs) == 0 || s.j == nil {
-		s.mu.Unlock()
-		return noWait, err
-	}
-	b, err := s.j.append(recs)
-	s.mu.Unlock()
-	if err != nil {
 		return nil, err
 	}
-	return func() error { return s.j.wait(b) }, nil
+	return s.j.append(recs, c.Op == OpOffer, then)
 }
 
 func noWait() error { return nil }

@@ -558,3 +558,155 @@ func TestFailedWriteFailsOnlyItsBatch(t *testing.T) {
 		t.Fatalf("leases after reload (-want +got):\n%s", diff)
 	}
 }
+
+// TestOfferIsJournaledLazily: an offer's hold costs no fsync of its own. It
+// reaches the disk with the next commit somebody waits for, when its own
+// durable is called, or after lazyFlush; a crash before then loses only the
+// offer, which RFC 2131 4.3.1 allows.
+func TestOfferIsJournaledLazily(t *testing.T) {
+	c := &clock{t: t0}
+	path := filepath.Join(t.TempDir(), "leases")
+	flushes := make(chan int, 16)
+	s, err := Open(path, Options{Now: c.Now, OnFlush: func(n int, _ time.Duration, err error) {
+		if err == nil {
+			flushes <- n
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	s.j.lazyFlush = time.Hour // only a waited-for commit writes the batch here
+	exp := t0.Add(time.Hour)
+
+	// The offer alone: nobody waits, nothing is written. The bind of
+	// another client that follows carries it in the same batch.
+	if _, err := s.CommitAsync(Change{Op: OpOffer, MAC: mac(1), IP: netip.MustParseAddr("198.51.100.10"), Expires: exp}); err != nil {
+		t.Fatal(err)
+	}
+	mustCommit(t, s, Change{Op: OpBind, MAC: mac(2), IP: netip.MustParseAddr("198.51.100.11"), Expires: exp})
+	if n := <-flushes; n != 2 {
+		t.Fatalf("first batch written held %d records, want the offer and the bind (2)", n)
+	}
+
+	// An offer whose durable is called is written without a bind.
+	durable, err := s.CommitAsync(Change{Op: OpOffer, MAC: mac(3), IP: netip.MustParseAddr("198.51.100.12"), Expires: exp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := durable(); err != nil {
+		t.Fatal(err)
+	}
+	if n := <-flushes; n != 1 {
+		t.Fatalf("waited-for offer: batch of %d records, want 1", n)
+	}
+
+	// With a short bound, an offer nobody waits for reaches the disk alone.
+	s.j.mu.Lock()
+	s.j.lazyFlush = 10 * time.Millisecond
+	s.j.mu.Unlock()
+	if _, err := s.CommitAsync(Change{Op: OpOffer, MAC: mac(4), IP: netip.MustParseAddr("198.51.100.13"), Expires: exp}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case n := <-flushes:
+		if n != 1 {
+			t.Fatalf("lazy offer flushed in a batch of %d records, want 1", n)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("an offer nobody waited for never reached the disk")
+	}
+	want := s.List()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := openT(t, path, c)
+	if diff := cmp.Diff(lines(want), lines(s2.List())); diff != "" {
+		t.Fatalf("leases after reopen (-before +after):\n%s", diff)
+	}
+	if len(want) != 4 {
+		t.Fatalf("%d leases before reopen, want the 4 committed", len(want))
+	}
+}
+
+// TestCommitThen: the callback runs once per commit, after its batch is on
+// disk, with the batch's error; at once when there is nothing to write; and
+// not at all when the commit itself is refused.
+func TestCommitThen(t *testing.T) {
+	c := &clock{t: t0}
+	path := filepath.Join(t.TempDir(), "leases")
+	events := make(chan string, 64)
+	s, err := Open(path, Options{Now: c.Now, OnFlush: func(n int, _ time.Duration, err error) {
+		events <- fmt.Sprintf("flush %d err=%v", n, err != nil)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	exp := t0.Add(time.Hour)
+	then := func(name string) func(error) {
+		return func(err error) { events <- fmt.Sprintf("then %s err=%v", name, err != nil) }
+	}
+	next := func() string {
+		t.Helper()
+		select {
+		case e := <-events:
+			return e
+		case <-time.After(30 * time.Second):
+			t.Fatal("no flush or callback within 30 s")
+			return ""
+		}
+	}
+
+	if err := s.CommitThen(Change{Op: OpBind, MAC: mac(1), IP: netip.MustParseAddr("198.51.100.20"), Expires: exp}, then("bind")); err != nil {
+		t.Fatal(err)
+	}
+	if got := []string{next(), next()}; !cmp.Equal(got, []string{"flush 1 err=false", "then bind err=false"}) {
+		t.Fatalf("events %q, want the flush, then the callback", got)
+	}
+	// A release by a client that holds nothing writes nothing: the callback
+	// runs at once.
+	if err := s.CommitThen(Change{Op: OpRelease, MAC: mac(9), IP: netip.MustParseAddr("198.51.100.20")}, then("no-op")); err != nil {
+		t.Fatal(err)
+	}
+	if got := next(); got != "then no-op err=false" {
+		t.Fatalf("no-op commit: %q, want its callback at once", got)
+	}
+	// A refused commit (another client holds the address): no callback.
+	err = s.CommitThen(Change{Op: OpBind, MAC: mac(2), IP: netip.MustParseAddr("198.51.100.20"), Expires: exp}, then("refused"))
+	if !errors.Is(err, ErrConflict) {
+		t.Fatalf("bind of a held address: %v, want ErrConflict", err)
+	}
+	// An offer is written for a callback too, without a bind to carry it.
+	s.j.mu.Lock()
+	s.j.lazyFlush = time.Hour
+	s.j.mu.Unlock()
+	if err := s.CommitThen(Change{Op: OpOffer, MAC: mac(3), IP: netip.MustParseAddr("198.51.100.21"), Expires: exp}, then("offer")); err != nil {
+		t.Fatal(err)
+	}
+	if got := []string{next(), next()}; !cmp.Equal(got, []string{"flush 1 err=false", "then offer err=false"}) {
+		t.Fatalf("events %q, want the offer's flush, then its callback", got)
+	}
+	// A failed write reaches the callback.
+	s.j.f = &flakyFile{journalFile: s.j.f, fail: true}
+	if err := s.CommitThen(Change{Op: OpBind, MAC: mac(4), IP: netip.MustParseAddr("198.51.100.22"), Expires: exp}, then("failed")); err != nil {
+		t.Fatal(err)
+	}
+	if got := []string{next(), next()}; !cmp.Equal(got, []string{"flush 1 err=true", "then failed err=true"}) {
+		t.Fatalf("events %q, want the failed flush, then its callback with the error", got)
+	}
+	select {
+	case e := <-events:
+		t.Fatalf("unexpected event %q (the refused commit's callback?)", e)
+	default:
+	}
+
+	mem, err := Open("", Options{Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := false
+	if err := mem.CommitThen(Change{Op: OpBind, MAC: mac(5), IP: netip.MustParseAddr("198.51.100.23"), Expires: exp}, func(err error) { ran = err == nil }); err != nil || !ran {
+		t.Fatalf("memory store: err %v, callback ran %v; want nil and at once", err, ran)
+	}
+}
