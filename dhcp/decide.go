@@ -215,9 +215,23 @@ func headerAddr(ip net.IP) netip.Addr {
 }
 
 // messageName names the message for reports ("BOOTP" without option 53).
+// A busy server names every request and reply a few times (metrics, the
+// timeline): the names of the types the library knows are made once.
 func messageName(m *dhcpv4.DHCPv4) string {
 	if !m.Options.Has(dhcpv4.OptionDHCPMessageType) {
 		return "BOOTP"
 	}
-	return strings.ToUpper(m.MessageType().String())
+	t := m.MessageType()
+	if name := messageNames[t]; name != "" {
+		return name
+	}
+	return strings.ToUpper(t.String())
 }
+
+// messageNames holds messageName's answers for option 53 values 1-18.
+var messageNames = func() (names [256]string) {
+	for t := dhcpv4.MessageTypeDiscover; t <= 18; t++ {
+		names[t] = strings.ToUpper(t.String())
+	}
+	return names
+}()

@@ -17,7 +17,9 @@ func (d *decider) reservation(n network) (netip.Addr, bool) {
 		return netip.Addr{}, false
 	}
 	if !n.subnet.Contains(d.host.IP) {
-		d.note("host %s reserves %s, which is not on the %s: served from the pool", d.host.Name, d.host.IP, n.name)
+		if !d.req.Terse {
+			d.note("host %s reserves %s, which is not on the %s: served from the pool", d.host.Name, d.host.IP, n.name())
+		}
 		return netip.Addr{}, false
 	}
 	return d.host.IP, true
@@ -70,10 +72,12 @@ func (d *decider) offerAddress(n network) (ip netip.Addr, reserved bool, ign *De
 	}
 	skip := func(a netip.Addr) bool { return !d.poolUsable(n, a) }
 	if ip, ok := d.lv.Free(*n.pool, d.mac, d.req.Now, skip); ok && d.poolUsable(n, ip) {
-		d.note("address %s: free in the pool %s-%s of the %s", ip, n.pool.Start, n.pool.End, n.name)
+		if !d.req.Terse {
+			d.note("address %s: free in the pool %s-%s of the %s", ip, n.pool.Start, n.pool.End, n.name())
+		}
 		return ip, false, nil
 	}
-	dec := d.ignore(slog.LevelWarn, ReasonPoolExhausted, "pool %s-%s of the %s is exhausted", n.pool.Start, n.pool.End, n.name)
+	dec := d.ignore(slog.LevelWarn, ReasonPoolExhausted, "pool %s-%s of the %s is exhausted", n.pool.Start, n.pool.End, n.name())
 	return netip.Addr{}, false, &dec
 }
 

@@ -27,7 +27,7 @@ const (
 func (d *decider) authoritative() Decision {
 	n, sel, ok := d.network()
 	if ok && !d.req.Terse {
-		d.rep.Subnet = n.name + ", selected by " + sel.String()
+		d.rep.Subnet = n.name() + ", selected by " + sel.String()
 	}
 	switch {
 	case !ok && sel.by != "giaddr" && sel.by != "local":
@@ -36,8 +36,8 @@ func (d *decider) authoritative() Decision {
 		return d.ignore(slog.LevelInfo, ReasonUnknownRelay, "relayed from %s: neither dhcp.subnet nor any dhcp.relayed subnet contains it, and no relay_addresses names it", d.giaddr)
 	case !ok:
 		return d.ignore(slog.LevelWarn, ReasonNoSubnet, "dhcp.subnet is not set")
-	default:
-		d.note("served from the %s, selected by %s", n.name, sel)
+	case !d.req.Terse:
+		d.note("served from the %s, selected by %s", n.name(), sel)
 	}
 	if !d.m.Options.Has(dhcpv4.OptionDHCPMessageType) {
 		return d.bootp(n)
@@ -150,7 +150,7 @@ func (d *decider) request(n network) Decision {
 		if n.pool == nil && d.host == nil {
 			return d.noPool()
 		}
-		return d.nak("%s is not on the %s", want, n.name)
+		return d.nak("%s is not on the %s", want, n.name())
 	case n.pool == nil:
 		return d.noPool()
 	case !d.poolUsable(n, want):
@@ -206,7 +206,7 @@ func (d *decider) release() Decision {
 // to the clients this server would give an address to.
 func (d *decider) inform(n network) Decision {
 	if !isSet(d.ciaddr) || !n.subnet.Contains(d.ciaddr) {
-		return d.ignore(slog.LevelDebug, ReasonInformOffSubnet, "INFORM from %s, not on the %s", d.ciaddr, n.name)
+		return d.ignore(slog.LevelDebug, ReasonInformOffSubnet, "INFORM from %s, not on the %s", d.ciaddr, n.name())
 	}
 	if _, ok := d.reservation(n); !ok && n.pool == nil {
 		return d.noPool()

@@ -1,7 +1,6 @@
 package dhcp
 
 import (
-	"fmt"
 	"net/netip"
 
 	"github.com/bootyard/bootyard/inventory"
@@ -56,13 +55,13 @@ func (d *decider) network() (n network, sel selection, ok bool) {
 		return n, sel, ok
 	}
 	if !isSet(d.giaddr) {
-		return localNetwork(c, "local subnet "+c.Subnet.String()), selection{by: "local"}, c.Subnet.IsValid()
+		return localNetwork(c, "local subnet", "", netip.Addr{}), selection{by: "local"}, c.Subnet.IsValid()
 	}
 	for _, r := range c.Relayed {
 		for _, a := range r.RelayAddresses {
 			if a == d.giaddr {
 				sel = selection{"relay address (relay_addresses)", d.giaddr}
-				return relayedNetwork(r, c, fmt.Sprintf("relayed subnet %s (relay %s)", r.Subnet, d.giaddr)), sel, true
+				return relayedNetwork(r, c, "relay", d.giaddr), sel, true
 			}
 		}
 	}
@@ -75,26 +74,25 @@ func (d *decider) network() (n network, sel selection, ok bool) {
 func (d *decider) networkOf(a netip.Addr) (network, bool) {
 	c := d.snap.DHCP
 	if c.Subnet.IsValid() && c.Subnet.Contains(a) {
-		name := "subnet " + c.Subnet.String()
 		if isSet(d.giaddr) {
-			name = fmt.Sprintf("subnet %s (via relay %s)", c.Subnet, d.giaddr)
+			return localNetwork(c, "subnet", "via relay", d.giaddr), true
 		}
-		return localNetwork(c, name), true
+		return localNetwork(c, "subnet", "", netip.Addr{}), true
 	}
 	for _, r := range c.Relayed {
 		if r.Subnet.Contains(a) {
-			return relayedNetwork(r, c, fmt.Sprintf("relayed subnet %s (via %s)", r.Subnet, d.giaddr)), true
+			return relayedNetwork(r, c, "via", d.giaddr), true
 		}
 	}
 	return network{}, false
 }
 
-func localNetwork(c inventory.DHCP, name string) network {
-	return network{name: name, subnet: c.Subnet, router: c.Router, dns: c.DNS, domain: c.Domain, pool: c.Pool, routes: c.Routes}
+func localNetwork(c inventory.DHCP, label, how string, via netip.Addr) network {
+	return network{label: label, how: how, via: via, subnet: c.Subnet, router: c.Router, dns: c.DNS, domain: c.Domain, pool: c.Pool, routes: c.Routes}
 }
 
-func relayedNetwork(r inventory.Relayed, c inventory.DHCP, name string) network {
-	return network{name: name, subnet: r.Subnet, router: r.Router, dns: r.DNS, domain: c.Domain, pool: r.Pool, routes: r.Routes}
+func relayedNetwork(r inventory.Relayed, c inventory.DHCP, how string, via netip.Addr) network {
+	return network{label: "relayed subnet", how: how, via: via, subnet: r.Subnet, router: r.Router, dns: r.DNS, domain: c.Domain, pool: r.Pool, routes: r.Routes}
 }
 
 // linkSelection reads sub-option 5 of option 82 (RFC 3527): 4 bytes, an

@@ -139,7 +139,10 @@ func (c *LinkConn) Close() error {
 // LinkDest on Config.Link (falling back to the broadcast when there is no
 // such socket, as every client also accepts).
 func (s *Server) send(x *exchange, d Decision) (netip.AddrPort, error) {
-	dest, b := d.Dest, d.Reply.ToBytes()
+	bp := replyBufs.Get().(*[]byte)
+	b := appendMessage((*bp)[:0], d.Reply)
+	defer func() { *bp = b[:0]; replyBufs.Put(bp) }()
+	dest := d.Dest
 	if d.LinkDest != nil {
 		if s.cfg.Link != nil {
 			pkt, err := udp4Packet(netip.AddrPortFrom(s.cfg.ServerIP, ServerPort), dest, b)
@@ -150,6 +153,11 @@ func (s *Server) send(x *exchange, d Decision) (netip.AddrPort, error) {
 		}
 		dest = netip.AddrPortFrom(limitedBroadcast, ClientPort)
 	}
-	_, err := x.conn.WriteTo(b, net.UDPAddrFromAddrPort(dest))
+	var err error
+	if uc, ok := x.conn.(*net.UDPConn); ok {
+		_, err = uc.WriteToUDPAddrPort(b, dest) // no *UDPAddr to allocate
+	} else {
+		_, err = x.conn.WriteTo(b, net.UDPAddrFromAddrPort(dest))
+	}
 	return dest, err
 }

@@ -160,8 +160,9 @@ func (s *Server) Serve(ctx context.Context, conn net.PacketConn) error {
 	buf := make([]byte, 65536)
 	var dropped uint64
 	readErrs := 0
+	uc, _ := conn.(*net.UDPConn)
 	for {
-		n, addr, err := conn.ReadFrom(buf)
+		n, peer, err := readFrom(conn, uc, buf)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -179,7 +180,6 @@ func (s *Server) Serve(ctx context.Context, conn net.PacketConn) error {
 			continue
 		}
 		readErrs = 0
-		peer := addrPort(addr)
 		if !s.admit(buf[:n], port) {
 			continue
 		}
@@ -234,6 +234,17 @@ func rawCHAddr(b []byte) ([]byte, bool) {
 		return nil, false
 	}
 	return b[28 : 28+hlen], true
+}
+
+// readFrom reads one datagram from conn, through uc (conn as a UDP socket,
+// or nil) when it can: ReadFromUDPAddrPort allocates no *UDPAddr per packet.
+func readFrom(conn net.PacketConn, uc *net.UDPConn, buf []byte) (int, netip.AddrPort, error) {
+	if uc != nil {
+		n, ap, err := uc.ReadFromUDPAddrPort(buf)
+		return n, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), err
+	}
+	n, addr, err := conn.ReadFrom(buf)
+	return n, addrPort(addr), err
 }
 
 func addrPort(a net.Addr) netip.AddrPort {
