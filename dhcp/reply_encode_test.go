@@ -21,9 +21,12 @@ func TestAppendMessageMatchesToBytes(t *testing.T) {
 		return m
 	}
 	cases := map[string]func(m *dhcpv4.DHCPv4){
-		"plain":       func(m *dhcpv4.DHCPv4) {},
-		"addresses":   func(m *dhcpv4.DHCPv4) { m.YourIPAddr = net.IPv4(198, 51, 100, 7); m.GatewayIPAddr = net.ParseIP("198.18.0.1").To4() },
-		"nil siaddr":  func(m *dhcpv4.DHCPv4) { m.ServerIPAddr = nil },
+		"plain": func(m *dhcpv4.DHCPv4) {},
+		"addresses": func(m *dhcpv4.DHCPv4) {
+			m.YourIPAddr = net.IPv4(198, 51, 100, 7)
+			m.GatewayIPAddr = net.ParseIP("198.18.0.1").To4()
+		},
+		"nil siaddr": func(m *dhcpv4.DHCPv4) { m.ServerIPAddr = nil },
 		"names": func(m *dhcpv4.DHCPv4) {
 			m.ServerHostName = string(bytes.Repeat([]byte("s"), 70))
 			m.BootFileName = string(bytes.Repeat([]byte("f"), 127))
