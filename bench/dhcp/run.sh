@@ -165,8 +165,15 @@ stop_server() {
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-printf '| server | scenario | offered rate | DORA/s | drops D-O %% | drops R-A %% | avg delay D-O / R-A ms | server CPU %% | peak RSS MiB |\n'
-printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
+# udp_counters NS prints the UDP datagrams received and sent in namespace NS
+# and those dropped because a socket's receive queue was full (RcvbufErrors).
+udp_counters() {
+	ip netns exec "$1" awk '/^Udp:/ && !h { for (i = 2; i <= NF; i++) col[$i] = i; h = 1; next }
+		/^Udp:/ { print $col["InDatagrams"], $col["OutDatagrams"], $col["RcvbufErrors"] }' /proc/net/snmp
+}
+
+printf '| server | scenario | offered rate | DORA/s | drops D-O %% | drops R-A %% | avg delay D-O / R-A ms | server CPU %% | peak RSS MiB | server in / out / queue drops | client queue drops |\n'
+printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
 hz=$(getconf CLK_TCK)
 for scen in $SCENARIOS; do
 	for name in $SERVERS; do
@@ -175,18 +182,23 @@ for scen in $SCENARIOS; do
 			args=(-4 -l veth1 -r "$rate" -R 10000 -p "$DURATION")
 			[ "$scen" = reservations ] && args=(-4 -l veth1 -r "$rate" -M "$work/macs" -p "$DURATION")
 			t0=$(cpu_ticks "$SERVER_PID")
+			read -r sin0 sout0 sdrop0 < <(udp_counters "$S")
+			read -r _ _ cdrop0 < <(udp_counters "$C")
 			ip netns exec "$C" taskset -c "$CLIENT_CPU" perfdhcp "${args[@]}" 198.51.100.2 >"$work/perf.out" 2>&1 || true
 			t1=$(cpu_ticks "$SERVER_PID")
+			read -r sin1 sout1 sdrop1 < <(udp_counters "$S")
+			read -r _ _ cdrop1 < <(udp_counters "$C")
 			rss=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER_PID/status")
 			stop_server
 			if [ -n "${LOGDIR:-}" ]; then mkdir -p "$LOGDIR" && cp "$work/run-$name-$scen/log" "$LOGDIR/$name-$scen-$rate.log" 2>/dev/null || true; fi
-			awk -v name="$name" -v scen="$scen" -v rate="$rate" -v cpu="$(((t1 - t0) * 100 / hz / DURATION))" -v rss="$rss" '
+			awk -v name="$name" -v scen="$scen" -v rate="$rate" -v cpu="$(((t1 - t0) * 100 / hz / DURATION))" -v rss="$rss" \
+				-v srv="$((sin1 - sin0)) / $((sout1 - sout0)) / $((sdrop1 - sdrop0))" -v cdrop="$((cdrop1 - cdrop0))" '
 				/^Rate:/ { dora = $2 }
 				/Statistics for: DISCOVER-OFFER/ { s = 1 }
 				/Statistics for: REQUEST-ACK/ { s = 2 }
 				/^drops ratio:/ { drop[s] = $3 }
 				/^avg delay:/ { delay[s] = $3 }
-				END { printf "| %s | %s | %s | %.0f | %s | %s | %s / %s | %s | %s |\n", name, scen, rate, dora, drop[1], drop[2], delay[1], delay[2], cpu, rss }
+				END { printf "| %s | %s | %s | %.0f | %s | %s | %s / %s | %s | %s | %s | %s |\n", name, scen, rate, dora, drop[1], drop[2], delay[1], delay[2], cpu, rss, srv, cdrop }
 			' "$work/perf.out"
 			echo "<!-- load average after: $(cut -d' ' -f1-3 /proc/loadavg) -->"
 		done
