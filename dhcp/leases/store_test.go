@@ -181,14 +181,7 @@ func TestReloadKeepsLeases(t *testing.T) {
 	}
 	mustCommit(t, s, Change{Op: OpRelease, MAC: mac(3), IP: s.mustByMAC(t, mac(3)).IP})
 	mustCommit(t, s, Change{Op: OpDecline, MAC: mac(4), IP: s.mustByMAC(t, mac(4)).IP, Expires: t0.Add(time.Hour)})
-	want := s.List()
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s2 := openT(t, path, c)
-	if diff := cmp.Diff(lines(want), lines(s2.List())); diff != "" {
-		t.Fatalf("leases after reopen (-before +after):\n%s", diff)
-	}
+	want, s2 := closeAndReopen(t, s, path, c)
 	// Compaction ran (CompactEvery 7): the journal holds fewer than all records.
 	st, err := os.Stat(path)
 	if err != nil || st.Size() == 0 {
@@ -198,6 +191,21 @@ func TestReloadKeepsLeases(t *testing.T) {
 	if got, _ := s2.Free(r, mac(3), t0, nil); got != want[3].IP {
 		t.Fatalf("released client got %v after reload, want %v", got, want[3].IP)
 	}
+}
+
+// closeAndReopen closes s, opens the store at path again and checks that it
+// holds what s held; it returns that and the reopened store.
+func closeAndReopen(t *testing.T, s *Store, path string, c *clock) ([]Lease, *Store) {
+	t.Helper()
+	want := s.List()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := openT(t, path, c)
+	if diff := cmp.Diff(lines(want), lines(s2.List())); diff != "" {
+		t.Fatalf("leases after reopen (-before +after):\n%s", diff)
+	}
+	return want, s2
 }
 
 func (s *Store) mustByMAC(t *testing.T, m net.HardwareAddr) Lease {
@@ -616,14 +624,7 @@ func TestOfferIsJournaledLazily(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("an offer nobody waited for never reached the disk")
 	}
-	want := s.List()
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s2 := openT(t, path, c)
-	if diff := cmp.Diff(lines(want), lines(s2.List())); diff != "" {
-		t.Fatalf("leases after reopen (-before +after):\n%s", diff)
-	}
+	want, _ := closeAndReopen(t, s, path, c)
 	if len(want) != 4 {
 		t.Fatalf("%d leases before reopen, want the 4 committed", len(want))
 	}
