@@ -139,7 +139,7 @@ func (d *decider) decide() Decision {
 	}
 	d.giaddr = headerAddr(m.GatewayIPAddr)
 	d.ciaddr = headerAddr(m.ClientIPAddr)
-	if m.Options.Has(dhcpv4.OptionDHCPMessageType) && m.MessageType() == dhcpv4.MessageTypeNone {
+	if m.Options.Has(dhcpv4.OptionDHCPMessageType) && msgType(m) == dhcpv4.MessageTypeNone {
 		return d.ignore(slog.LevelWarn, ReasonBadMessageType, "option 53 is malformed")
 	}
 	// A request on port 4011 was sent to us by unicast, whatever server it
@@ -221,11 +221,23 @@ func messageName(m *dhcpv4.DHCPv4) string {
 	if !m.Options.Has(dhcpv4.OptionDHCPMessageType) {
 		return "BOOTP"
 	}
-	t := m.MessageType()
+	t := msgType(m)
 	if name := messageNames[t]; name != "" {
 		return name
 	}
 	return strings.ToUpper(t.String())
+}
+
+// msgType is m.MessageType() without its allocation (the library reads the
+// one byte through a buffer it allocates, a dozen times per exchange): the
+// type in option 53, or MessageTypeNone when the option is missing or is
+// not one byte long.
+func msgType(m *dhcpv4.DHCPv4) dhcpv4.MessageType {
+	v := m.Options.Get(dhcpv4.OptionDHCPMessageType)
+	if len(v) != 1 {
+		return dhcpv4.MessageTypeNone
+	}
+	return dhcpv4.MessageType(v[0])
 }
 
 // messageNames holds messageName's answers for option 53 values 1-18.

@@ -42,7 +42,7 @@ func (d *decider) authoritative() Decision {
 	if !d.m.Options.Has(dhcpv4.OptionDHCPMessageType) {
 		return d.bootp(n)
 	}
-	switch t := d.m.MessageType(); t {
+	switch t := msgType(d.m); t {
 	case dhcpv4.MessageTypeDiscover:
 		return d.discover(n)
 	case dhcpv4.MessageTypeRequest:
@@ -75,10 +75,12 @@ func (d *decider) leaseTime() time.Duration {
 func (d *decider) boot() (BootChoice, *Decision) {
 	b := ChooseBootFile(d.fw, d.bootHost(), d.snap)
 	d.choice = b
-	for _, s := range b.Skipped {
-		d.note("%s", s)
+	if !d.req.Terse {
+		for _, s := range b.Skipped {
+			d.note("%s", s)
+		}
+		d.note("%s", b.Rule)
 	}
-	d.note("%s", b.Rule)
 	if d.fw.HTTP && b.File != "" && !isURL(b.File) {
 		if !d.snap.HTTP.Enabled {
 			dec := d.ignore(slog.LevelInfo, ReasonHTTPNeedsURL, "UEFI HTTP boot client needs an http:// boot file URL: %q is a file name and http.enabled is off", b.File)

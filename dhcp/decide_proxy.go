@@ -14,7 +14,7 @@ func (d *decider) proxy() Decision {
 	if !d.m.Options.Has(dhcpv4.OptionDHCPMessageType) {
 		return d.ignore(slog.LevelDebug, ReasonProxyBOOTP, "BOOTP in proxy mode: a BOOTP client needs an address")
 	}
-	if t := d.m.MessageType(); t != dhcpv4.MessageTypeDiscover {
+	if t := msgType(d.m); t != dhcpv4.MessageTypeDiscover {
 		return d.ignore(slog.LevelDebug, ReasonProxyNotDiscover, "proxy mode answers DISCOVER on port 67 and REQUEST on 4011; %s belongs to the address server", t)
 	}
 	return d.proxyReply(dhcpv4.MessageTypeOffer)
@@ -25,7 +25,7 @@ func (d *decider) proxy() Decision {
 // address. Some UEFI ROMs ignore a proxy offer that skips discovery and
 // boot only when port 4011 answers. It works the same in every mode.
 func (d *decider) bootServer() Decision {
-	switch t := d.m.MessageType(); t {
+	switch t := msgType(d.m); t {
 	case dhcpv4.MessageTypeRequest, dhcpv4.MessageTypeInform:
 		return d.proxyReply(dhcpv4.MessageTypeAck)
 	default:

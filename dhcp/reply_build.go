@@ -258,9 +258,11 @@ func (d *decider) reply(r *dhcpv4.DHCPv4) Decision {
 	if y := headerAddr(r.YourIPAddr); isSet(y) {
 		d.rep.Addr = y
 	}
-	if link != nil {
+	switch {
+	case d.req.Terse:
+	case link != nil:
 		d.note("reply %s to %v at %s (broadcast flag clear)", messageName(r), dest, link)
-	} else {
+	default:
 		d.note("reply %s to %v", messageName(r), dest)
 	}
 	return Decision{Reply: r, Dest: dest, LinkDest: link, Class: d.fw.Class, Level: slog.LevelInfo, Why: d.why}

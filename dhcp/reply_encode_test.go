@@ -105,3 +105,20 @@ func BenchmarkAppendMessage(b *testing.B) {
 		}
 	})
 }
+
+// TestMsgTypeMatchesLibrary: msgType reads option 53 as the library's
+// MessageType does, malformed lengths included.
+func TestMsgTypeMatchesLibrary(t *testing.T) {
+	for _, v := range [][]byte{nil, {}, {1}, {3}, {5}, {18}, {200}, {1, 2}, {3, 0, 0}} {
+		m, err := dhcpv4.New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v != nil {
+			m.Options[dhcpv4.OptionDHCPMessageType.Code()] = v
+		}
+		if got, want := msgType(m), m.MessageType(); got != want {
+			t.Errorf("option 53 = %v: msgType %v, library %v", v, got, want)
+		}
+	}
+}

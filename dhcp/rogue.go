@@ -57,7 +57,7 @@ func (r *rogueLog) report(server netip.Addr, mac net.HardwareAddr, how, detail s
 // another server owning the addresses is the design.
 func (s *Server) noticeOtherServer(snap *inventory.Snapshot, req Request, now time.Time) {
 	m := req.Msg
-	if snap.DHCP.Mode != inventory.ModeAuthoritative || m.MessageType() != dhcpv4.MessageTypeRequest {
+	if snap.DHCP.Mode != inventory.ModeAuthoritative || msgType(m) != dhcpv4.MessageTypeRequest {
 		return
 	}
 	sid := m.ServerIdentifier()

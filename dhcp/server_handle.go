@@ -252,7 +252,7 @@ func (s *Server) finish(ctx context.Context, x *exchange) {
 	s.noteBooting(ctx, x.mac(), x.req.Now)
 	if s.log.Enabled(ctx, d.Level) {
 		a := append(x.attrs(s.cfg.Iface),
-			slog.String("reply", d.Reply.MessageType().String()),
+			slog.String("reply", msgType(d.Reply).String()),
 			slog.String("dest", dest.String()))
 		if yi := d.Reply.YourIPAddr; yi != nil && !yi.IsUnspecified() {
 			a = append(a, slog.String("ip", yi.String()))
