@@ -163,8 +163,6 @@ func (s *Store) CommitAsync(c Change) (durable func() error, err error) {
 		return nil, err
 	case b == nil:
 		return noWait, nil
-	case c.Op == OpOffer:
-		return func() error { s.j.wake(); return s.j.wait(b) }, nil
 	}
 	return func() error { return s.j.wait(b) }, nil
 }
@@ -175,8 +173,8 @@ func (s *Store) CommitAsync(c Change) (durable func() error, err error) {
 // store, a change that changes nothing) then runs at once, on the caller's
 // goroutine; otherwise the callbacks of one batch run in order on a
 // goroutine of their own after its fsync, so then should not block for
-// long. When CommitThen returns an error, then is not called. Offers are
-// committed lazily as with CommitAsync, and then waits for them.
+// long. When CommitThen returns an error, then is not called. An offer with
+// a callback is written without waiting for a bind to carry it.
 func (s *Store) CommitThen(c Change, then func(error)) error {
 	b, err := s.commit(c, then)
 	if err != nil {
@@ -184,8 +182,6 @@ func (s *Store) CommitThen(c Change, then func(error)) error {
 	}
 	if b == nil {
 		then(nil)
-	} else if c.Op == OpOffer {
-		s.j.wake()
 	}
 	return nil
 }

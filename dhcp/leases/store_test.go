@@ -711,3 +711,58 @@ func TestCommitThen(t *testing.T) {
 		t.Fatalf("memory store: err %v, callback ran %v; want nil and at once", err, ran)
 	}
 }
+
+// TestLazyAppendWakesNoWriter checks the journal itself, with this test in
+// the writer's place (openJournal starts no writer): a lazy record leaves
+// no wake-up and arms the bound instead; a lazy record with a callback, an
+// ordinary record, and a wait for a lazy batch each wake the writer.
+func TestLazyAppendWakesNoWriter(t *testing.T) {
+	j, err := openJournal(filepath.Join(t.TempDir(), "leases"), 100, func(Lease) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.f.Close() })
+	j.lazyFlush = time.Hour
+	rec := func(i int) []Lease {
+		return []Lease{{MAC: mac(i), IP: netip.AddrFrom4([4]byte{198, 51, 100, byte(i)}), State: Offered, Expires: t0}}
+	}
+	woken := func() bool {
+		select {
+		case <-j.kick:
+			return true
+		default:
+			return false
+		}
+	}
+
+	b, err := j.append(rec(1), true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if woken() {
+		t.Fatal("a lazy record woke the writer")
+	}
+	if b.timer == nil {
+		t.Fatal("a lazy record armed no bound")
+	}
+	if _, err := j.append(rec(2), true, func(error) {}); err != nil || !woken() {
+		t.Fatalf("a lazy record with a callback: err %v, writer not woken", err)
+	}
+	if _, err := j.append(rec(3), false, nil); err != nil || !woken() {
+		t.Fatalf("an ordinary record: err %v, writer not woken", err)
+	}
+
+	waited := make(chan error, 1)
+	go func() { waited <- j.wait(b) }()
+	select {
+	case <-j.kick:
+	case <-time.After(30 * time.Second):
+		t.Fatal("waiting for a lazy batch did not wake the writer")
+	}
+	if err := j.flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-waited; err != nil {
+		t.Fatal(err)
+	}
+}
