@@ -91,6 +91,7 @@ func BenchmarkAppendMessage(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	m.BootFileName = "http://198.51.100.2/hosts/node-17/boot.ipxe" // a URL, as HTTP boot sends
 	b.Run("ToBytes", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

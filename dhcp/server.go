@@ -160,9 +160,8 @@ func (s *Server) Serve(ctx context.Context, conn net.PacketConn) error {
 	buf := make([]byte, 65536)
 	var dropped uint64
 	readErrs := 0
-	uc, _ := conn.(*net.UDPConn)
 	for {
-		n, peer, err := readFrom(conn, uc, buf)
+		n, peer, err := readFrom(conn, buf)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -236,10 +235,10 @@ func rawCHAddr(b []byte) ([]byte, bool) {
 	return b[28 : 28+hlen], true
 }
 
-// readFrom reads one datagram from conn, through uc (conn as a UDP socket,
-// or nil) when it can: ReadFromUDPAddrPort allocates no *UDPAddr per packet.
-func readFrom(conn net.PacketConn, uc *net.UDPConn, buf []byte) (int, netip.AddrPort, error) {
-	if uc != nil {
+// readFrom reads one datagram from conn, as a UDP socket when it is one:
+// ReadFromUDPAddrPort allocates no *UDPAddr per packet.
+func readFrom(conn net.PacketConn, buf []byte) (int, netip.AddrPort, error) {
+	if uc, ok := conn.(*net.UDPConn); ok {
 		n, ap, err := uc.ReadFromUDPAddrPort(buf)
 		return n, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), err
 	}
