@@ -73,18 +73,19 @@ func (s *Server) noticeOtherServer(snap *inventory.Snapshot, req Request, now ti
 
 // observe tells the Observer what the decision for msg was.
 func (s *Server) observe(msg *dhcpv4.DHCPv4, d Decision) {
-	e := Exchange{MAC: msg.ClientHWAddr, Message: messageName(msg), Class: string(d.Class),
+	name := messageName(msg)
+	e := Exchange{MAC: msg.ClientHWAddr, Message: name, Class: string(d.Class),
 		Vendor: string(msg.Options.Get(dhcpv4.OptionClassIdentifier)), Level: d.Level}
 	if d.Reply == nil {
-		s.obs.DHCPPacket(messageName(msg), "ignored", ignoreReason(d.Level))
+		s.obs.DHCPPacket(name, "ignored", ignoreReason(d.Level))
 		e.Class = string(identifyFirmware(msg).Class)
 		e.Reason, e.Why = string(d.Reason), d.Ignore
 		s.obs.DHCPExchange(e)
 		return
 	}
-	s.obs.DHCPPacket(messageName(msg), "replied", "")
-	s.obs.DHCPReply(messageName(d.Reply), string(d.Class))
+	s.obs.DHCPPacket(name, "replied", "")
 	e.Reply, e.File = messageName(d.Reply), d.Reply.BootFileName
+	s.obs.DHCPReply(e.Reply, string(d.Class))
 	if yi := d.Reply.YourIPAddr; yi != nil && !yi.IsUnspecified() {
 		e.IP = yi.String()
 	}
