@@ -63,27 +63,28 @@ func (d *decider) build(s replySpec) *dhcpv4.DHCPv4 {
 		ServerIPAddr:  net.IPv4zero.To4(),
 		GatewayIPAddr: ipOf(d.giaddr),
 		ClientHWAddr:  append(net.HardwareAddr(nil), d.mac...),
-		Options:       dhcpv4.Options{},
 	}
 	o := optionSet{entries: make([]optEntry, 0, 24)} // one allocation for a typical reply
 	bootp := s.typ == dhcpv4.MessageTypeNone
 	if !bootp {
-		o.set(dhcpv4.OptionDHCPMessageType, []byte{byte(s.typ)}, prioKeep)
-		o.set(dhcpv4.OptionServerIdentifier, ip4(d.server), prioKeep)
+		t := o.value(1)
+		t[0] = byte(s.typ)
+		o.set(dhcpv4.OptionDHCPMessageType, t, prioKeep)
+		o.set(dhcpv4.OptionServerIdentifier, o.addr(d.server), prioKeep)
 	}
 	if s.msg != "" {
 		o.set(dhcpv4.OptionMessage, []byte(s.msg), prioKeep)
 	}
 	if s.lease > 0 && !bootp {
-		o.set(dhcpv4.OptionIPAddressLeaseTime, seconds(s.lease), prioKeep)
+		o.set(dhcpv4.OptionIPAddressLeaseTime, o.u32(seconds(s.lease)), prioKeep)
 		// RFC 2131 4.4.5 defaults: T1 = 0.5, T2 = 0.875 of the lease.
-		o.set(dhcpv4.OptionRenewTimeValue, seconds(s.lease/2), prioTimers)
-		o.set(dhcpv4.OptionRebindingTimeValue, seconds(s.lease*7/8), prioTimers)
+		o.set(dhcpv4.OptionRenewTimeValue, o.u32(seconds(s.lease/2)), prioTimers)
+		o.set(dhcpv4.OptionRebindingTimeValue, o.u32(seconds(s.lease*7/8)), prioTimers)
 	}
 	if n := s.net; n != nil {
-		o.set(dhcpv4.OptionSubnetMask, mask(n.subnet), prioKeep)
+		o.set(dhcpv4.OptionSubnetMask, o.u32(mask(n.subnet)), prioKeep)
 		if n.router.Is4() {
-			o.set(dhcpv4.OptionRouter, ip4(n.router), prioRouter)
+			o.set(dhcpv4.OptionRouter, o.addr(n.router), prioRouter)
 		}
 		if v := classlessRoutes(n.routes, n.router); v != nil {
 			o.set(dhcpv4.OptionClasslessStaticRoute, v, prioRouter)
@@ -201,7 +202,7 @@ func (d *decider) bootOptions(r *dhcpv4.DHCPv4, o *optionSet, file string) {
 			set = true
 		}
 		if px.RebootTime > 0 {
-			o.set(dhcpv4.OptionPXELinuxRebootTime, seconds(px.RebootTime), prioPXELinux)
+			o.set(dhcpv4.OptionPXELinuxRebootTime, o.u32(seconds(px.RebootTime)), prioPXELinux)
 			set = true
 		}
 		if set {

@@ -45,6 +45,36 @@ type optEntry struct {
 // replaces an existing code in place, so later sources win.
 type optionSet struct {
 	entries []optEntry
+	// scratch holds the small values of a reply (times, addresses, the
+	// mask, the message type), carved by value: one allocation for all of
+	// them instead of one each.
+	scratch []byte
+}
+
+// value returns n bytes of scratch space for one option's value, its
+// capacity capped so that no append reaches the next value.
+func (s *optionSet) value(n int) []byte {
+	if cap(s.scratch)-len(s.scratch) < n {
+		s.scratch = make([]byte, 0, max(n, 64))
+	}
+	l := len(s.scratch)
+	s.scratch = s.scratch[:l+n]
+	return s.scratch[l : l+n : l+n]
+}
+
+// u32 is a 4-byte big-endian option value (times, the mask).
+func (s *optionSet) u32(v uint32) []byte {
+	b := s.value(4)
+	binary.BigEndian.PutUint32(b, v)
+	return b
+}
+
+// addr is an address as a 4-byte option value.
+func (s *optionSet) addr(a netip.Addr) []byte {
+	b := s.value(4)
+	a4 := a.As4()
+	copy(b, a4[:])
+	return b
 }
 
 func (s *optionSet) set(code dhcpv4.OptionCode, value []byte, prio int) {
@@ -142,8 +172,12 @@ const ipUDPHeaders = 28
 // needs IP fragmentation is lost on firmware that does not reassemble.
 func replyLimit(m *dhcpv4.DHCPv4) int {
 	mms := 576
-	if v, err := m.MaxMessageSize(); err == nil && int(v) > mms {
-		mms = min(int(v), ethernetMTU)
+	// Read as the library's MaxMessageSize does (exactly two bytes), without
+	// the error it allocates when the option is absent, on every reply.
+	if v := m.Options[dhcpv4.OptionMaximumDHCPMessageSize.Code()]; len(v) == 2 {
+		if n := int(binary.BigEndian.Uint16(v)); n > mms {
+			mms = min(n, ethernetMTU)
+		}
 	}
 	return mms - ipUDPHeaders
 }
@@ -171,22 +205,22 @@ func ips4(as []netip.Addr) []byte {
 
 // seconds encodes a duration as the 32-bit count of seconds of options 51,
 // 58, 59 and 211.
-func seconds(d time.Duration) []byte {
+func seconds(d time.Duration) uint32 {
 	s := d / time.Second
 	if s > 0xfffffffe {
 		s = 0xfffffffe // 0xffffffff means infinity (RFC 2132 9.2): never by accident
 	}
-	return binary.BigEndian.AppendUint32(nil, uint32(s))
+	return uint32(s)
 }
 
 // mask encodes a prefix length as option 1.
-func mask(p netip.Prefix) []byte {
+func mask(p netip.Prefix) uint32 {
 	bits := p.Bits()
 	m := ^uint32(0) << (32 - bits)
 	if bits == 0 {
 		m = 0
 	}
-	return binary.BigEndian.AppendUint32(nil, m)
+	return m
 }
 
 // classlessRoutes encodes option 121 (RFC 3442 3): per route, the prefix
