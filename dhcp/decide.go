@@ -73,6 +73,19 @@ func (d *decider) note(format string, args ...any) {
 	d.why = append(d.why, fmt.Sprintf(format, args...))
 }
 
+// noteClient notes the client's firmware class and who it is.
+func (d *decider) noteClient() {
+	d.note("class %s: %s", d.fw.Class, strings.Join(d.fw.Why, "; "))
+	switch {
+	case d.host != nil:
+		d.note("MAC %s is host %s (line %d)", d.mac, d.host.Name, d.host.Line)
+	case d.standIn != nil:
+		d.note("MAC %s is not in the inventory: it boots dhcp.default_profile %s", d.mac, d.standIn.Profile.Name)
+	default:
+		d.note("MAC %s is not in the inventory", d.mac)
+	}
+}
+
 // ignore ends the decision without a reply.
 func (d *decider) ignore(level slog.Level, code Reason, format string, args ...any) Decision {
 	text := fmt.Sprintf(format, args...)
@@ -111,21 +124,20 @@ func (d *decider) decide() Decision {
 		d.fw.Why = append(d.fw.Why, "no option 53: a BOOTP client, treated as a boot client")
 	}
 	d.rep.Firmware = d.fw
-	d.note("class %s: %s", d.fw.Class, strings.Join(d.fw.Why, "; "))
-
 	if h, ok := d.snap.HostByMAC(d.mac); ok {
 		d.host = h
 		d.rep.Host = h.Name
 		if h.Profile != nil {
 			d.rep.Profile = h.Profile.Name
 		}
-		d.note("MAC %s is host %s (line %d)", d.mac, h.Name, h.Line)
 	} else if m, ok := d.snap.Machine(d.mac); ok {
 		d.standIn = m
 		d.rep.Profile = m.Profile.Name
-		d.note("MAC %s is not in the inventory: it boots dhcp.default_profile %s", d.mac, m.Profile.Name)
-	} else {
-		d.note("MAC %s is not in the inventory", d.mac)
+	}
+	// Checked here, not only in note: a note's arguments are allocated
+	// (boxed) before note can drop them, on every request of a busy server.
+	if !d.req.Terse {
+		d.noteClient()
 	}
 
 	if d.snap.DHCP.Mode == inventory.ModeOff || d.snap.DHCP.Mode == "" {

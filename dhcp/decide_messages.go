@@ -129,18 +129,19 @@ func (d *decider) discover(n network) Decision {
 // silent"), so another server on the segment can answer it.
 func (d *decider) request(n network) Decision {
 	var want netip.Addr
+	var state string
 	switch opt := d.requested(); {
 	case d.m.Options.Has(dhcpv4.OptionServerIdentifier) && opt.IsValid():
-		want = opt
-		d.note("REQUEST in SELECTING state for %s", want)
+		want, state = opt, "SELECTING"
 	case opt.IsValid():
-		want = opt
-		d.note("REQUEST in INIT-REBOOT state for %s", want)
+		want, state = opt, "INIT-REBOOT"
 	case isSet(d.ciaddr):
-		want = d.ciaddr
-		d.note("REQUEST in RENEWING/REBINDING state for %s", want)
+		want, state = d.ciaddr, "RENEWING/REBINDING"
 	default:
 		return d.ignore(slog.LevelWarn, ReasonRequestNoAddress, "REQUEST names no address (no option 50, no ciaddr)")
+	}
+	if !d.req.Terse { // a note's arguments are allocated even when it is dropped
+		d.note("REQUEST in %s state for %s", state, want)
 	}
 	res, reserved := d.reservation(n)
 	switch {
