@@ -11,6 +11,9 @@
 # BASE_BIN, e.g. built from main, durable leases: before/after in one run).
 # PROFILE=DIR keeps a CPU profile of bootyard per scenario (its last rate) in DIR,
 # TRACE=DIR a runtime execution trace (go tool trace: where a reply waited);
+# ROUNDS=N runs the whole matrix N times (servers alternate within each
+# round) and ends with the medians, each server's capacity and the delay at
+# REF's (default kea) capacity.
 # LOGDIR=DIR keeps each server's log (bootyard logs "busy, dropping" there). Nothing leaves the two namespaces it
 # creates; they are removed on exit. See README.md for how to read the output.
 set -euo pipefail
@@ -19,6 +22,8 @@ RATES=${RATES:-"1000 2000 4000 8000 16000"}
 DURATION=${DURATION:-10}
 SERVERS=${SERVERS:-"bootyard dnsmasq kea"}
 SCENARIOS=${SCENARIOS:-"pool reservations"}
+ROUNDS=${ROUNDS:-1}
+REF=${REF:-kea}
 SERVER_CPU=${SERVER_CPU:-1}
 CLIENT_CPU=${CLIENT_CPU:-0}
 
@@ -175,32 +180,88 @@ udp_counters() {
 printf '| server | scenario | offered rate | DORA/s | drops D-O %% | drops R-A %% | avg delay D-O / R-A ms | server CPU %% | peak RSS MiB | server in / out / queue drops | client queue drops |\n'
 printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
 hz=$(getconf CLK_TCK)
-for scen in $SCENARIOS; do
-	for name in $SERVERS; do
-		for rate in $RATES; do
-			start_server "$name" "$scen"
-			args=(-4 -l veth1 -r "$rate" -R 10000 -p "$DURATION")
-			[ "$scen" = reservations ] && args=(-4 -l veth1 -r "$rate" -M "$work/macs" -p "$DURATION")
-			t0=$(cpu_ticks "$SERVER_PID")
-			read -r sin0 sout0 sdrop0 < <(udp_counters "$S")
-			read -r _ _ cdrop0 < <(udp_counters "$C")
-			ip netns exec "$C" taskset -c "$CLIENT_CPU" perfdhcp "${args[@]}" 198.51.100.2 >"$work/perf.out" 2>&1 || true
-			t1=$(cpu_ticks "$SERVER_PID")
-			read -r sin1 sout1 sdrop1 < <(udp_counters "$S")
-			read -r _ _ cdrop1 < <(udp_counters "$C")
-			rss=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER_PID/status")
-			stop_server
-			if [ -n "${LOGDIR:-}" ]; then mkdir -p "$LOGDIR" && cp "$work/run-$name-$scen/log" "$LOGDIR/$name-$scen-$rate.log" 2>/dev/null || true; fi
-			awk -v name="$name" -v scen="$scen" -v rate="$rate" -v cpu="$(((t1 - t0) * 100 / hz / DURATION))" -v rss="$rss" \
-				-v srv="$((sin1 - sin0)) / $((sout1 - sout0)) / $((sdrop1 - sdrop0))" -v cdrop="$((cdrop1 - cdrop0))" '
-				/^Rate:/ { dora = $2 }
-				/Statistics for: DISCOVER-OFFER/ { s = 1 }
-				/Statistics for: REQUEST-ACK/ { s = 2 }
-				/^drops ratio:/ { drop[s] = $3 }
-				/^avg delay:/ { delay[s] = $3 }
-				END { printf "| %s | %s | %s | %.0f | %s | %s | %s / %s | %s | %s | %s | %s |\n", name, scen, rate, dora, drop[1], drop[2], delay[1], delay[2], cpu, rss, srv, cdrop }
-			' "$work/perf.out"
-			echo "<!-- load average after: $(cut -d' ' -f1-3 /proc/loadavg) -->"
+for round in $(seq 1 "$ROUNDS"); do
+	[ "$ROUNDS" -gt 1 ] && echo "<!-- round $round of $ROUNDS -->"
+	for scen in $SCENARIOS; do
+		for name in $SERVERS; do
+			for rate in $RATES; do
+				start_server "$name" "$scen"
+				args=(-4 -l veth1 -r "$rate" -R 10000 -p "$DURATION")
+				[ "$scen" = reservations ] && args=(-4 -l veth1 -r "$rate" -M "$work/macs" -p "$DURATION")
+				t0=$(cpu_ticks "$SERVER_PID")
+				read -r sin0 sout0 sdrop0 < <(udp_counters "$S")
+				read -r _ _ cdrop0 < <(udp_counters "$C")
+				ip netns exec "$C" taskset -c "$CLIENT_CPU" perfdhcp "${args[@]}" 198.51.100.2 >"$work/perf.out" 2>&1 || true
+				t1=$(cpu_ticks "$SERVER_PID")
+				read -r sin1 sout1 sdrop1 < <(udp_counters "$S")
+				read -r _ _ cdrop1 < <(udp_counters "$C")
+				rss=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER_PID/status")
+				stop_server
+				if [ -n "${LOGDIR:-}" ]; then mkdir -p "$LOGDIR" && cp "$work/run-$name-$scen/log" "$LOGDIR/$name-$scen-$rate.log" 2>/dev/null || true; fi
+				awk -v name="$name" -v scen="$scen" -v rate="$rate" -v cpu="$(((t1 - t0) * 100 / hz / DURATION))" -v rss="$rss" \
+					-v srv="$((sin1 - sin0)) / $((sout1 - sout0)) / $((sdrop1 - sdrop0))" -v cdrop="$((cdrop1 - cdrop0))" '
+					/^Rate:/ { dora = $2 }
+					/Statistics for: DISCOVER-OFFER/ { s = 1 }
+					/Statistics for: REQUEST-ACK/ { s = 2 }
+					/^drops ratio:/ { drop[s] = $3 }
+					/^avg delay:/ { delay[s] = $3 }
+					END {
+						printf "| %s | %s | %s | %.0f | %s | %s | %s / %s | %s | %s | %s | %s |\n", name, scen, rate, dora, drop[1], drop[2], delay[1], delay[2], cpu, rss, srv, cdrop
+						# A figure perfdhcp did not print (no exchange completed) counts as 100% drops.
+						printf "%s\t%s\t%s\t%.0f\t%s\t%s\t%s\n", name, scen, rate, dora, (drop[1] == "" ? 100 : drop[1]), (drop[2] == "" ? 100 : drop[2]), delay[2] >>rows
+					}
+				' rows="$work/rows.tsv" "$work/perf.out"
+				echo "<!-- load average after: $(cut -d' ' -f1-3 /proc/loadavg) -->"
+			done
 		done
 	done
 done
+
+# The summary: medians over the rounds, each server's capacity (the highest
+# offered rate with both drop ratios under 1%) and the REQUEST-ACK delay of
+# every server at REF's capacity, as a ratio of REF's.
+echo
+awk -F '\t' -v ref="$REF" -v rounds="$ROUNDS" '
+	function median(v, k, n,   a, i, j, t) {
+		for (i = 1; i <= n; i++) a[i] = v[k, i] + 0
+		for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	{
+		k = $1 SUBSEP $2 SUBSEP $3
+		i = ++n[k]
+		dora[k, i] = $4; d1[k, i] = $5; d2[k, i] = $6; ra[k, i] = $7
+		if (!($1 in isS)) { isS[$1] = 1; srv[++ns] = $1 }
+		if (!($2 in isC)) { isC[$2] = 1; scen[++nc] = $2 }
+		if (!($3 in isR)) { isR[$3] = 1; rate[++nr] = $3 }
+	}
+	END {
+		printf "Summary, median of %d round(s):\n\n", rounds
+		print "| server | scenario | offered rate | DORA/s | drops D-O % | drops R-A % | avg delay R-A ms |"
+		print "| --- | --- | --- | --- | --- | --- | --- |"
+		for (c = 1; c <= nc; c++) for (s = 1; s <= ns; s++) for (r = 1; r <= nr; r++) {
+			k = srv[s] SUBSEP scen[c] SUBSEP rate[r]
+			if (!n[k]) continue
+			md1[k] = median(d1, k, n[k]); md2[k] = median(d2, k, n[k]); mra[k] = median(ra, k, n[k])
+			printf "| %s | %s | %s | %.0f | %.3g | %.3g | %.3g |\n", srv[s], scen[c], rate[r], median(dora, k, n[k]), md1[k], md2[k], mra[k]
+			if (md1[k] < 1 && md2[k] < 1 && rate[r] + 0 > cap[srv[s], scen[c]] + 0) cap[srv[s], scen[c]] = rate[r]
+		}
+		print ""
+		for (c = 1; c <= nc; c++) {
+			line = scen[c] ": capacity (highest rate under 1% drops)"
+			for (s = 1; s <= ns; s++) line = line sprintf(" %s %s,", srv[s], cap[srv[s], scen[c]] ? cap[srv[s], scen[c]] : "none")
+			sub(/,$/, "", line)
+			print line
+			rc = cap[ref, scen[c]]
+			if (!rc) continue
+			kr = ref SUBSEP scen[c] SUBSEP rc
+			line = sprintf("%s: REQUEST-ACK delay at %s'"'"'s capacity %s: %s %.3g ms", scen[c], ref, rc, ref, mra[kr])
+			for (s = 1; s <= ns; s++) {
+				if (srv[s] == ref) continue
+				k = srv[s] SUBSEP scen[c] SUBSEP rc
+				if (n[k] && mra[kr] > 0) line = line sprintf(", %s %.3g ms (%.2fx)", srv[s], mra[k], mra[k] / mra[kr])
+			}
+			print line
+		}
+	}
+' "$work/rows.tsv"
