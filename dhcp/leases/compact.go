@@ -2,9 +2,9 @@ package leases
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 )
@@ -65,6 +65,12 @@ func (j *journal) rotate() error {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("leases: compact: %w", err)
 	}
+	// The zeros preallocated past the last record would only travel with
+	// it (a reader skips them either way).
+	if err := j.f.Truncate(j.size); err != nil {
+		return fmt.Errorf("leases: compact: %w", err)
+	}
+	j.alloc = j.size
 	if err := os.Rename(j.jpath, j.opath); err != nil {
 		return fmt.Errorf("leases: compact: %w", err)
 	}
@@ -83,7 +89,7 @@ func (j *journal) rotate() error {
 		return fmt.Errorf("leases: compact: %w", err)
 	}
 	j.f.Close() // its records are on disk: every batch was fsynced
-	j.f, j.size, j.resync = nf, 0, false
+	j.f, j.size, j.alloc, j.resync = newDiskFile(nf), 0, 0, false
 	j.mu.Lock()
 	j.count = 0
 	j.mu.Unlock()
@@ -99,20 +105,23 @@ func (j *journal) appendToOld() error {
 		return fmt.Errorf("leases: compact: %w", err)
 	}
 	cur = cur[:min(int64(len(cur)), j.size)]
-	of, err := os.OpenFile(j.opath, os.O_RDWR|os.O_APPEND, 0o644)
+	// The old journal's records end at its last newline: past it is a torn
+	// record, or the zeros its writer had preallocated. The journal's
+	// records replace that tail, so that no line swallows the next.
+	old, err := os.ReadFile(j.opath)
+	if err != nil {
+		return fmt.Errorf("leases: compact: %w", err)
+	}
+	end := int64(bytes.LastIndexByte(old, '\n') + 1)
+	of, err := os.OpenFile(j.opath, os.O_RDWR, 0o644)
 	if err != nil {
 		return fmt.Errorf("leases: compact: %w", err)
 	}
 	defer of.Close()
-	var out []byte
-	if st, err := of.Stat(); err == nil && st.Size() > 0 {
-		last := make([]byte, 1)
-		if _, err := of.ReadAt(last, st.Size()-1); err == nil && last[0] != '\n' {
-			out = append(out, '\n') // a torn line must not swallow the next one
-		}
+	if _, err := of.WriteAt(cur, end); err != nil {
+		return fmt.Errorf("leases: compact: %w", err)
 	}
-	out = append(out, cur...)
-	if _, err := of.Write(out); err != nil {
+	if err := of.Truncate(end + int64(len(cur))); err != nil {
 		return fmt.Errorf("leases: compact: %w", err)
 	}
 	if err := of.Sync(); err != nil {
@@ -121,13 +130,10 @@ func (j *journal) appendToOld() error {
 	if err := j.f.Truncate(0); err != nil {
 		return fmt.Errorf("leases: compact: %w", err)
 	}
-	if _, err := j.f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("leases: compact: %w", err)
-	}
 	if err := j.f.Sync(); err != nil {
 		return fmt.Errorf("leases: compact: %w", err)
 	}
-	j.size, j.resync = 0, false
+	j.size, j.alloc, j.resync = 0, 0, false
 	j.mu.Lock()
 	j.count = 0
 	j.mu.Unlock()

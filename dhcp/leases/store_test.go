@@ -1,12 +1,14 @@
 package leases
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -219,8 +221,16 @@ func (s *Store) mustByMAC(t *testing.T, m net.HardwareAddr) Lease {
 
 // TestTornJournalTail simulates kill -9 in the middle of a journal write:
 // every committed lease survives, the torn record is dropped, and the store
-// keeps appending cleanly after it.
+// keeps appending cleanly after it. The journal is torn as this version
+// leaves it (half the record written over the preallocated zeros) and as
+// versions before 2026-12 did (the file ends half way through the record).
 func TestTornJournalTail(t *testing.T) {
+	for _, prealloc := range []bool{true, false} {
+		t.Run(fmt.Sprintf("preallocated=%v", prealloc), func(t *testing.T) { testTornJournalTail(t, prealloc) })
+	}
+}
+
+func testTornJournalTail(t *testing.T, prealloc bool) {
 	c := &clock{t: t0}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "leases")
@@ -243,11 +253,16 @@ func TestTornJournalTail(t *testing.T) {
 	}
 	want := s.List()
 	s.Close()
-	last := len(j) - 1
-	for last > 0 && j[last-1] != '\n' {
-		last--
+	end := bytes.LastIndexByte(j, '\n') + 1
+	if prealloc && (len(j) <= end || j[len(j)-1] != 0) {
+		t.Fatalf("journal of %d bytes, records end at %d: no preallocated zeros after them", len(j), end)
 	}
-	torn := j[:last+(len(j)-last)/2]
+	last := bytes.LastIndexByte(j[:end-1], '\n') + 1 // the last record's start
+	half := last + (end-last)/2
+	torn := j[:half]
+	if prealloc {
+		torn = slices.Concat(j[:half], make([]byte, len(j)-half))
+	}
 	if err := os.WriteFile(crashed+".journal", torn, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -520,19 +535,20 @@ func TestClosedStoreKeepsItsState(t *testing.T) {
 	}
 }
 
-// flakyFile fails one Write after writing half of it, as a full disk does.
+// flakyFile fails one WriteAt after writing half of it, as a full disk
+// does.
 type flakyFile struct {
 	journalFile
 	fail bool
 }
 
-func (f *flakyFile) Write(b []byte) (int, error) {
+func (f *flakyFile) WriteAt(b []byte, off int64) (int, error) {
 	if f.fail {
 		f.fail = false
-		n, _ := f.journalFile.Write(b[:len(b)/2])
+		n, _ := f.journalFile.WriteAt(b[:len(b)/2], off)
 		return n, errors.New("no space left on device")
 	}
-	return f.journalFile.Write(b)
+	return f.journalFile.WriteAt(b, off)
 }
 
 // TestFailedWriteFailsOnlyItsBatch: a journal write that fails half way fails
