@@ -134,8 +134,7 @@ start_server() { # name scenario
 	kea)
 		# renew-timer and rebind-timer: Kea then sends options 58 and 59 (T1,
 		# T2) as bootyard and dnsmasq do, so that perfdhcp reads the same
-		# replies from every server: its user CPU rose by half when Kea's
-		# replies carried them (README.md, 2026-12-04).
+		# options from every server (README.md, 2026-12-04).
 		local resv="[]"
 		[ "$scen" = reservations ] && resv="[$kea_resv]"
 		cat >"$dir/kea.json" <<-EOF
