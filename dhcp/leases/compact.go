@@ -89,7 +89,7 @@ func (j *journal) rotate() error {
 		return fmt.Errorf("leases: compact: %w", err)
 	}
 	j.f.Close() // its records are on disk: every batch was fsynced
-	j.f, j.size, j.alloc, j.resync = newDiskFile(nf), 0, 0, false
+	j.f, j.size, j.alloc = newDiskFile(nf), 0, 0
 	j.mu.Lock()
 	j.count = 0
 	j.mu.Unlock()
@@ -133,7 +133,7 @@ func (j *journal) appendToOld() error {
 	if err := j.f.Sync(); err != nil {
 		return fmt.Errorf("leases: compact: %w", err)
 	}
-	j.size, j.alloc, j.resync = 0, 0, false
+	j.size, j.alloc = 0, 0
 	j.mu.Lock()
 	j.count = 0
 	j.mu.Unlock()

@@ -26,9 +26,8 @@ type journal struct {
 	// alloc is the end of the zeros written past size (preallocate): a
 	// batch that fits below it is written over them and needs only an
 	// fdatasync, which changes no metadata.
-	alloc  int64
-	chunk  int64 // preallocChunk; smaller in tests
-	resync bool  // a failed write may have left half a line behind
+	alloc int64
+	chunk int64 // preallocChunk; smaller in tests
 
 	mu     sync.Mutex
 	cur    *batch
@@ -271,9 +270,6 @@ func (j *journal) flush() error {
 	if len(b.buf) > 0 {
 		start := time.Now()
 		out := b.buf
-		if j.resync {
-			out = append([]byte{'\n'}, out...)
-		}
 		if err = j.preallocate(int64(len(out))); err == nil {
 			if _, err = j.f.WriteAt(out, j.size); err == nil {
 				err = j.f.Datasync()
@@ -281,16 +277,16 @@ func (j *journal) flush() error {
 		}
 		if err == nil {
 			j.size += int64(len(out))
-			j.resync = false
 			j.mu.Lock()
 			j.count += b.n
 			j.mu.Unlock()
 		} else {
 			err = fmt.Errorf("leases: write journal: %w", err)
-			if terr := j.f.Truncate(j.size); terr != nil {
-				j.resync = true
-			}
-			j.alloc = j.size // the zeros are gone too, or unknown
+			// Cut the half-written batch off. If that fails too, the next
+			// batch still starts clean: it is written at size, after the
+			// zeros preallocate writes over what is left there.
+			_ = j.f.Truncate(j.size)
+			j.alloc = j.size
 		}
 		// Told before anyone waiting hears of the batch: a reply sent
 		// for it never precedes its metrics.

@@ -536,10 +536,19 @@ func TestClosedStoreKeepsItsState(t *testing.T) {
 }
 
 // flakyFile fails one WriteAt after writing half of it, as a full disk
-// does.
+// does; with failTruncate, the Truncate that would cut the half away fails
+// once too.
 type flakyFile struct {
 	journalFile
-	fail bool
+	fail, failTruncate bool
+}
+
+func (f *flakyFile) Truncate(n int64) error {
+	if f.failTruncate {
+		f.failTruncate = false
+		return errors.New("input/output error")
+	}
+	return f.journalFile.Truncate(n)
 }
 
 func (f *flakyFile) WriteAt(b []byte, off int64) (int, error) {
@@ -552,9 +561,15 @@ func (f *flakyFile) WriteAt(b []byte, off int64) (int, error) {
 }
 
 // TestFailedWriteFailsOnlyItsBatch: a journal write that fails half way fails
-// that commit, leaves no half record behind, and later commits work and
-// survive a reload.
+// that commit, leaves no half record behind (even when cutting it off fails
+// as well), and later commits work and survive a reload.
 func TestFailedWriteFailsOnlyItsBatch(t *testing.T) {
+	for _, failTruncate := range []bool{false, true} {
+		t.Run(fmt.Sprintf("truncate fails=%v", failTruncate), func(t *testing.T) { testFailedWrite(t, failTruncate) })
+	}
+}
+
+func testFailedWrite(t *testing.T, failTruncate bool) {
 	c := &clock{t: t0}
 	path := filepath.Join(t.TempDir(), "leases")
 	s, err := Open(path, Options{Now: c.Now})
@@ -562,7 +577,7 @@ func TestFailedWriteFailsOnlyItsBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustCommit(t, s, Change{Op: OpBind, MAC: mac(1), IP: netip.MustParseAddr("198.51.100.90"), Expires: t0.Add(time.Hour)})
-	s.j.f = &flakyFile{journalFile: s.j.f, fail: true}
+	s.j.f = &flakyFile{journalFile: s.j.f, fail: true, failTruncate: failTruncate}
 	if err := s.Commit(Change{Op: OpBind, MAC: mac(2), IP: netip.MustParseAddr("198.51.100.91"), Expires: t0.Add(time.Hour)}); err == nil {
 		t.Fatal("commit whose write failed returned nil")
 	}
