@@ -29,6 +29,19 @@ func copyStore(t *testing.T, path string) string {
 	return dst
 }
 
+// holdFold makes the next fold of s stop at step ("start", "renamed") until
+// release is closed; held is closed when the fold gets there.
+func holdFold(s *Store, step string) (held, release chan struct{}) {
+	held, release = make(chan struct{}), make(chan struct{})
+	s.j.foldStep = func(at string) {
+		if at == step {
+			close(held)
+			<-release
+		}
+	}
+	return held, release
+}
+
 // TestCompactionDoesNotStopCommits holds a compaction at each of its steps:
 // commits go on meanwhile (the snapshot is written outside the store's lock),
 // and the files as they are at that step (a crash there) load to the leases
@@ -43,13 +56,7 @@ func TestCompactionDoesNotStopCommits(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			held, release := make(chan struct{}), make(chan struct{})
-			s.j.foldStep = func(step string) {
-				if step == at {
-					close(held)
-					<-release
-				}
-			}
+			held, release := holdFold(s, at)
 			r := rng("198.51.100.10", "198.51.100.250")
 			i := 0
 			for ; i < 200; i++ {

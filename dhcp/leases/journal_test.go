@@ -28,10 +28,7 @@ func journalBytes(t *testing.T, path string) ([]byte, int) {
 func TestJournalPreallocates(t *testing.T) {
 	c := &clock{t: t0}
 	path := filepath.Join(t.TempDir(), "leases")
-	s, err := Open(path, Options{Now: c.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openT(t, path, c)
 	s.j.chunk = 300 // a few records per chunk: many chunks are crossed
 	r := rng("198.51.100.10", "198.51.100.250")
 	for i := range 60 {
@@ -101,13 +98,7 @@ func TestAppendToOldDropsItsTail(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	held, release := make(chan struct{}), make(chan struct{})
-	s.j.foldStep = func(step string) {
-		if step == "start" {
-			close(held)
-			<-release
-		}
-	}
+	held, release := holdFold(s, "start")
 	defer close(release)
 	for i := 5; i < 12; i++ {
 		if _, err := allocate(s, r, mac(i), t0, OpBind); err != nil {
