@@ -66,12 +66,19 @@ type decider struct {
 	why     []string
 }
 
+// note adds a line to the decision's explanation; a terse decision keeps
+// none. On the path every request takes, call it inside `if
+// d.explaining()`: Go boxes its arguments (allocates) before note could
+// drop them, and a busy server decides terse.
 func (d *decider) note(format string, args ...any) {
-	if d.req.Terse {
+	if !d.explaining() {
 		return
 	}
 	d.why = append(d.why, fmt.Sprintf(format, args...))
 }
+
+// explaining reports whether the decision keeps its notes (not terse).
+func (d *decider) explaining() bool { return !d.req.Terse }
 
 // noteClient notes the client's firmware class and who it is.
 func (d *decider) noteClient() {
@@ -112,7 +119,7 @@ func (d *decider) decide() Decision {
 		return d.ignore(slog.LevelWarn, code, "%s", why)
 	}
 	d.mac = m.ClientHWAddr
-	if !d.req.Terse { // the report is for explain, never terse
+	if d.explaining() { // the report is for explain, never terse
 		d.rep.MAC = d.mac.String()
 	}
 	// Who is asking comes first, so that every ignore below is still
@@ -134,9 +141,7 @@ func (d *decider) decide() Decision {
 		d.standIn = m
 		d.rep.Profile = m.Profile.Name
 	}
-	// Checked here, not only in note: a note's arguments are allocated
-	// (boxed) before note can drop them, on every request of a busy server.
-	if !d.req.Terse {
+	if d.explaining() {
 		d.noteClient()
 	}
 

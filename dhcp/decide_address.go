@@ -17,7 +17,7 @@ func (d *decider) reservation(n network) (netip.Addr, bool) {
 		return netip.Addr{}, false
 	}
 	if !n.subnet.Contains(d.host.IP) {
-		if !d.req.Terse {
+		if d.explaining() {
 			d.note("host %s reserves %s, which is not on the %s: served from the pool", d.host.Name, d.host.IP, n.name())
 		}
 		return netip.Addr{}, false
@@ -72,7 +72,7 @@ func (d *decider) offerAddress(n network) (ip netip.Addr, reserved bool, ign *De
 	}
 	skip := func(a netip.Addr) bool { return !d.poolUsable(n, a) }
 	if ip, ok := d.lv.Free(*n.pool, d.mac, d.req.Now, skip); ok && d.poolUsable(n, ip) {
-		if !d.req.Terse {
+		if d.explaining() {
 			d.note("address %s: free in the pool %s-%s of the %s", ip, n.pool.Start, n.pool.End, n.name())
 		}
 		return ip, false, nil

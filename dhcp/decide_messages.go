@@ -26,7 +26,7 @@ const (
 // authoritative serves addresses and boot options (dhcp.mode authoritative).
 func (d *decider) authoritative() Decision {
 	n, sel, ok := d.network()
-	if ok && !d.req.Terse {
+	if ok && d.explaining() {
 		d.rep.Subnet = n.name() + ", selected by " + sel.String()
 	}
 	switch {
@@ -36,7 +36,7 @@ func (d *decider) authoritative() Decision {
 		return d.ignore(slog.LevelInfo, ReasonUnknownRelay, "relayed from %s: neither dhcp.subnet nor any dhcp.relayed subnet contains it, and no relay_addresses names it", d.giaddr)
 	case !ok:
 		return d.ignore(slog.LevelWarn, ReasonNoSubnet, "dhcp.subnet is not set")
-	case !d.req.Terse:
+	case d.explaining():
 		d.note("served from the %s, selected by %s", n.name(), sel)
 	}
 	if !d.m.Options.Has(dhcpv4.OptionDHCPMessageType) {
@@ -75,7 +75,7 @@ func (d *decider) leaseTime() time.Duration {
 func (d *decider) boot() (BootChoice, *Decision) {
 	b := ChooseBootFile(d.fw, d.bootHost(), d.snap)
 	d.choice = b
-	if !d.req.Terse {
+	if d.explaining() {
 		for _, s := range b.Skipped {
 			d.note("%s", s)
 		}
@@ -140,7 +140,7 @@ func (d *decider) request(n network) Decision {
 	default:
 		return d.ignore(slog.LevelWarn, ReasonRequestNoAddress, "REQUEST names no address (no option 50, no ciaddr)")
 	}
-	if !d.req.Terse { // a note's arguments are allocated even when it is dropped
+	if d.explaining() {
 		d.note("REQUEST in %s state for %s", state, want)
 	}
 	res, reserved := d.reservation(n)

@@ -260,7 +260,7 @@ func (d *decider) reply(r *dhcpv4.DHCPv4) Decision {
 		d.rep.Addr = y
 	}
 	switch {
-	case d.req.Terse:
+	case !d.explaining():
 	case link != nil:
 		d.note("reply %s to %v at %s (broadcast flag clear)", messageName(r), dest, link)
 	default:
