@@ -125,7 +125,7 @@ func TestReplyLimit(t *testing.T) {
 	for _, tc := range []struct {
 		opt  []byte
 		want int
-	}{{nil, 548}, {[]byte{0x02, 0x40}, 548}, {[]byte{0x01, 0x00}, 548}, {[]byte{0x05, 0xc0}, 1444}, {[]byte{5}, 548},
+	}{{nil, 548}, {[]byte{0x02, 0x40}, 548}, {[]byte{0x01, 0x00}, 548}, {[]byte{0x05, 0xc0}, 1444}, {[]byte{5}, 548}, {[]byte{0x05, 0xc0, 0x00}, 548},
 		{[]byte{0xff, 0x00}, 1472}, // OVMF's REQUEST: capped at the Ethernet MTU
 	} {
 		m := newPkt(macBIOS, dhcpv4.MessageTypeDiscover).m
