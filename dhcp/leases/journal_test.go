@@ -2,6 +2,7 @@ package leases
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
 )
 
 // journalBytes returns the journal file and where its records end (after
@@ -127,5 +129,88 @@ func TestAppendToOldDropsItsTail(t *testing.T) {
 	}
 	if s2.Corrupt() != 0 {
 		t.Fatalf("the old journal's tail counted as %d corrupt records", s2.Corrupt())
+	}
+}
+
+// syncSpy records how each batch was synced and can make the disk slow.
+type syncSpy struct {
+	journalFile
+	slow  time.Duration // each sync takes at least this long
+	holds []bool
+}
+
+func (f *syncSpy) Datasync(hold bool) error {
+	f.holds = append(f.holds, hold)
+	time.Sleep(f.slow)
+	return f.journalFile.Datasync(hold)
+}
+
+// TestSyncHoldsPWhileFast: the writer keeps its P through a batch's sync
+// (a raw fdatasync) only after holdSyncAfter fast syncs in a row, lets it go
+// again from the sync after a slow one, and the held syncs reach the disk.
+func TestSyncHoldsPWhileFast(t *testing.T) {
+	c := &clock{t: t0}
+	path := filepath.Join(t.TempDir(), "leases")
+	s := openT(t, path, c)
+	r := rng("198.51.100.10", "198.51.100.250")
+	spy := &syncSpy{journalFile: s.j.f}
+	s.j.f = spy
+	n := 0
+	commit := func(count int) []bool {
+		t.Helper()
+		spy.holds = nil
+		for range count {
+			if _, err := allocate(s, r, mac(n), t0, OpBind); err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		return spy.holds
+	}
+	fast := func(k int) []bool { return slices.Repeat([]bool{false}, k) }
+
+	s.j.holdBelow = time.Minute // every sync of the real file is fast
+	want := append(fast(holdSyncAfter), true, true)
+	if diff := cmp.Diff(want, commit(holdSyncAfter+2)); diff != "" {
+		t.Fatalf("held syncs after a fast start (-want +got):\n%s", diff)
+	}
+	s.j.holdBelow, spy.slow = 20*time.Millisecond, 30*time.Millisecond
+	if diff := cmp.Diff([]bool{true, false, false}, commit(3)); diff != "" {
+		t.Fatalf("a slow sync (held), then slow ones (-want +got):\n%s", diff)
+	}
+	spy.slow = 0
+	want = append(fast(holdSyncAfter), true)
+	if diff := cmp.Diff(want, commit(holdSyncAfter+1)); diff != "" {
+		t.Fatalf("fast again (-want +got):\n%s", diff)
+	}
+
+	crashed := copyStore(t, path)
+	s2 := openT(t, crashed, c)
+	if got, want := len(s2.List()), n; got != want {
+		t.Fatalf("after a crash: %d leases, want the %d committed", got, want)
+	}
+}
+
+// TestHeldSyncFails: a held sync that fails fails its batch, as the plain
+// one does (a pipe cannot be synced: EINVAL).
+func TestHeldSyncFails(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "j"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	for _, hold := range []bool{false, true} {
+		if err := newDiskFile(f).Datasync(hold); err != nil {
+			t.Errorf("Datasync(hold=%v) of a file: %v", hold, err)
+		}
+		if err := newDiskFile(pw).Datasync(hold); !errors.Is(err, unix.EINVAL) {
+			t.Errorf("Datasync(hold=%v) of a pipe: %v, want EINVAL", hold, err)
+		}
 	}
 }
