@@ -14,6 +14,14 @@
 # ROUNDS=N runs the whole matrix N times (servers alternate within each
 # round) and ends with the medians, each server's capacity and the delay at
 # REF's (default kea) capacity.
+# CLIENT_RCVBUF=BYTES is perfdhcp's socket receive queue (default 2 MiB;
+# empty: the kernel's default, 208 KiB here). perfdhcp, alone on its CPU and
+# at 100% of it at 12,000/s, otherwise loses replies the server did send and
+# counts them as the server's drops. The queue of a new socket can only be
+# sized machine-wide (net.core.rmem_default is read-only in a namespace),
+# so the bench sets it just while perfdhcp opens its socket, after the
+# server has opened its own, and puts the old value back at once (and on
+# exit). Every server gets the same.
 # LOGDIR=DIR keeps each server's log (bootyard logs "busy, dropping" there). Nothing leaves the two namespaces it
 # creates; they are removed on exit. See README.md for how to read the output.
 set -euo pipefail
@@ -26,6 +34,7 @@ ROUNDS=${ROUNDS:-1}
 REF=${REF:-kea}
 SERVER_CPU=${SERVER_CPU:-1}
 CLIENT_CPU=${CLIENT_CPU:-0}
+CLIENT_RCVBUF=${CLIENT_RCVBUF-2097152}
 
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/bootyard-dhcp-bench.XXXXXX)
@@ -36,8 +45,11 @@ shm=$(mktemp -d /dev/shm/bootyard-dhcp-bench.XXXXXX)
 S=bybench-$$-srv
 C=bybench-$$-cli
 SERVER_PID=
+RMEM_DEFAULT=
+RB_SHOWN=
 
 cleanup() {
+	if [ -n "$RMEM_DEFAULT" ]; then sysctl -qw net.core.rmem_default="$RMEM_DEFAULT" || true; fi
 	if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
 	ip netns del "$S" 2>/dev/null || true
 	ip netns del "$C" 2>/dev/null || true
@@ -171,6 +183,34 @@ stop_server() {
 	SERVER_PID=
 }
 
+# run_client ARGS... runs perfdhcp in the client's namespace on its CPU,
+# with CLIENT_RCVBUF as its socket's receive queue when set.
+run_client() {
+	if [ -z "$CLIENT_RCVBUF" ]; then
+		ip netns exec "$C" taskset -c "$CLIENT_CPU" perfdhcp "$@" 198.51.100.2 >"$work/perf.out" 2>&1 || true
+		return
+	fi
+	RMEM_DEFAULT=$(sysctl -n net.core.rmem_default)
+	sysctl -qw net.core.rmem_default="$CLIENT_RCVBUF"
+	ip netns exec "$C" taskset -c "$CLIENT_CPU" perfdhcp "$@" 198.51.100.2 >"$work/perf.out" 2>&1 &
+	local pid=$! rb=
+	# Back to the old value as soon as perfdhcp holds its socket (bounded).
+	for _ in $(seq 1 200); do
+		rb=$(ip netns exec "$C" ss -uamH 'sport = :67' | grep -o 'rb[0-9]*' | head -1 || true)
+		[ -n "$rb" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.01
+	done
+	sysctl -qw net.core.rmem_default="$RMEM_DEFAULT"
+	RMEM_DEFAULT=
+	# Said once, and whenever the queue is not the one asked for.
+	if [ -z "$RB_SHOWN" ] || [ "$rb" != "rb$CLIENT_RCVBUF" ]; then
+		echo "<!-- perfdhcp's receive queue: ${rb:-not seen} (skmem rb, bytes) -->"
+		RB_SHOWN=1
+	fi
+	wait "$pid" || true
+}
+
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # udp_counters NS prints the UDP datagrams received and sent in namespace NS
@@ -194,7 +234,7 @@ for round in $(seq 1 "$ROUNDS"); do
 				t0=$(cpu_ticks "$SERVER_PID")
 				read -r sin0 sout0 sdrop0 < <(udp_counters "$S")
 				read -r _ _ cdrop0 < <(udp_counters "$C")
-				ip netns exec "$C" taskset -c "$CLIENT_CPU" perfdhcp "${args[@]}" 198.51.100.2 >"$work/perf.out" 2>&1 || true
+				run_client "${args[@]}"
 				t1=$(cpu_ticks "$SERVER_PID")
 				read -r sin1 sout1 sdrop1 < <(udp_counters "$S")
 				read -r _ _ cdrop1 < <(udp_counters "$C")
