@@ -48,6 +48,9 @@ func Listen(iface string, port int) (*net.UDPConn, error) {
 	// second, so nothing is answered after the client gave up on it.
 	// Best effort: the kernel caps it at net.core.rmem_max.
 	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 1<<20)
+	// Each datagram then carries the count of those the queue had no room
+	// for: Serve reports them (reason busy). Best effort too.
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RXQ_OVFL, 1)
 	where := "all interfaces"
 	if iface != "" {
 		where = iface

@@ -55,7 +55,7 @@ const (
 	ReasonUnusable     = "unusable"     // malformed, or a configuration problem
 	ReasonRateClient   = "rate_client"  // over dhcp.limits per-client rate
 	ReasonRateNew      = "rate_new"     // over dhcp.limits new-client rate
-	ReasonBusy         = "busy"         // every worker busy and the queue full
+	ReasonBusy         = "busy"         // the socket's receive queue full: the kernel dropped it
 	ReasonLeaseFailure = "lease_store"  // the lease could not be written
 )
 

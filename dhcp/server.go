@@ -2,9 +2,11 @@ package dhcp
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/bits"
 	"net"
 	"net/netip"
 	"sync"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/bootyard/bootyard/dhcp/leases"
 	"github.com/bootyard/bootyard/inventory"
+	"golang.org/x/sys/unix"
 )
 
 // Config is what a Server needs. Snapshot and Leases are required.
@@ -34,8 +37,9 @@ type Config struct {
 	// Workers is the number of packets handled at once per Serve call
 	// (default 256). Replies waiting for their lease's fsync do not hold a
 	// worker; a worker waits only for a conflict probe (up to 300 ms).
-	// Packets beyond Workers plus a queue of 512 are dropped: clients
-	// retransmit, and a flood must not grow memory.
+	// Packets beyond Workers plus a queue of 512 wait in the socket's own
+	// queue (Listen: 1 MiB); the kernel drops what does not fit there and
+	// Serve counts it (ReasonBusy). A flood does not grow memory.
 	Workers int
 	// MaxTrackedClients bounds the per-MAC rate-limit table (default 65536).
 	MaxTrackedClients int
@@ -158,10 +162,19 @@ func (s *Server) Serve(ctx context.Context, conn net.PacketConn) error {
 	}()
 
 	buf := make([]byte, 65536)
-	var dropped uint64
+	var waits uint64
+	var rd reader
 	readErrs := 0
 	for {
-		n, peer, err := readFrom(conn, buf)
+		n, peer, err := rd.read(conn, buf)
+		if before, now := rd.newDrops(); now != before {
+			for range now - before {
+				s.obs.DHCPPacket("unparsed", "dropped", ReasonBusy)
+			}
+			if bits.Len32(before) != bits.Len32(now) { // log at 1, 2, 4, 8, ... drops
+				s.log.Warn("dhcp server busy, the socket's queue was full: requests dropped", "iface", s.cfg.Iface, "port", port, "dropped", now)
+			}
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -182,16 +195,67 @@ func (s *Server) Serve(ctx context.Context, conn net.PacketConn) error {
 		if !s.admit(buf[:n], port) {
 			continue
 		}
+		p := packet{b: append([]byte(nil), buf[:n]...), peer: peer}
 		select {
-		case jobs <- packet{b: append([]byte(nil), buf[:n]...), peer: peer}:
+		case jobs <- p:
 		default:
-			dropped++
-			s.obs.DHCPPacket("unparsed", "dropped", ReasonBusy)
-			if dropped&(dropped-1) == 0 { // log at 1, 2, 4, 8, ... drops
-				s.log.Warn("dhcp server busy, dropping requests", "iface", s.cfg.Iface, "port", port, "dropped", dropped)
+			// Every worker busy and the queue full: wait for room. What
+			// arrives meanwhile waits in the socket's own, larger queue
+			// (Listen: 1 MiB), and what does not fit there the kernel
+			// drops and tells (rd.newDrops). Dropping here instead lost
+			// bursts the socket had held: with one CPU, the reader runs
+			// until the socket is empty before any worker does.
+			if waits++; waits&(waits-1) == 0 { // log at 1, 2, 4, 8, ... waits
+				s.log.Info("dhcp server busy, requests wait in the socket's queue", "iface", s.cfg.Iface, "port", port, "waits", waits)
 			}
+			jobs <- p
 		}
 	}
+}
+
+// reader reads datagrams and keeps count of those the kernel dropped
+// because the socket's queue was full, when the socket reports them
+// (SO_RXQ_OVFL, set by Listen): the only trace such a drop leaves.
+type reader struct {
+	oob   [64]byte
+	drops uint32 // the socket's drop count as last reported
+	seen  uint32 // drops already counted
+}
+
+// read reads one datagram from conn, as a UDP socket when it is one:
+// ReadMsgUDPAddrPort allocates no *UDPAddr per packet.
+func (r *reader) read(conn net.PacketConn, buf []byte) (int, netip.AddrPort, error) {
+	uc, ok := conn.(*net.UDPConn)
+	if !ok {
+		n, addr, err := conn.ReadFrom(buf)
+		return n, addrPort(addr), err
+	}
+	n, oobn, _, ap, err := uc.ReadMsgUDPAddrPort(buf, r.oob[:])
+	if err == nil {
+		r.control(r.oob[:oobn])
+	}
+	return n, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), err
+}
+
+// control takes the socket's drop count from a datagram's control
+// messages. The kernel sends it only once it is not zero.
+func (r *reader) control(b []byte) {
+	for len(b) > 0 {
+		h, data, rest, err := unix.ParseOneSocketControlMessage(b)
+		if err != nil {
+			return
+		}
+		if h.Level == unix.SOL_SOCKET && h.Type == unix.SO_RXQ_OVFL && len(data) >= 4 {
+			r.drops = binary.NativeEndian.Uint32(data)
+		}
+		b = rest
+	}
+}
+
+// newDrops returns the drop count as of the last call and as of now.
+func (r *reader) newDrops() (before, now uint32) {
+	before, r.seen = r.seen, r.drops
+	return before, r.drops
 }
 
 // admit applies the limits before the packet is parsed or queued, from the
@@ -233,17 +297,6 @@ func rawCHAddr(b []byte) ([]byte, bool) {
 		return nil, false
 	}
 	return b[28 : 28+hlen], true
-}
-
-// readFrom reads one datagram from conn, as a UDP socket when it is one:
-// ReadFromUDPAddrPort allocates no *UDPAddr per packet.
-func readFrom(conn net.PacketConn, buf []byte) (int, netip.AddrPort, error) {
-	if uc, ok := conn.(*net.UDPConn); ok {
-		n, ap, err := uc.ReadFromUDPAddrPort(buf)
-		return n, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), err
-	}
-	n, addr, err := conn.ReadFrom(buf)
-	return n, addrPort(addr), err
 }
 
 func addrPort(a net.Addr) netip.AddrPort {
