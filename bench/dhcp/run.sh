@@ -22,7 +22,7 @@
 # so the bench sets it just while perfdhcp opens its socket, after the
 # server has opened its own, and puts the old value back at once (and on
 # exit). Every server gets the same.
-# LOGDIR=DIR keeps each server's log (bootyard logs "busy, dropping" there). Nothing leaves the two namespaces it
+# LOGDIR=DIR keeps each server's log (bootyard warns there of requests dropped when busy). Nothing leaves the two namespaces it
 # creates; they are removed on exit. See README.md for how to read the output.
 set -euo pipefail
 
@@ -211,6 +211,18 @@ run_client() {
 	wait "$pid" || true
 }
 
+# unanswered prints what bootyard's metrics (its admin listener, on by
+# default at 127.0.0.1:9867, the server namespace's own loopback) count as
+# received and not replied to, by type, outcome and reason: where the
+# difference between "server in" and "out" went.
+unanswered() {
+	ip netns exec "$S" bash -c 'exec 3<>/dev/tcp/127.0.0.1/9867 && printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 && timeout 5 cat <&3' 2>/dev/null |
+		awk '/^bootyard_dhcp_packets_total\{/ { seen = 1 }
+			/^bootyard_dhcp_packets_total\{/ && !/outcome="replied"/ && $2 > 0 {
+			gsub(/bootyard_dhcp_packets_total|[{}"]/, "", $1); line = line " " $1 "=" $2 }
+			END { print "<!-- bootyard not replied to:" (!seen ? " (metrics not read)" : line == "" ? " none" : line) " -->" }' || true
+}
+
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # udp_counters NS prints the UDP datagrams received and sent in namespace NS
@@ -239,6 +251,7 @@ for round in $(seq 1 "$ROUNDS"); do
 				read -r sin1 sout1 sdrop1 < <(udp_counters "$S")
 				read -r _ _ cdrop1 < <(udp_counters "$C")
 				rss=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER_PID/status")
+				case $name in bootyard*) unanswered ;; esac
 				stop_server
 				if [ -n "${LOGDIR:-}" ]; then mkdir -p "$LOGDIR" && cp "$work/run-$name-$scen/log" "$LOGDIR/$name-$scen-$rate.log" 2>/dev/null || true; fi
 				awk -v name="$name" -v scen="$scen" -v rate="$rate" -v cpu="$(((t1 - t0) * 100 / hz / DURATION))" -v rss="$rss" \
