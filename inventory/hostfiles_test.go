@@ -231,3 +231,30 @@ func TestCmdlineFor(t *testing.T) {
 		t.Fatalf("empty cmdlines joined to %q, want empty", got)
 	}
 }
+
+// TestTemplateReloadWaitsForASettledFile: a template's change reloads the
+// file only once a poll sees it as the poll before did, so that a poll
+// landing between an editor's truncate and its write does not serve (and
+// keep) an empty template.
+func TestTemplateReloadWaitsForASettledFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tmpl")
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("v1 {{.Host}}")
+	r := &reloader{templates: map[string]fileState{path: statFile(path)}}
+	var got []bool
+	poll := func() { got = append(got, r.templatesSettled()) }
+	poll()    // unchanged
+	write("") // truncated: an editor about to write
+	poll()    // seen once
+	write("v2 {{.Host}} and more")
+	poll() // changed again since
+	poll() // as the poll before saw it: reload
+	if diff := cmp.Diff([]bool{false, false, false, true}, got); diff != "" {
+		t.Fatalf("templatesSettled at each poll (-want +got):\n%s", diff)
+	}
+}

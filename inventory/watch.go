@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -134,7 +135,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 		case <-ticker.C:
 			if st := statFile(w.Path); st != r.lastState {
 				quiet.Reset(debounce)
-			} else if r.templatesChanged() {
+			} else if r.templatesSettled() {
 				log.Info("an answer-file template changed; reloading")
 				r.reload(true)
 			}
@@ -156,6 +157,9 @@ type reloader struct {
 	// templates are the answer-file templates of the snapshot serving, as
 	// they were when last read: a change to one reloads the file.
 	templates map[string]fileState
+	// changing is the templates' state at the last poll that saw them
+	// differ from templates; nil when they did not.
+	changing map[string]fileState
 }
 
 // seeTemplates records the state of the serving snapshot's templates, so
@@ -164,7 +168,7 @@ type reloader struct {
 // their state now (after a reload that failed, a template stays as it is
 // until it changes again).
 func (r *reloader) seeTemplates(loaded bool) {
-	r.templates = map[string]fileState{}
+	r.templates, r.changing = map[string]fileState{}, nil
 	cur := r.w.Store.Current()
 	if cur == nil {
 		return
@@ -180,13 +184,29 @@ func (r *reloader) seeTemplates(loaded bool) {
 	}
 }
 
-func (r *reloader) templatesChanged() bool {
+// templatesSettled reports whether a template changed and then stayed as
+// it is for a whole poll interval. A template is not watched by inotify:
+// a poll may land in the middle of an editor's write, between the truncate
+// and the new text, and an empty template is a valid one. Reloaded then,
+// it would be served (and kept, if the new text turned out not to parse)
+// instead of the last good one.
+func (r *reloader) templatesSettled() bool {
+	now := make(map[string]fileState, len(r.templates))
+	changed := false
 	for path, st := range r.templates {
-		if statFile(path) != st {
-			return true
-		}
+		now[path] = statFile(path)
+		changed = changed || now[path] != st
 	}
-	return false
+	if !changed {
+		r.changing = nil
+		return false
+	}
+	settled := maps.Equal(now, r.changing)
+	r.changing = now
+	if settled {
+		r.changing = nil
+	}
+	return settled
 }
 
 // reload reads, validates and applies the file. Unless forced it does
