@@ -34,11 +34,13 @@ func stallFirst(release <-chan struct{}) func(*dhcp.Server) {
 func TestBurstWaitsForTheWorkers(t *testing.T) {
 	release := make(chan struct{})
 	h := startServer(t, testSnapshot(inventory.DHCPLimits{}, false), func(c *dhcp.Config) { c.Workers = 1 }, stallFirst(release))
+	free := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(free) // before the server's own cleanup, which waits for its worker
 	const n = 1200 // well past 1 worker + a queue of 512
 	for range n {
 		h.conn.send(t, discover(t, knownMAC))
 	}
-	close(release)
+	free()
 	deadline := time.After(20 * time.Second)
 	for got := 0; got < n; got++ {
 		select {
@@ -107,11 +109,13 @@ func TestSocketDropsCounted(t *testing.T) {
 		t.Fatal(err)
 	}
 	release := make(chan struct{})
+	free := sync.OnceFunc(func() { close(release) })
 	stallFirst(release)(srv)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, conn) }()
 	defer func() {
+		free() // Serve waits for its worker
 		cancel()
 		select {
 		case <-done:
@@ -138,7 +142,7 @@ func TestSocketDropsCounted(t *testing.T) {
 	for range 3000 { // far more than 1 worker, the 512 queue and 4 KiB hold
 		send()
 	}
-	close(release)
+	free()
 	// A drop is reported with the next datagram the socket queues: keep
 	// sending one now and then until every datagram is accounted for.
 	deadline := time.Now().Add(20 * time.Second)
