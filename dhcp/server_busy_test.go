@@ -36,7 +36,7 @@ func TestBurstWaitsForTheWorkers(t *testing.T) {
 	h := startServer(t, testSnapshot(inventory.DHCPLimits{}, false), func(c *dhcp.Config) { c.Workers = 1 }, stallFirst(release))
 	free := sync.OnceFunc(func() { close(release) })
 	t.Cleanup(free) // before the server's own cleanup, which waits for its worker
-	const n = 1200 // well past 1 worker + a queue of 512
+	const n = 1200  // well past 1 worker + a queue of 512
 	for range n {
 		h.conn.send(t, discover(t, knownMAC))
 	}
