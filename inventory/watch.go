@@ -201,12 +201,12 @@ func (r *reloader) templatesSettled() bool {
 		r.changing = nil
 		return false
 	}
-	settled := maps.Equal(now, r.changing)
-	r.changing = now
-	if settled {
+	if maps.Equal(now, r.changing) {
 		r.changing = nil
+		return true
 	}
-	return settled
+	r.changing = now
+	return false
 }
 
 // reload reads, validates and applies the file. Unless forced it does

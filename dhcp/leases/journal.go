@@ -113,7 +113,8 @@ func (f diskFile) Datasync(hold bool) error {
 // it (bench/dhcp/README.md, seventh session: lower REQUEST-ACK delay at
 // 12,000/s in nine alternated rounds of nine, on 5-15% less CPU). A slow
 // disk (an SD card, a busy HDD) would stop a one-CPU server for every
-// sync, its TFTP and HTTP with it, so one slow sync lets the P go again.
+// sync, its TFTP and HTTP with it, so one slow sync lets the P go again: a
+// held sync is slow only when it follows holdSyncAfter fast ones.
 const (
 	holdSyncBelow = time.Millisecond
 	holdSyncAfter = 8
